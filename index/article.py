@@ -1,0 +1,91 @@
+"""The Article: one news story with a stable id and a content hash for change detection."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from dateutil import parser as dateparser
+
+_TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_", "ref")
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop fragment, tracking parameters and a trailing slash."""
+    parts = urlsplit(url.strip())
+    query = "&".join(
+        p for p in parts.query.split("&") if p and not p.lower().startswith(_TRACKING_PREFIXES)
+    )
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def parse_published(value: Any) -> datetime | None:
+    """A timezone-aware datetime from a date string, a datetime or a unix time; UTC when naive.
+
+    Unparseable values give None rather than an error: a missing date must not lose the article.
+    """
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, (int, float)):
+        parsed = datetime.fromtimestamp(value, tz=timezone.utc)
+    else:
+        try:
+            parsed = dateparser.parse(str(value))
+        except (ValueError, OverflowError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass
+class Article:
+    """A news article as the index stores it.
+
+    >>> a = Article(title="Rates held", text="The bank kept rates.", url="https://x.test/a?utm_source=y")
+    >>> a.id == Article(title="Other", text="", url="https://X.test/a/").id
+    True
+    """
+
+    title: str
+    text: str
+    url: str | None = None
+    source: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Hash of the canonical URL, else of title and text: stable across re-ingests."""
+        key = canonical_url(self.url) if self.url else _digest(self.title, self.text)
+        return _digest(key)[:24]
+
+    @property
+    def content_hash(self) -> str:
+        """Changes when anything a reader or the index would see changes."""
+        published = self.published.isoformat() if self.published else ""
+        return _digest(
+            self.title,
+            self.text,
+            self.url or "",
+            self.source or "",
+            published,
+            json.dumps(self.authors),
+            json.dumps(self.extra, sort_keys=True, default=str),
+        )[:32]

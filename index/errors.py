@@ -1,0 +1,25 @@
+"""Errors a user can cause, each with a one-line message the CLI prints without a traceback."""
+
+
+class NewsqaError(Exception):
+    """Base of every error whose message is meant for the user."""
+
+
+class LoadError(NewsqaError):
+    """One source item (file, URL, feed entry, record) could not be turned into an article."""
+
+
+class FetchError(LoadError):
+    """An http(s) fetch was refused or failed."""
+
+
+class StoreUnavailable(NewsqaError):
+    """The vector store cannot be reached or opened."""
+
+
+class ModelMismatch(NewsqaError):
+    """The collection was built with another embedding model than the configured one."""
+
+
+class BadQuery(NewsqaError):
+    """A search or question that cannot be run as given."""

@@ -1,0 +1,75 @@
+"""Settings of the index layer: the store, the embedding model, chunking, fetching and search.
+
+The one configuration object of the project (`bot.config.Settings`) holds an `IndexSettings`;
+the index layer takes it explicitly and never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field
+
+
+def default_home() -> Path:
+    """Per-user data directory used when NEWSQA_HOME is not set."""
+    return Path(platformdirs.user_data_dir("newsqa", appauthor=False))
+
+
+class ChromaSettings(BaseModel):
+    """Where the vectors live: an embedded PersistentClient or a Chroma server."""
+
+    mode: Literal["embedded", "server"] = "embedded"
+    host: str = "localhost"
+    port: int = 8000
+    ssl: bool = False
+    headers: dict[str, str] = Field(default_factory=dict)
+    collection: str = "newsqa"
+    timeout_s: float = 10.0
+
+
+class FetchSettings(BaseModel):
+    """Limits of the guarded http(s) fetcher."""
+
+    timeout_s: float = 10.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    allow_private: bool = False
+    user_agent: str = "newsqa/0.1 (+news question answering)"
+
+
+class SearchSettings(BaseModel):
+    """Hybrid search: fusion, diversity and recency."""
+
+    k: int = 8
+    candidates: int = 50
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    max_chunks_per_article: int = 2
+    recency_half_life_days: float = 30.0
+    recency_weight: float = 0.1
+
+
+class IndexSettings(BaseModel):
+    """Everything the index layer needs; `home` holds the manifest and the embedded Chroma."""
+
+    home: Path = Field(default_factory=default_home)
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_device: str = "cpu"
+    embed_batch_size: int = 64
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 40
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.home / "manifest.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"

@@ -1,0 +1,172 @@
+"""Chroma: an embedded PersistentClient under the data directory, or a Chroma server.
+
+The collection uses cosine space and records the embedding model that filled it; opening it
+with another model is refused, since its vectors would not be comparable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from index.errors import ModelMismatch, StoreUnavailable
+from index.settings import IndexSettings
+
+# Chroma only stores flat scalars: dates go in as unix seconds, lists as JSON.
+UNDATED = -1.0
+
+
+def connect(settings: IndexSettings):
+    """A Chroma client for the configured mode; StoreUnavailable when it cannot be reached."""
+    import chromadb
+    from chromadb.config import Settings as ChromaClientSettings
+
+    chroma = settings.chroma
+    client_settings = ChromaClientSettings(anonymized_telemetry=False)
+    try:
+        if chroma.mode == "server":
+            client = chromadb.HttpClient(
+                host=chroma.host,
+                port=chroma.port,
+                ssl=chroma.ssl,
+                headers=chroma.headers or None,
+                settings=client_settings,
+            )
+            client.heartbeat()
+            return client
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=client_settings)
+    except Exception as exc:  # chromadb raises many types; the user needs one line
+        where = (
+            f"Chroma server at {'https' if chroma.ssl else 'http'}://{chroma.host}:{chroma.port}"
+            if chroma.mode == "server"
+            else f"embedded Chroma at {settings.chroma_path}"
+        )
+        raise StoreUnavailable(f"cannot reach the {where}: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+class ChunkStore:
+    """The Chroma collection of chunk vectors, with the metadata search filters on."""
+
+    def __init__(self, settings: IndexSettings, model_name: str) -> None:
+        self.settings = settings
+        self.client = connect(settings)
+        name = settings.chroma.collection
+        try:
+            self.collection = self.client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": model_name},
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {_one_line(exc)}") from None
+        stored = (self.collection.metadata or {}).get("embedding_model")
+        if stored and stored != model_name:
+            raise ModelMismatch(
+                f"collection {name!r} was built with embedding model {stored!r}, but "
+                f"{model_name!r} is configured; use the same model, or another collection "
+                "(chroma.collection) or data directory (NEWSQA_HOME)"
+            )
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise StoreUnavailable(f"Chroma {what} failed: {_one_line(exc)}") from None
+
+    def count(self) -> int:
+        return self._call("count", self.collection.count)
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, documents: list[str],
+               metadatas: list[dict[str, Any]]) -> None:
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(ids), step):
+            self._call(
+                "write",
+                self.collection.upsert,
+                ids=ids[i : i + step],
+                embeddings=vectors[i : i + step],
+                documents=documents[i : i + step],
+                metadatas=metadatas[i : i + step],
+            )
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), 1000):
+            self._call("delete", self.collection.delete, ids=list(ids[i : i + 1000]))
+
+    def delete_version(self, article_id: str, version: str) -> None:
+        where = {"$and": [{"article_id": article_id}, {"version": version}]}
+        self._call("delete", self.collection.delete, where=where)
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity, best first."""
+        n = min(n, max(self.count(), 1))
+        result = self._call(
+            "query",
+            self.collection.query,
+            query_embeddings=[vector],
+            n_results=n,
+            where=where or None,
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
+
+    def iter_all(self, page: int = 1000) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every (id, document, metadata) in the collection, page by page."""
+        offset = 0
+        while True:
+            got = self._call(
+                "read", self.collection.get, limit=page, offset=offset,
+                include=["documents", "metadatas"],
+            )
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+
+def chunk_metadata(article, chunk, n_chunks: int, ingested_at: float) -> dict[str, Any]:
+    """What Chroma stores beside a chunk: enough to filter on, and to rebuild the manifest."""
+    return {
+        "article_id": chunk.article_id,
+        "version": chunk.version,
+        "ordinal": chunk.ordinal,
+        "n_chunks": n_chunks,
+        "start": chunk.start,
+        "end": chunk.end,
+        "tokens": chunk.tokens,
+        "title": article.title,
+        "url": article.url or "",
+        "source": article.source or "",
+        "published": article.published.timestamp() if article.published else UNDATED,
+        "authors": json.dumps(article.authors),
+        "extra": json.dumps(article.extra, default=str),
+        "ingested_at": ingested_at,
+    }
+
+
+def where_clause(sources: Sequence[str], since: float | None, until: float | None,
+                 as_of: float | None) -> dict[str, Any] | None:
+    """The Chroma `where` for search filters (undated chunks pass `as_of` but not since/until)."""
+    parts: list[dict[str, Any]] = []
+    if sources:
+        parts.append({"source": {"$in": list(sources)}})
+    if since is not None:
+        parts.append({"published": {"$gte": since}})
+    if until is not None:
+        parts.append({"published": {"$lte": until}})
+        parts.append({"published": {"$ne": UNDATED}})
+    if as_of is not None:
+        parts.append({"published": {"$lte": as_of}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
