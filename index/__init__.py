@@ -16,3 +16,12 @@ __all__ = [
     "Article", "BadQuery", "Filters", "IndexSettings", "IngestReport", "LoadError",
     "ModelMismatch", "NewsIndex", "NewsqaError", "Problem", "SearchHit", "StoreUnavailable", "load",
 ]
+
+
+def __getattr__(name: str):
+    # The LangChain adapter is imported on demand: langchain-core is not needed to ingest.
+    if name == "NewsRetriever":
+        from index.retriever import NewsRetriever
+
+        return NewsRetriever
+    raise AttributeError(name)

@@ -69,6 +69,8 @@ class Article:
     authors: list[str] = field(default_factory=list)
     published: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where it was loaded from (file, file:line, URL): for reports, not part of the content.
+    origin: str | None = field(default=None, compare=False)
 
     @property
     def id(self) -> str:

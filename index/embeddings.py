@@ -18,6 +18,9 @@ from index.errors import NewsqaError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
     from transformers import PreTrainedTokenizerBase
 
 PACKAGED_MODELS = {
@@ -78,6 +81,9 @@ def _load(name: str, device: str) -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
     path = resolve_model_path(name)
     try:

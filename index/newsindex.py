@@ -36,7 +36,8 @@ WRITE_BATCH_CHUNKS = 512
 # it is cut so title + chunk stay inside the model's window.
 TITLE_EMBED_CHARS = 200
 
-ProgressFn = Callable[[int, int], None]
+# Called after each written batch with (articles done, articles to write, chunks written).
+ProgressFn = Callable[[int, int, int], None]
 
 
 @dataclass
@@ -155,19 +156,14 @@ class NewsIndex:
                     done += len(batch)
                     batch = []
                     if on_progress:
-                        on_progress(done, report.chunks)
+                        on_progress(done, len(articles), report.chunks)
             if batch:
                 self._write(batch, report)
                 done += len(batch)
-                if on_progress:
-                    on_progress(done, report.chunks)
+            if on_progress:
+                on_progress(done, len(articles), report.chunks)
         report.seconds = time.perf_counter() - started
         return report
-
-    def plan(self, items: Iterable[Article | Problem]) -> tuple[list[Article], IngestReport]:
-        """The articles an ingest of `items` would write, and the report so far."""
-        report = IngestReport()
-        return self._changed_articles(items, report), report
 
     def _changed_articles(
         self, items: Iterable[Article | Problem], report: IngestReport

@@ -46,6 +46,8 @@ def load(
     for target in targets:
         if target.startswith(("http://", "https://")):
             loaded = _load_url(target, fetch_settings)
+        elif "://" in target:
+            loaded = iter([Problem(target, "only http and https URLs can be fetched")])
         else:
             loaded = _load_path(Path(target), fetch_settings, glob)
         for result in loaded:
@@ -56,7 +58,7 @@ def _finish(article: Article, source: str | None) -> Article | Problem:
     if source:
         article.source = source
     if not article.text.strip():
-        return Problem(article.url or article.title or "record", "article has no text")
+        return Problem(article.origin or article.url or article.title or "record", "article has no text")
     if not article.title.strip():
         article.title = " ".join(article.text.split()[:12])
     return article
@@ -65,7 +67,9 @@ def _finish(article: Article, source: str | None) -> Article | Problem:
 def _load_path(path: Path, fetch_settings: FetchSettings, glob: str | None) -> Iterator[Article | Problem]:
     if path.is_dir():
         pattern = glob or "*"
-        files = sorted(p for p in path.rglob(pattern) if p.is_file() and not _hidden(p, path))
+        files = sorted(
+            p for p in path.rglob(pattern) if (p.is_file() or p.is_symlink()) and not _hidden(p, path)
+        )
         if not glob:
             files = [p for p in files if p.suffix.lower() in KNOWN_SUFFIXES]
         if not files:
@@ -140,7 +144,7 @@ def _load_document(
         if kind == "feed":
             yield from articles_from_feed(body, item, fetch_settings)
         elif kind == "html":
-            yield article_from_html(text, url, item)
+            yield _labelled(article_from_html(text, url, item), item)
         elif kind == "json":
             yield from articles_from_json_values(parse_json(text, item))
         elif kind == "jsonl":
@@ -148,9 +152,14 @@ def _load_document(
         else:
             article = article_from_text(text, fallback_title=Path(item).stem)
             article.url = article.url or url
-            yield article
+            yield _labelled(article, item)
     except LoadError as exc:
         yield Problem(item, str(exc).removeprefix(f"{item}: "))
+
+
+def _labelled(article: Article, item: str) -> Article:
+    article.origin = article.origin or item
+    return article
 
 
 def _kind(suffix: str, body: bytes) -> str:

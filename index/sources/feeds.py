@@ -31,16 +31,19 @@ def articles_from_feed(
 ) -> Iterator[Article | Problem]:
     """Every entry of the feed; an entry whose page cannot be fetched is a Problem."""
     parsed = feedparser.parse(body)
-    if not parsed.entries and (parsed.bozo or not parsed.feed):
-        reason = getattr(parsed, "bozo_exception", None)
-        detail = f" ({type(reason).__name__})" if reason else ""
-        yield Problem(item, f"not an RSS/Atom feed{detail}")
+    if not parsed.entries:
+        if looks_like_feed(body) and not parsed.bozo:
+            yield Problem(item, "the feed has no entries", "warning")
+        else:
+            yield Problem(item, "not an RSS/Atom feed")
         return
     outlet = parsed.feed.get("title")
     for number, entry in enumerate(parsed.entries, start=1):
         label = entry.get("link") or f"{item}#entry{number}"
         try:
-            yield _entry_article(entry, outlet, fetch_settings)
+            article = _entry_article(entry, outlet, fetch_settings)
+            article.origin = label
+            yield article
         except LoadError as exc:
             yield Problem(label, str(exc).removeprefix(f"{label}: "))
 

@@ -94,7 +94,9 @@ def articles_from_json_values(
             if not isinstance(record, dict):
                 yield Problem(label, "not an article record (expected a JSON object)")
                 continue
-            yield _with_url_source(article_from_record(record, default_source))
+            article = _with_url_source(article_from_record(record, default_source))
+            article.origin = label
+            yield article
 
 
 def _with_url_source(article: Article) -> Article:

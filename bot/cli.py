@@ -1,0 +1,207 @@
+"""The `newsqa` command line: a thin layer over the index and the answering entry point."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from bot.config import Settings, load_settings
+from index import Filters, IngestReport, NewsIndex, NewsqaError, load
+from index.article import parse_published
+
+app = typer.Typer(
+    help="Ask questions about news articles and get answers cited to their sources.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+HomeOption = Annotated[
+    Optional[Path], typer.Option("--home", help="Data directory (default: NEWSQA_HOME or per-user).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+SourceOption = Annotated[
+    Optional[list[str]], typer.Option("--source", help="Only this outlet (repeatable).")
+]
+
+
+def _settings(home: Path | None) -> Settings:
+    return load_settings(home=home)
+
+
+def _date(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_published(value)
+    if parsed is None:
+        raise NewsqaError(f"{name}: cannot read {value!r} as a date (try 2025-01-31)")
+    return parsed
+
+
+@app.command()
+def ingest(
+    targets: Annotated[list[str], typer.Argument(help="Files, directories, http(s) URLs or feeds.")],
+    glob: Annotated[Optional[str], typer.Option(help="Only files matching this pattern in directories.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Name the outlet of every article.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Add articles to the index; unchanged articles are skipped, changed ones replaced."""
+    settings = _settings(home)
+    index = NewsIndex(settings)
+    with err.status("reading sources…"):
+        items = list(load(targets, settings.fetch, glob=glob, source=source))
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles · {task.fields[chunks]} chunks · {task.fields[rate]} chunks/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("ingest", total=None, chunks=0, rate="–")
+
+        def on_progress(done: int, total: int, chunks: int) -> None:
+            elapsed = progress.tasks[task].elapsed or 1e-9
+            progress.update(task, completed=done, total=total, chunks=chunks, rate=f"{chunks / elapsed:.0f}")
+
+        report = index.ingest(items, on_progress=on_progress)
+    _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_report(report: IngestReport) -> None:
+    summary = (
+        f"added {report.added} · updated {report.updated} · unchanged {report.unchanged}"
+        f" · duplicates {report.duplicates} · failed {len(report.failed)}"
+        f" — {report.chunks} chunks in {report.seconds:.1f} s"
+    )
+    out.print(summary, highlight=False)
+    for problem in report.warnings:
+        err.print(f"[yellow]warning[/] {escape(str(problem))}")
+    for problem in report.failed:
+        err.print(f"[red]failed[/]  {escape(str(problem))}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[Optional[int], typer.Option("-k", help="How many passages.")] = None,
+    source: SourceOption = None,
+    since: Annotated[Optional[str], typer.Option(help="Published on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Published on or before this date.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Search as on this date.")] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Show the passages the index ranks best for a query."""
+    index = NewsIndex(_settings(home))
+    _require_articles(index)
+    filters = Filters(sources=source or (), since=_date(since, "--since"), until=_date(until, "--until"))
+    hits = index.search(query, k=k, filters=filters, as_of=_date(as_of, "--as-of"))
+    if as_json:
+        keys = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score")
+        print(json.dumps([{key: h.to_json()[key] for key in keys} for h in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        out.print("No passages match.")
+    for n, hit in enumerate(hits, start=1):
+        date = hit.published.date().isoformat() if hit.published else "undated"
+        out.print(f"[bold]{n}. {escape(hit.title)}[/] — {escape(hit.source or 'unknown outlet')}, {date}  "
+                  f"[dim]score {hit.score:.4f}[/]")
+        if hit.url:
+            out.print(f"   [link={hit.url}]{escape(hit.url)}[/link]", highlight=False)
+        out.print("   " + escape(" ".join(hit.text.split())[:400]), highlight=False)
+
+
+def _require_articles(index: NewsIndex) -> None:
+    if index.manifest.stats()["articles"] == 0:
+        raise NewsqaError(
+            f"the index in {index.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL"
+        )
+
+
+@app.command()
+def stats(as_json: JsonOption = False, home: HomeOption = None) -> None:
+    """Articles, chunks, sources, date range, model, and where the store is."""
+    data = NewsIndex(_settings(home)).stats()
+    if as_json:
+        print(json.dumps(data, indent=2, default=_json_default))
+        return
+    table = Table(show_header=False, box=None)
+    first, last = data["published_first"], data["published_last"]
+    rows = [
+        ("articles", f"{data['articles']:,}"),
+        ("chunks", f"{data['chunks']:,} ({data['chunk_tokens']:,} tokens)"),
+        ("sources", f"{len(data['sources'])}: " + ", ".join(f"{s} ({n})" for s, n in list(data["sources"].items())[:8])),
+        ("published", f"{first.date() if first else '–'} … {last.date() if last else '–'}"),
+        ("embedding model", data["embedding_model"]),
+        ("store", f"{data['store_mode']} · {data['store_location']} · collection {data['collection']}"),
+        ("data directory", data["home"]),
+    ]
+    for name, value in rows:
+        table.add_row(f"[bold]{name}[/]", escape(str(value)))
+    out.print(table)
+
+
+def _json_default(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+@app.command()
+def forget(
+    article_id: Annotated[Optional[list[str]], typer.Option("--id", help="Article id (repeatable).")] = None,
+    url: Annotated[Optional[list[str]], typer.Option(help="Article URL (repeatable).")] = None,
+    source: SourceOption = None,
+    since: Annotated[Optional[str], typer.Option(help="Published on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Published on or before this date.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Remove articles from Chroma, the lexical index and the manifest."""
+    index = NewsIndex(_settings(home))
+    removed = index.forget(
+        ids=article_id or (), urls=url or (), sources=source or (),
+        since=_date(since, "--since"), until=_date(until, "--until"),
+    )
+    out.print(f"forgot {removed} article{'s' if removed != 1 else ''}")
+
+
+@app.command()
+def rebuild(home: HomeOption = None) -> None:
+    """Rebuild the manifest and lexical index from Chroma (e.g. a second machine on one server)."""
+    index = NewsIndex(_settings(home))
+    with err.status("reading Chroma…"):
+        count = index.rebuild()
+    out.print(f"rebuilt the manifest and lexical index: {count} articles")
+
+
+def main() -> None:
+    """Entry point: user errors print one line and exit non-zero, without a traceback."""
+    try:
+        app()
+    except NewsqaError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,64 @@
+"""The one configuration object: defaults < config file < NEWSQA_* environment < command-line flags.
+
+The config file is TOML: `$NEWSQA_CONFIG` if set, else `config.toml` in the data directory
+(`$NEWSQA_HOME`, or the per-user default). Nested groups use sections in the file
+(`[chroma]`, `[search]`, `[fetch]`) and a double underscore in the environment
+(`NEWSQA_CHROMA__MODE=server`). Every setting is documented once, in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from index.errors import NewsqaError
+from index.settings import IndexSettings, default_home
+
+
+def config_file() -> Path:
+    """Where the config file is looked for (it need not exist)."""
+    explicit = os.environ.get("NEWSQA_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    home = os.environ.get("NEWSQA_HOME")
+    return (Path(home).expanduser() if home else default_home()) / "config.toml"
+
+
+class Settings(IndexSettings, BaseSettings):
+    """All of newsqa's settings; being an IndexSettings, it is what the index layer takes."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSQA_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # First wins: flags (init), then the environment, then the config file, then defaults.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, config_file()))
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Settings with command-line flags on top; flags left as None do not override anything."""
+    path = config_file()
+    if os.environ.get("NEWSQA_CONFIG") and not path.is_file():
+        raise NewsqaError(f"config file {path} (from NEWSQA_CONFIG) does not exist")
+    try:
+        return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValueError as exc:  # pydantic's ValidationError and TOML errors
+        first = str(exc).strip().splitlines()
+        raise NewsqaError(f"invalid configuration ({path}): {' '.join(first[:3])}") from None

@@ -1,0 +1,182 @@
+"""Shared fixtures: settings in a temporary home, a local HTTP server, a real `chroma run` server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+os.environ.pop("NEWSQA_CONFIG", None)
+
+from index import IndexSettings, NewsIndex  # noqa: E402
+from index.settings import ChromaSettings, FetchSettings  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not present at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> IndexSettings:
+    return IndexSettings(home=tmp_path / "home", fetch=FetchSettings(allow_private=True, timeout_s=2))
+
+
+@pytest.fixture
+def index(settings: IndexSettings):
+    idx = NewsIndex(settings)
+    yield idx
+    idx.close()
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory):
+    """The repository's sample articles, ingested once for read-only tests."""
+    from index import load
+
+    settings = IndexSettings(home=tmp_path_factory.mktemp("samples") / "home")
+    idx = NewsIndex(settings)
+    report = idx.ingest(load([str(SAMPLES)], settings.fetch))
+    assert report.ok and report.added == 6
+    yield idx
+    idx.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- a local web server for the URL and feed loaders ------------------------------------------
+ARTICLE_HTML = (SAMPLES / "2025-03-14-heat-pumps.html").read_text()
+
+
+def _feed(base: str, summary_only: bool) -> str:
+    entries = []
+    for n in (1, 2):
+        content = (
+            "<description>Short teaser.</description>"
+            if summary_only
+            else f"<description><![CDATA[<p>{'Full text of story %d. ' % n * 60}</p>]]></description>"
+        )
+        entries.append(
+            f"<item><title>Story {n}</title><link>{base}/story{n}.html</link>"
+            f"<pubDate>Mon, 0{n} Mar 2025 10:00:00 GMT</pubDate>{content}</item>"
+        )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Test Wire</title>'
+        f"<link>{base}</link><description>t</description>{''.join(entries)}</channel></rss>"
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "text/html", extra: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        base = f"http://{self.headers['Host']}"
+        path = self.path
+        if path == "/article.html":
+            self._send(200, ARTICLE_HTML.encode())
+        elif path in ("/story1.html", "/story2.html"):
+            n = path[6]
+            html = (f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
+                    f"<p>The full page of story {n} says the harbour reopened after {n}0 days of "
+                    "repairs, according to the port authority, which had closed it after a storm.</p>"
+                    "</article></body></html>")
+            self._send(200, html.encode())
+        elif path == "/feed.xml":
+            self._send(200, _feed(base, summary_only=True).encode(), "application/rss+xml")
+        elif path == "/fullfeed.xml":
+            self._send(200, _feed(base, summary_only=False).encode(), "application/rss+xml")
+        elif path == "/notfeed.xml":
+            self._send(200, b"<html><body>This is not a feed at all.</body></html>", "application/xml")
+        elif path == "/loop":
+            self._send(302, b"", extra={"Location": "/loop"})
+        elif path == "/slow":
+            time.sleep(5)
+            self._send(200, b"<html>late</html>")
+        elif path == "/big.html":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()  # no Content-Length: the cap must hold while streaming
+            chunk = b"<p>" + b"x" * 1_000_000 + b"</p>"
+            try:
+                for _ in range(50):
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif path == "/image.png":
+            self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
+        else:
+            self._send(404, b"not found")
+
+
+@pytest.fixture(scope="session")
+def web() -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+# --- a real Chroma server ---------------------------------------------------------------------
+def chroma_executable() -> str:
+    found = Path(sys.executable).with_name("chroma")
+    return str(found) if found.exists() else (shutil.which("chroma") or "chroma")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> ChromaSettings:
+    """`chroma run` on a free loopback port, for the tests of server mode."""
+    import chromadb
+
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = open(path / "server.log", "w")
+    proc = subprocess.Popen(
+        [chroma_executable(), "run", "--path", str(path / "data"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 60
+    while True:
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+            break
+        except Exception:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma run did not start: {(path / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    yield ChromaSettings(mode="server", host="127.0.0.1", port=port)
+    proc.terminate()
+    proc.wait(timeout=20)
