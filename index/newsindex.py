@@ -29,9 +29,6 @@ from index.settings import IndexSettings
 from index.sources import Problem
 from index.store import ChunkStore, chunk_metadata, where_clause
 
-# Chunks embedded and written together: large enough for efficient batches, small enough that an
-# interrupted ingest loses little work.
-WRITE_BATCH_CHUNKS = 512
 # The title is embedded with each chunk (a chunk often never names what the story is about);
 # it is cut so title + chunk stay inside the model's window.
 TITLE_EMBED_CHARS = 200
@@ -151,7 +148,7 @@ class NewsIndex:
             done = 0
             for article in articles:
                 batch.append((article, self.chunker.chunk(article)))
-                if sum(len(c) for _, c in batch) >= WRITE_BATCH_CHUNKS:
+                if sum(len(c) for _, c in batch) >= self.settings.write_batch_chunks:
                     self._write(batch, report)
                     done += len(batch)
                     batch = []

@@ -60,6 +60,9 @@ class IndexSettings(BaseModel):
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_device: str = "cpu"
     embed_batch_size: int = 64
+    # Chunks embedded and written together: big enough for efficient batches, small enough that
+    # an interrupted ingest loses little work.
+    write_batch_chunks: int = 512
     chunk_tokens: int = 160
     chunk_overlap_tokens: int = 40
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)

@@ -1,0 +1,175 @@
+"""Ingest, change detection, forget, search filters and the retriever, on a real embedded Chroma."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from index import Article, Filters, ModelMismatch, NewsIndex, load
+from index.errors import BadQuery
+
+from conftest import SAMPLES
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def story(n: int, text: str | None = None, **kw) -> Article:
+    return Article(
+        title=f"Story {n}",
+        text=text or f"Story {n} reports that the ferry line {n} carried {n * 100} passengers in May.",
+        url=f"https://news.example/{n}",
+        **kw,
+    )
+
+
+def chroma_ids(index: NewsIndex) -> list[str]:
+    return index.store.collection.get(include=[])["ids"]
+
+
+def assert_consistent(index: NewsIndex) -> None:
+    """Chroma, the manifest and the lexical index hold exactly the same chunks."""
+    ids = chroma_ids(index)
+    assert len(ids) == len(set(ids))
+    assert set(ids) == index.manifest.all_chunk_ids()
+    fts_rows = index.manifest._rows("SELECT COUNT(*) FROM chunks_fts")[0][0]
+    assert fts_rows == len(ids)
+    for article_id, n_chunks, counted in index.manifest._rows(
+        "SELECT a.id, a.n_chunks, COUNT(c.id) FROM articles a LEFT JOIN chunks c ON c.article_id = a.id GROUP BY a.id"
+    ):
+        assert n_chunks == counted
+
+
+def test_sample_search_finds_the_answer(sample_index: NewsIndex):
+    hits = sample_index.search("When does construction of the Ferris Street bridge begin?", k=3)
+    assert hits[0].title.startswith("Millbrook council approves")
+    assert "September 2025" in hits[0].text
+    assert hits[0].source == "Millbrook Ledger" and hits[0].url.startswith("https://ledger.example/")
+    article_text = (SAMPLES / "2025-03-04-bridge-vote.md").read_text()
+    assert hits[0].text in article_text
+
+
+def test_reingest_unchanged_embeds_nothing(index: NewsIndex):
+    items = list(load([str(SAMPLES)], index.settings.fetch))
+    first = index.ingest(items)
+    assert (first.added, first.updated, first.unchanged) == (6, 0, 0)
+    before = chroma_ids(index)
+    again = index.ingest(list(load([str(SAMPLES)], index.settings.fetch)))
+    assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 6, 0)
+    assert chroma_ids(index) == before
+    assert_consistent(index)
+
+
+def test_changed_article_replaces_its_chunks(index: NewsIndex):
+    index.ingest([story(1), story(2)])
+    old_ids = set(chroma_ids(index))
+    report = index.ingest([story(1, "Story 1 now says the ferry line was closed by the storm in June.")])
+    assert (report.added, report.updated) == (0, 1)
+    assert_consistent(index)
+    assert len(set(chroma_ids(index)) - old_ids) >= 1
+    [hit] = index.search("ferry closed by storm", k=1, filters=Filters(sources=[]))
+    assert "closed by the storm" in hit.text
+    texts = [h.text for h in index.search("ferry passengers", k=10)]
+    assert not any("carried 100 passengers" in t for t in texts)
+
+
+def test_duplicates_in_one_batch_are_ingested_once(index: NewsIndex):
+    report = index.ingest([story(1), story(1), story(2)])
+    assert (report.added, report.duplicates) == (2, 1)
+    assert index.stats()["articles"] == 2
+    assert_consistent(index)
+
+
+def test_other_embedding_model_is_refused(index: NewsIndex, settings):
+    index.ingest([story(1)])
+    index.close()
+    other = settings.model_copy(update={"embedding_model": "paraphrase-MiniLM-L3-v2"})
+    with pytest.raises(ModelMismatch, match="built with embedding model 'all-MiniLM-L6-v2'"):
+        NewsIndex(other)
+    # The Chroma collection itself refuses too (e.g. a second machine with its own manifest).
+    fresh = other.model_copy(update={"home": settings.home.parent / "other-home"})
+    fresh.chroma_path.parent.mkdir(parents=True)
+    shutil.copytree(settings.chroma_path, fresh.chroma_path)
+    with pytest.raises(ModelMismatch):
+        NewsIndex(fresh).store
+
+
+def test_forget_by_id_url_source_and_dates(index: NewsIndex):
+    index.ingest([
+        story(1, source="Ledger", published=utc(2025, 1, 5)),
+        story(2, source="Ledger", published=utc(2025, 2, 5)),
+        story(3, source="Wire", published=utc(2025, 3, 5)),
+        story(4, source="Wire", published=utc(2025, 4, 5)),
+        story(5, source="Post"),
+    ])
+    assert index.forget(ids=[story(1).id]) == 1
+    assert index.forget(urls=["https://NEWS.example/2/?utm_source=x"]) == 1
+    assert index.forget(sources=["wire"], until=utc(2025, 3, 31)) == 1
+    assert index.forget(since=utc(2025, 4, 1)) == 1
+    assert [a for a in index.manifest.select_articles(sources=["Post"])] == [story(5).id]
+    assert index.stats()["articles"] == 1
+    assert_consistent(index)
+    assert {h.article_id for h in index.search("ferry passengers", k=10)} == {story(5).id}
+
+
+def test_search_filters_as_of_and_diversity(index: NewsIndex):
+    long_text = " ".join(f"The ferry line carried {n} passengers on day {n} of May." for n in range(60))
+    index.ingest([
+        story(1, long_text, source="Ledger", published=utc(2025, 1, 5)),
+        story(2, source="Wire", published=utc(2025, 2, 5)),
+        story(3, source="Wire", published=utc(2025, 3, 5)),
+        story(4, source="Post"),
+    ])
+    by_article = lambda hits: [h.article_id for h in hits]  # noqa: E731
+    hits = index.search("ferry passengers", k=8)
+    assert by_article(hits).count(story(1).id) == index.settings.search.max_chunks_per_article
+    assert {h.source for h in index.search("ferry", filters=Filters(sources=["wire"]))} == {"Wire"}
+    since = index.search("ferry", filters=Filters(since=utc(2025, 2, 1)))
+    assert set(by_article(since)) == {story(2).id, story(3).id}
+    until = index.search("ferry", filters=Filters(until=utc(2025, 2, 10)))
+    assert set(by_article(until)) == {story(1).id, story(2).id}
+    as_of = index.search("ferry", as_of=utc(2025, 2, 10))
+    assert set(by_article(as_of)) == {story(1).id, story(2).id, story(4).id}  # undated kept
+    assert index.search("ferry", filters=Filters(sources=["Nobody"])) == []
+
+
+def test_recency_breaks_ties_towards_fresh_news(index: NewsIndex):
+    text = "The ferry line carried 500 passengers in May."
+    old = Article(title="Ferry", text=text, url="https://n.example/old", published=utc(2020, 5, 1))
+    new = Article(title="Ferry", text=text, url="https://n.example/new", published=utc(2025, 5, 1))
+    index.ingest([old, new])
+    hits = index.search("ferry passengers", k=2, as_of=utc(2025, 5, 2))
+    assert [h.url for h in hits] == ["https://n.example/new", "https://n.example/old"]
+
+
+def test_bad_queries(sample_index: NewsIndex):
+    with pytest.raises(BadQuery, match="empty"):
+        sample_index.search("   ")
+    with pytest.raises(BadQuery, match="limit is 2,000"):
+        sample_index.search("x" * 2001)
+    # FTS syntax in a query is just text.
+    assert sample_index.search('bridge" OR NEAR(* AND -', k=2)
+
+
+def test_rebuild_from_chroma_alone(index: NewsIndex):
+    index.ingest(list(load([str(SAMPLES)], index.settings.fetch)))
+    query = "How much did the dock workers' wages rise?"
+    before = [(h.chunk_id, round(h.score, 6)) for h in index.search(query, k=5)]
+    index.manifest.replace_all([])
+    assert index.search(query, k=5) == []
+    assert index.rebuild() == 6
+    assert_consistent(index)
+    assert [(h.chunk_id, round(h.score, 6)) for h in index.search(query, k=5)] == before
+
+
+def test_retriever_adapter(sample_index: NewsIndex):
+    from index import NewsRetriever
+
+    docs = NewsRetriever(index=sample_index, k=2).invoke("Which goalkeeper did Millbrook Rovers sign?")
+    assert len(docs) == 2
+    assert "Tomasz Wilk" in docs[0].page_content
+    assert docs[0].metadata["source"] == "Millbrook Ledger" and docs[0].metadata["score"] > 0
