@@ -32,8 +32,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 HomeOption = Annotated[
     Optional[Path], typer.Option("--home", help="Data directory (default: NEWSQA_HOME or per-user).")

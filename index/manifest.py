@@ -1,8 +1,8 @@
-"""The manifest: every article with its content hash, its chunks, and the lexical (BM25) index.
+"""The manifest: every article with its content hash and its chunks (with their texts).
 
-One SQLite file holds the article records, the chunk records and an FTS5 table of the chunk
-texts, so the manifest and the lexical index change together in one transaction. That
-transaction is the moment an article version becomes visible: Chroma may briefly hold chunks
+One SQLite file holds the article records and the chunk records. A commit is the moment an
+article version becomes visible, and it bumps the manifest's `generation`, which the lexical
+index (index/lexical.py) compares with its own to know it must be rebuilt: Chroma may briefly hold chunks
 the manifest does not list (written before the commit, or superseded and not yet deleted), and
 search shows only chunks the manifest lists. Two journal tables let an interrupted ingest be
 finished or undone on the next write: `pending` (versions written to Chroma before their
@@ -12,7 +12,6 @@ commit) and `garbage` (chunk ids still to delete from Chroma).
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 import time
@@ -22,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from index.article import Article
 from index.chunking import Chunk
@@ -52,21 +49,15 @@ CREATE TABLE IF NOT EXISTS chunks (
     ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
-    tokens INTEGER NOT NULL
+    tokens INTEGER NOT NULL,
+    text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
-);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT NOT NULL, version TEXT NOT NULL,
                                     PRIMARY KEY (article_id, version));
 CREATE TABLE IF NOT EXISTS garbage (chunk_id TEXT PRIMARY KEY);
 """
 
-# BM25 weights of the FTS columns (title, text): a title match counts, but less than the text's.
-TITLE_WEIGHT = 0.5
-TEXT_WEIGHT = 1.0
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def to_timestamp(value: datetime | None) -> float | None:
@@ -118,15 +109,6 @@ class Filters:
     until: datetime | None = None
     # `as_of` caps dates like `until`, but keeps undated articles (they may be older).
     as_of: datetime | None = None
-
-
-def fts_query(text: str) -> str | None:
-    """An OR query of the question's content words, each quoted so FTS syntax cannot leak in."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
-    words = list(dict.fromkeys(words))
-    if not words:
-        return None
-    return " OR ".join(f'"{w}"' for w in words)
 
 
 class Manifest:
@@ -193,31 +175,31 @@ class Manifest:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         rows = self._rows(
-            f"""SELECT c.id, c.article_id, c.ordinal, c.start, c.end, f.text,
+            f"""SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text,
                        a.title, a.url, a.source, a.published
-                FROM chunks c JOIN chunks_fts f ON f.rowid = c.rowid
-                JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})""",
+                FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})""",
             list(chunk_ids),
         )
         return {
             r[0]: StoredChunk(*r[:9], published=from_timestamp(r[9])) for r in rows
         }
 
-    def lexical(self, query: str, limit: int, filters: Filters) -> list[tuple[str, float]]:
-        """Chunk ids ranked by BM25 (best first) with their scores (higher is better)."""
-        match = fts_query(query)
-        if match is None:
-            return []
-        where, params = _filter_sql(filters)
-        rows = self._rows(
-            f"""SELECT c.id, -bm25(chunks_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS score
-                FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                JOIN articles a ON a.id = c.article_id
-                WHERE chunks_fts MATCH ? {where}
-                ORDER BY bm25(chunks_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) LIMIT ?""",
-            [match, *params, limit],
-        )
-        return [(r[0], float(r[1])) for r in rows]
+    def generation(self) -> int:
+        """Bumped by every change of what is visible; the lexical index keys its snapshot on it."""
+        return int(self.get_meta("generation") or 0)
+
+    def lexical_corpus(self) -> tuple[int, list[tuple[str, str, str | None, float | None]]]:
+        """(generation, [(chunk id, title + text, source, published)]) read in one snapshot."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN")  # one read snapshot: the rows belong to this generation
+            generation = int((db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone() or [0])[0])
+            rows = db.execute(
+                """SELECT c.id, a.title || '\n' || c.text, a.source, a.published
+                   FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"""
+            ).fetchall()
+            db.execute("COMMIT")
+        return generation, rows
 
     def select_articles(
         self,
@@ -315,32 +297,31 @@ class Manifest:
                     ),
                 )
                 for chunk in chunks:
-                    cursor = db.execute(
-                        "INSERT INTO chunks (id, article_id, ordinal, start, end, tokens)"
-                        " VALUES (?,?,?,?,?,?)",
-                        (chunk.id, chunk.article_id, chunk.ordinal, chunk.start, chunk.end,
-                         chunk.tokens),
-                    )
                     db.execute(
-                        "INSERT INTO chunks_fts (rowid, title, text) VALUES (?,?,?)",
-                        (cursor.lastrowid, article.title, chunk.text),
+                        "INSERT INTO chunks (id, article_id, ordinal, start, end, tokens, text)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (chunk.id, chunk.article_id, chunk.ordinal, chunk.start, chunk.end,
+                         chunk.tokens, chunk.text),
                     )
                 db.execute(
                     "DELETE FROM pending WHERE article_id = ? AND version = ?",
                     (article.id, article.content_hash),
                 )
+            _bump_generation(db)
 
     def remove_articles(self, article_ids: Sequence[str]) -> None:
         """Hide these articles at once; their chunk ids move to `garbage`."""
         with self.transaction() as db:
             for article_id in article_ids:
                 self._drop_article(db, article_id)
+            _bump_generation(db)
 
     def replace_all(self, batch: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
         """Empty the manifest and fill it with `batch` (used to rebuild it from Chroma)."""
         with self.transaction() as db:
-            for table in ("articles", "chunks", "chunks_fts", "pending", "garbage"):
+            for table in ("articles", "chunks", "pending", "garbage"):
                 db.execute(f"DELETE FROM {table}")
+            _bump_generation(db)
         self.commit_articles(batch)
 
     @staticmethod
@@ -348,12 +329,15 @@ class Manifest:
         db.execute(
             "INSERT OR IGNORE INTO garbage SELECT id FROM chunks WHERE article_id = ?", (article_id,)
         )
-        db.execute(
-            "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE article_id = ?)",
-            (article_id,),
-        )
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+
+def _bump_generation(db: sqlite3.Connection) -> None:
+    db.execute(
+        "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE"
+        " SET value = CAST(value AS INTEGER) + 1"
+    )
 
 
 _ARTICLE_COLUMNS = (
@@ -374,21 +358,3 @@ def _article_record(row: tuple) -> ArticleRecord:
         n_chunks=row[8],
         ingested_at=row[9],
     )
-
-
-def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """SQL conditions on `a` (articles) for the filters, with their parameters."""
-    sql, params = "", []
-    if filters.sources:
-        sql += f" AND a.source IN ({','.join('?' * len(filters.sources))})"
-        params.extend(filters.sources)
-    if filters.since:
-        sql += " AND a.published >= ?"
-        params.append(filters.since.timestamp())
-    if filters.until:
-        sql += " AND a.published <= ?"
-        params.append(filters.until.timestamp())
-    if filters.as_of:
-        sql += " AND (a.published IS NULL OR a.published <= ?)"
-        params.append(filters.as_of.timestamp())
-    return sql, params

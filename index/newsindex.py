@@ -23,6 +23,7 @@ from index.article import Article, canonical_url
 from index.chunking import Chunk, Chunker
 from index.embeddings import Embedder
 from index.errors import ModelMismatch, NewsqaError
+from index.lexical import LexicalIndex
 from index.manifest import Filters, Manifest
 from index.search import SearchHit, diversify, fuse, rank, validate_query
 from index.settings import IndexSettings
@@ -67,6 +68,7 @@ class NewsIndex:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.manifest = Manifest(settings.manifest_path)
+        self.lexical = LexicalIndex(self.manifest, settings.home / "lexical")
         stored = self.manifest.get_meta("embedding_model")
         if stored and stored != settings.embedding_model:
             raise ModelMismatch(
@@ -111,6 +113,7 @@ class NewsIndex:
             _ = self.store  # reach the store before touching anything, so a dead server writes nothing
             self._recover()
             yield
+            self.lexical.current()  # rebuild the lexical snapshot now, not on the first search
         finally:
             lock.release()
 
@@ -274,7 +277,7 @@ class NewsIndex:
         )
         candidates = max(cfg.candidates, k * cfg.max_chunks_per_article * 2)
         dense = [cid for cid, _ in self.store.query(vector, candidates, where)]
-        lexical = [cid for cid, _ in self.manifest.lexical(query, candidates, filters)]
+        lexical = [cid for cid, _ in self.lexical.search(query, candidates, filters)]
         fused = fuse(dense, lexical, cfg)
         chunks = self.manifest.chunks(list(fused))
         return diversify(rank(fused, chunks, filters.as_of, cfg), k, cfg.max_chunks_per_article)

@@ -109,10 +109,6 @@ class ChunkStore:
 
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity, best first."""
-        count = self.count()
-        if count == 0:  # an empty collection has no HNSW files to read yet
-            return []
-        n = min(n, count)
         result = self._call(
             "query",
             self.collection.query,

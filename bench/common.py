@@ -1,0 +1,65 @@
+"""Helpers shared by the benchmarks: the machine description, data loading, table output."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("NEWSQA_SHARED_DATA", REPO.parent / "shared" / "data"))
+RTQA_2025 = DATA / "realtimeqa" / "2025"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import torch
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GiB RAM, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, torch {torch.__version__} (CPU, {torch.get_num_threads()} threads); "
+        f"run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(module: str, *args: str) -> dict:
+    """Run `python bench/<module>.py args` in its own process (own peak RSS); its last line is JSON."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / f"{module}.py"), *args],
+        capture_output=True, text=True, env=env, cwd=REPO,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{module} {args} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def write_table(name: str, title: str, header: list[str], rows: list[list[str]], notes: list[str]) -> str:
+    lines = [f"# {title}", "", f"Machine: {machine()}", ""]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "|".join("---" for _ in header) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += [""] + [f"- {n}" for n in notes] + [""]
+    text = "\n".join(lines)
+    path = REPO / "bench" / "results" / f"{name}.md"
+    path.write_text(text)
+    print(text)
+    print(f"saved {path.relative_to(REPO)}")
+    return text

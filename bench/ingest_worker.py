@@ -1,0 +1,92 @@
+"""One pipeline of the ingest benchmark, in its own process; prints a JSON line of figures.
+
+Usage: ingest_worker.py {newsqa|model|langchain} HOME WEEK [WEEK...]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import RTQA_2025, peak_rss_mb  # noqa: E402
+from index import Article, IndexSettings, NewsIndex, load  # noqa: E402
+from index.embeddings import Embedder, resolve_model_path  # noqa: E402
+from index.newsindex import embedding_input  # noqa: E402
+
+
+def articles(weeks: list[str]) -> list[Article]:
+    files = [str(RTQA_2025 / f"{w}_gcs.jsonl") for w in weeks]
+    unique: dict[str, Article] = {}
+    for item in load(files, IndexSettings().fetch):
+        if isinstance(item, Article):
+            unique.setdefault(item.id, item)
+    return list(unique.values())
+
+
+def newsqa(home: Path, corpus: list[Article]) -> dict:
+    index = NewsIndex(IndexSettings(home=home))
+    index.embedder, index.store  # model load and store open are not ingest work
+    start = time.perf_counter()
+    report = index.ingest(corpus)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    again = index.ingest(corpus)
+    second = time.perf_counter() - start
+    assert again.unchanged == len(corpus) and again.chunks == 0
+    tokenizer = index.embedder.tokenizer
+    return {"articles": len(corpus), "chunks": report.chunks, "seconds": first, "reingest_seconds": second,
+            "tokens": _embedded_tokens(index, corpus, tokenizer), "peak_rss_mb": peak_rss_mb()}
+
+
+def _embedded_tokens(index: NewsIndex, corpus: list[Article], tokenizer) -> int:
+    texts = _inputs(index, corpus)
+    return sum(len(x) for x in tokenizer(texts, add_special_tokens=True)["input_ids"])
+
+
+def _inputs(index: NewsIndex, corpus: list[Article]) -> list[str]:
+    return [embedding_input(a, c.text) for a in corpus for c in index.chunker.chunk(a)]
+
+
+def model_alone(home: Path, corpus: list[Article]) -> dict:
+    """The embedding model alone on newsqa's exact chunk inputs, in large batches: the ceiling."""
+    index = NewsIndex(IndexSettings(home=home))
+    texts = _inputs(index, corpus)
+    embedder = Embedder(index.settings.embedding_model, batch_size=128)
+    start = time.perf_counter()
+    embedder.encode(texts)
+    seconds = time.perf_counter() - start
+    tokens = sum(len(x) for x in embedder.tokenizer(texts, add_special_tokens=True)["input_ids"])
+    return {"articles": len(corpus), "chunks": len(texts), "seconds": seconds, "tokens": tokens,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def langchain_tutorial(home: Path, corpus: list[Article]) -> dict:
+    """RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + Chroma.from_documents."""
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    embeddings = HuggingFaceEmbeddings(model_name=resolve_model_path("all-MiniLM-L6-v2"))
+    embeddings.embed_query("warm up")
+    docs = [Document(page_content=a.text, metadata={"title": a.title, "url": a.url or ""}) for a in corpus]
+    start = time.perf_counter()
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    Chroma.from_documents(splits, embeddings, persist_directory=str(home / "lc"))
+    seconds = time.perf_counter() - start
+    tokenizer = embeddings._client.tokenizer
+    max_len = embeddings._client.max_seq_length
+    tokens = sum(min(len(x), max_len) for x in tokenizer([s.page_content for s in splits])["input_ids"])
+    return {"articles": len(corpus), "chunks": len(splits), "seconds": seconds, "tokens": tokens,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+if __name__ == "__main__":
+    kind, home, weeks = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+    corpus = articles(weeks)
+    run = {"newsqa": newsqa, "model": model_alone, "langchain": langchain_tutorial}[kind]
+    print(json.dumps(run(home, corpus)))

@@ -1,0 +1,140 @@
+"""The lexical index: BM25 (bm25s) over the visible chunks, as a snapshot on disk.
+
+The manifest is the source of truth for which chunks exist and what they say; this index is a
+derived snapshot of it, stamped with the manifest's `generation`. Whenever the two differ (after
+an ingest or forget, or an interrupted one), the snapshot is rebuilt from the manifest, so it can
+never serve chunks the manifest does not list. Snapshots are written to a temporary directory
+and renamed into place, so a reader in another process never sees half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from index.manifest import Filters, Manifest
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, English stop words removed, Snowball-stemmed words."""
+    return bm25s.tokenize(
+        texts, stopwords="en", stemmer=_STEMMER, show_progress=False, return_ids=False
+    )
+
+
+@dataclass
+class _Snapshot:
+    generation: int
+    retriever: bm25s.BM25 | None
+    chunk_ids: list[str]
+    sources: np.ndarray  # lower-cased outlet of each chunk
+    published: np.ndarray  # unix seconds, NaN when undated
+
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        """1 for the chunks the filters allow, 0 for the others; None when nothing is filtered."""
+        keep = np.ones(len(self.chunk_ids), dtype=bool)
+        if filters.sources:
+            keep &= np.isin(self.sources, [s.lower() for s in filters.sources])
+        with np.errstate(invalid="ignore"):
+            if filters.since:
+                keep &= self.published >= filters.since.timestamp()
+            if filters.until:
+                keep &= self.published <= filters.until.timestamp()
+            if filters.as_of:
+                keep &= np.isnan(self.published) | (self.published <= filters.as_of.timestamp())
+        return None if keep.all() else keep.astype(np.float32)
+
+
+class LexicalIndex:
+    """BM25 search over the manifest's chunks, rebuilt whenever the manifest has changed."""
+
+    def __init__(self, manifest: Manifest, directory: Path) -> None:
+        self.manifest = manifest
+        self.directory = directory
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def search(self, query: str, limit: int, filters: Filters) -> list[tuple[str, float]]:
+        """Chunk ids ranked by BM25, best first, with their scores; only chunks with a match."""
+        snapshot = self.current()
+        if snapshot.retriever is None:
+            return []
+        [tokens] = tokenize([query])
+        if not tokens:
+            return []
+        mask = snapshot.mask(filters)
+        k = min(limit, len(snapshot.chunk_ids))
+        docs, scores = snapshot.retriever.retrieve(
+            [tokens], k=k, show_progress=False, n_threads=1, weight_mask=mask
+        )
+        return [(snapshot.chunk_ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def current(self) -> _Snapshot:
+        """The snapshot for the manifest's current generation: in memory, on disk, or rebuilt."""
+        generation = self.manifest.generation()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = self._load(generation) or self._build()
+            return self._snapshot
+
+    def _path(self, generation: int) -> Path:
+        return self.directory / f"generation-{generation}"
+
+    def _load(self, generation: int) -> _Snapshot | None:
+        path = self._path(generation)
+        if not (path / "chunks.json").is_file():
+            return None
+        try:
+            meta = json.loads((path / "chunks.json").read_text())
+            arrays = np.load(path / "filters.npz")
+            retriever = bm25s.BM25.load(str(path / "bm25"), mmap=True) if meta["chunk_ids"] else None
+        except (OSError, ValueError, KeyError):
+            return None  # damaged: rebuild it
+        return _Snapshot(generation, retriever, meta["chunk_ids"], arrays["sources"], arrays["published"])
+
+    def _build(self) -> _Snapshot:
+        generation, rows = self.manifest.lexical_corpus()
+        chunk_ids = [r[0] for r in rows]
+        retriever = None
+        if rows:
+            retriever = bm25s.BM25()
+            retriever.index(tokenize([r[1] for r in rows]), show_progress=False)
+        snapshot = _Snapshot(
+            generation,
+            retriever,
+            chunk_ids,
+            np.array([(r[2] or "").lower() for r in rows], dtype=object).astype(str),
+            np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64),
+        )
+        self._save(snapshot)
+        return snapshot
+
+    def _save(self, snapshot: _Snapshot) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        final = self._path(snapshot.generation)
+        if final.exists():
+            return
+        tmp = self.directory / f".tmp-{os.getpid()}-{threading.get_ident()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        if snapshot.retriever is not None:
+            snapshot.retriever.save(str(tmp / "bm25"), show_progress=False)
+        np.savez(tmp / "filters.npz", sources=snapshot.sources, published=snapshot.published)
+        (tmp / "chunks.json").write_text(json.dumps({"chunk_ids": snapshot.chunk_ids}))
+        try:
+            tmp.rename(final)  # atomic: readers see no snapshot or a whole one
+        except OSError:  # another process saved the same generation first
+            shutil.rmtree(tmp, ignore_errors=True)
+        for old in self.directory.glob("generation-*"):
+            if old != final:
+                shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,79 @@
+"""The `newsqa` command as a user runs it: summaries, exit codes, JSON, stats, forget."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES
+
+NEWSQA = str(Path(sys.executable).with_name("newsqa"))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "home"
+
+
+def newsqa(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1", COLUMNS="200")
+    return subprocess.run([NEWSQA, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_ingest_summary_and_failures(home: Path, tmp_path: Path):
+    (tmp_path / "empty.md").write_text("")
+    run = newsqa(home, "ingest", str(SAMPLES), str(tmp_path / "empty.md"))
+    assert run.returncode == 1  # one item failed
+    assert "added 6 · updated 0 · unchanged 0 · duplicates 0 · failed 1" in run.stdout
+    assert f"failed  {tmp_path / 'empty.md'}: empty file" in run.stderr
+    again = newsqa(home, "ingest", str(SAMPLES))
+    assert again.returncode == 0
+    assert "added 0 · updated 0 · unchanged 6" in again.stdout
+
+
+def test_search_json(home: Path):
+    run = newsqa(home, "search", "Who will start in goal for Millbrook Rovers?", "-k", "2", "--json")
+    assert run.returncode == 0, run.stderr
+    hits = json.loads(run.stdout)
+    assert len(hits) == 2
+    assert set(hits[0]) == {"article_id", "chunk_id", "title", "source", "url", "published", "text",
+                            "start", "end", "score"}
+    assert "Tomasz Wilk" in hits[0]["text"]
+    assert hits[0]["published"].startswith("2025-03-14")
+
+
+def test_search_filters_and_text_output(home: Path):
+    run = newsqa(home, "search", "strike", "--source", "coastal wire", "--until", "2025-03-13")
+    assert run.returncode == 0, run.stderr
+    assert "Port of Kessel dock workers end nine-day strike" in run.stdout
+    assert "Lumen Nine" not in run.stdout  # same outlet, published after --until
+    bad = newsqa(home, "search", "strike", "--since", "not a date")
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: --since: cannot read 'not a date' as a date (try 2025-01-31)"
+
+
+def test_stats(home: Path):
+    run = newsqa(home, "stats", "--json")
+    data = json.loads(run.stdout)
+    assert data["articles"] == 6
+    assert data["sources"] == {"Millbrook Ledger": 3, "Coastal Wire": 2, "Valley Energy Report": 1}
+    assert data["published_first"].startswith("2025-03-04") and data["published_last"].startswith("2025-03-15")
+    assert data["embedding_model"] == "all-MiniLM-L6-v2" and data["store_mode"] == "embedded"
+
+
+def test_forget_then_search(home: Path):
+    run = newsqa(home, "forget", "--source", "Valley Energy Report")
+    assert run.returncode == 0 and "forgot 1 article" in run.stdout
+    hits = json.loads(newsqa(home, "search", "heat pump rebate", "--json").stdout)
+    assert all(h["source"] != "Valley Energy Report" for h in hits)
+    assert newsqa(home, "forget").returncode == 2
+
+
+def test_empty_index_says_how_to_ingest(tmp_path: Path):
+    run = newsqa(tmp_path / "empty-home", "search", "anything")
+    assert run.returncode == 2
+    assert "is empty; add articles first: newsqa ingest PATH_OR_URL" in run.stderr
