@@ -32,18 +32,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         runs = {kind: run_child("ingest_worker", kind, str(tmp / kind), *args.weeks)
-                for kind in ("model", "newsqa", "langchain")}
+                for kind in ("model", "model64", "newsqa", "langchain")}
         search_home = args.search_home or tmp / "search"
         search = run_child("search_worker", str(search_home), str(args.min_chunks), str(args.queries))
     report(runs, search, args)
 
 
 def report(runs: dict, search: dict, args) -> None:
-    ceiling = runs["model"]["tokens"] / runs["model"]["seconds"]
+    # The ceiling is the faster of the two batch sizes of the model alone.
+    ceiling = max(runs[m]["tokens"] / runs[m]["seconds"] for m in ("model", "model64"))
     rows = []
     names = {"newsqa": "newsqa ingest", "model": "(a) embedding model alone, batch 128",
-             "langchain": "(b) LangChain tutorial pipeline"}
-    for kind in ("newsqa", "model", "langchain"):
+             "model64": "(a) embedding model alone, batch 64", "langchain": "(b) LangChain tutorial pipeline"}
+    for kind in ("newsqa", "model", "model64", "langchain"):
         r = runs[kind]
         tps = r["tokens"] / r["seconds"]
         rows.append([names[kind], str(r["articles"]), f"{r['chunks']:,}", f"{r['seconds']:.1f}",
@@ -55,14 +56,15 @@ def report(runs: dict, search: dict, args) -> None:
         f"Articles: the deduplicated articles of RealTime QA 2025 weeks {', '.join(args.weeks)}.",
         "Chunk tokens: the tokens the model reads (title + chunk for newsqa; the tutorial's chunks, "
         "cut at the model's 256-token window as the model cuts them).",
-        f"Throughput vs (a): {n['tokens'] / n['seconds'] / ceiling:.2f} (target >= 0.85).",
+        f"Throughput vs (a), the faster of its two rows: {n['tokens'] / n['seconds'] / ceiling:.2f} (target >= 0.85). "
+        "newsqa embeds in batches of 64 texts, 512 chunks a write.",
         f"Re-ingesting the unchanged set: {n['reingest_seconds']:.2f} s = {reingest_share:.1%} of the first "
         "ingest (target <= 3%).",
         f"Search over {search['chunks']:,} chunks ({search['articles']:,} articles, real 2025 texts, synthetic "
         f"vectors), {search['queries']} RealTime QA questions, query embedding included: hybrid p50 "
         f"{search['hybrid_p50_ms']:.1f} ms, p95 {search['hybrid_p95_ms']:.1f} ms (target <= 50 ms); "
-        f"dense-only Chroma query p50 {search['dense_p50_ms']:.1f} ms, p95 {search['dense_p95_ms']:.1f} ms "
-        "(embedding not included).",
+        f"for reference, a dense-only Chroma query (query embedding included) p50 {search['dense_p50_ms']:.1f} ms, "
+        f"p95 {search['dense_p95_ms']:.1f} ms.",
         "Command: .venv/bin/python bench/ingest_bench.py",
     ]
     write_table(

@@ -198,6 +198,115 @@ def rebuild(home: HomeOption = None) -> None:
     out.print(f"rebuilt the manifest and lexical index: {count} articles")
 
 
+LlmOption = Annotated[Optional[str], typer.Option("--llm", help="LLM spec: local, local:PATH.gguf, test, openai:MODEL, ollama:MODEL, anthropic:MODEL, none.")]
+
+
+def _request(question: str, llm: str | None, k: int | None, source: list[str] | None,
+             since: str | None, until: str | None, as_of: str | None, history=None):
+    from bot.answer import AskRequest
+
+    fields = {"question": question, "llm": llm, "k": k, "sources": source or [],
+              "since": _date(since, "--since"), "until": _date(until, "--until"), "history": history or []}
+    if as_of:
+        fields["as_of"] = _date(as_of, "--as-of")
+    return AskRequest(**fields)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: JsonOption = False,
+    llm: LlmOption = None,
+    k: Annotated[Optional[int], typer.Option("-k", help="Passages to search.")] = None,
+    source: SourceOption = None,
+    since: Annotated[Optional[str], typer.Option(help="Only articles published on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only articles published on or before this date.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Answer as on this date (default: now).")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="Print the model's tokens as they come.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Answer a question from the indexed articles, citing them."""
+    from bot.ask import Answerer
+
+    answerer = Answerer(_settings(home))
+    request = _request(question, llm, k, source, since, until, as_of)
+    on_token = None
+    if stream and not as_json:
+        def on_token(text: str) -> None:
+            err.print(text, end="", style="dim", highlight=False)
+    answer = answerer.ask(request, on_token=on_token)
+    if on_token:
+        err.print()
+    if as_json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        render_answer(answer)
+
+
+def render_answer(answer) -> None:
+    """The answer first, then its numbered sources with the supporting quotes."""
+    out.print(escape(answer.answer), highlight=False)
+    if answer.note:
+        out.print(f"[yellow]note:[/] {escape(answer.note)}", highlight=False)
+    if answer.abstained and not answer.citations:
+        out.print(f"[dim]searched for: {escape(answer.standalone_question)}[/]", highlight=False)
+    for c in answer.citations:
+        date = c.published.date().isoformat() if c.published else "undated"
+        out.print(f"[bold][{c.n}][/] {escape(c.title)} — {escape(c.source or 'unknown outlet')}, {date}"
+                  + (f"  {escape(c.url)}" if c.url else ""), highlight=False)
+        out.print(f"    “{escape(c.quote)}”", highlight=False)
+
+
+@app.command()
+def chat(
+    llm: LlmOption = None,
+    source: SourceOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Ask questions in a conversation; follow-ups use what was asked before.
+
+    Commands: /sources (sources of the last answer), /reset (forget the conversation), /help, /quit.
+    """
+    from bot.answer import Turn
+    from bot.ask import Answerer
+
+    answerer = Answerer(_settings(home))
+    history: list[Turn] = []
+    last = None
+    out.print("Ask a question (/help for commands).")
+    while True:
+        try:
+            line = input("> ").strip()
+        except EOFError:
+            break
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/help":
+            out.print("/sources  the sources of the last answer\n/reset    start a new conversation\n/quit     leave")
+            continue
+        if line == "/reset":
+            history, last = [], None
+            out.print("Conversation reset.")
+            continue
+        if line == "/sources":
+            if last is None or not last.citations:
+                out.print("No sources yet.")
+            for c in (last.citations if last else []):
+                out.print(f"[{c.n}] {escape(c.title)} — {escape(c.source or 'unknown outlet')} {escape(c.url or '')}\n    “{escape(c.quote)}”", highlight=False)
+            continue
+        try:
+            last = answerer.ask(_request(line, llm, None, source, None, None, None, history))
+        except NewsqaError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+            continue
+        out.print(escape(last.answer), highlight=False)
+        if last.note:
+            out.print(f"[yellow]note:[/] {escape(last.note)}", highlight=False)
+        history.append(Turn(question=line, answer=last.answer))
+
+
 def main() -> None:
     """Entry point: user errors print one line and exit non-zero, without a traceback."""
     try:

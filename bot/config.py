@@ -19,8 +19,28 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pydantic import BaseModel, Field
+
+from bot.llm import ProviderSettings
 from index.errors import NewsqaError
 from index.settings import IndexSettings, default_home
+
+
+class AnswerSettings(BaseModel):
+    """How questions are answered: evidence size, the relevance floor, the citation check."""
+
+    evidence_tokens: int = 220
+    max_evidence_sentences: int = 6
+    # Below this cosine similarity between the question and its best evidence sentence, the
+    # index holds nothing about the question: abstain without asking the LLM.
+    min_relevance: float = 0.3
+    max_answer_tokens: int = 160
+    history_turns: int = 4
+    max_question_chars: int = 1000
+    extractive_sentences: int = 2
+    support_min_overlap: float = 0.6
+    support_min_overlap_with_similarity: float = 0.4
+    support_min_similarity: float = 0.6
 
 
 def config_file() -> Path:
@@ -34,6 +54,10 @@ def config_file() -> Path:
 
 class Settings(IndexSettings, BaseSettings):
     """All of newsqa's settings; being an IndexSettings, it is what the index layer takes."""
+
+    llm: str = "local"
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
 
     model_config = SettingsConfigDict(
         env_prefix="NEWSQA_", env_nested_delimiter="__", extra="ignore", validate_default=True

@@ -84,7 +84,9 @@ class Chunker:
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
-        ids = self.tokenizer(texts, add_special_tokens=False, return_attention_mask=False)
+        ids = self.tokenizer(
+            texts, add_special_tokens=False, return_attention_mask=False, verbose=False
+        )
         return [len(x) for x in ids["input_ids"]]
 
     def _token_spans(self, text: str, spans: list[tuple[int, int]]) -> list[Span]:

@@ -1,0 +1,76 @@
+"""The request to answer and the one Answer type every face renders (CLI, Discord, eval)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, Field
+
+
+class Turn(BaseModel):
+    """One earlier exchange of a conversation."""
+
+    question: str
+    answer: str
+
+
+class AskRequest(BaseModel):
+    """A question, with what shapes its answer."""
+
+    question: str
+    history: list[Turn] = Field(default_factory=list)
+    as_of: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    sources: list[str] = Field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    llm: str | None = None  # provider spec; None = the configured one
+    k: int | None = None
+
+
+class Citation(BaseModel):
+    """A shown source: its number in the answer, the article, and the sentence that supports it."""
+
+    n: int
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    quote: str
+    article_id: str
+    chunk_id: str
+    start: int  # character offsets of the quote in the article text
+    end: int
+
+
+class Retrieved(BaseModel):
+    chunk_id: str
+    article_id: str
+    score: float
+
+
+class Flag(BaseModel):
+    """Something the citation check removed or changed, kept for the record."""
+
+    kind: str  # "unknown_source" | "unsupported" | "uncited" | "auto_cited"
+    sentence: str
+    detail: str = ""
+
+
+class Answer(BaseModel):
+    """What `ask` returns; the CLI's --json prints exactly this."""
+
+    question: str
+    standalone_question: str
+    answer: str  # markdown with [n] markers
+    short_answer: str
+    abstained: bool
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[Retrieved] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    note: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    provider: str
+    model: str
+    as_of: datetime

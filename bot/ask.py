@@ -1,0 +1,178 @@
+"""The one entry point: `ask(request) -> Answer`, used unchanged by the CLI, Discord and evals.
+
+condense (follow-ups → standalone question) → index search → evidence (best sentences, numbered
+by article) → generate (prompt from prompts/, the chosen LLM) → verify (every [n] checked) → Answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import prompts
+from bot.answer import Answer, AskRequest, Citation, Retrieved
+from bot.config import Settings
+from bot.evidence import Evidence, select_evidence
+from bot.llm import LLMChoice, make_llm
+from bot.verify import ABSTAIN_TEXT, CitationChecker, Thresholds, Verified
+from index import Filters, NewsIndex
+from index.errors import BadQuery, NewsqaError
+
+log = logging.getLogger(__name__)
+TokenFn = Callable[[str], None]
+
+
+class Answerer:
+    """Holds the index, the loaded LLMs and the citation checker between questions."""
+
+    def __init__(self, settings: Settings, index: NewsIndex | None = None) -> None:
+        self.settings = settings
+        self.index = index or NewsIndex(settings)
+        self._llms: dict[str, LLMChoice] = {}
+        a = settings.answer
+        self.checker = CitationChecker(
+            self.index.embedder,
+            Thresholds(a.support_min_overlap, a.support_min_overlap_with_similarity, a.support_min_similarity),
+        )
+
+    def llm(self, spec: str | None) -> LLMChoice:
+        spec = spec or self.settings.llm
+        if spec not in self._llms:
+            self._llms[spec] = make_llm(spec, self.settings.providers, self.settings.answer.max_answer_tokens)
+        return self._llms[spec]
+
+    def ask(self, request: AskRequest, on_token: TokenFn | None = None) -> Answer:
+        timings: dict[str, float] = {}
+        question = self._validate(request.question)
+        if self.index.manifest.stats()["articles"] == 0:
+            raise NewsqaError(f"the index in {self.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL")
+        llm = self.llm(request.llm)
+        with _timed(timings, "condense"):
+            standalone = self._condense(question, request, llm)
+        with _timed(timings, "search"):
+            filters = Filters(sources=request.sources, since=request.since, until=request.until)
+            hits = self.index.search(standalone, k=request.k, filters=filters, as_of=request.as_of)
+        with _timed(timings, "evidence"):
+            a = self.settings.answer
+            evidence = select_evidence(standalone, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences)
+        answer = Answer(
+            question=question, standalone_question=standalone, answer=ABSTAIN_TEXT, short_answer="",
+            abstained=True, provider=llm.provider, model=llm.model, as_of=request.as_of,
+            retrieved=[Retrieved(chunk_id=h.chunk_id, article_id=h.article_id, score=h.score) for h in hits],
+        )
+        if not evidence.sources or evidence.best_similarity < a.min_relevance:
+            answer.note = "Nothing in the indexed articles is close enough to the question."
+            answer.timings = timings
+            return answer
+        with _timed(timings, "generate"):
+            raw, note = self._generate(standalone, request, evidence, llm, answer, on_token)
+        with _timed(timings, "verify"):
+            verified = self.checker.check(raw, evidence)
+        _fill(answer, verified, note)
+        answer.timings = timings
+        return answer
+
+    def _validate(self, question: str) -> str:
+        question = " ".join(question.split())
+        if not question:
+            raise BadQuery("the question is empty")
+        limit = self.settings.answer.max_question_chars
+        if len(question) > limit:
+            raise BadQuery(f"the question is {len(question):,} characters; the limit is {limit:,}")
+        return question
+
+    def _condense(self, question: str, request: AskRequest, llm: LLMChoice) -> str:
+        history = request.history[-self.settings.answer.history_turns :]
+        if not history:
+            return question
+        if llm.chat is None:  # no LLM to rewrite it: search with the previous question's words too
+            return f"{history[-1].question} {question}"
+        transcript = "\n".join(f"User: {t.question}\nAssistant: {t.answer}" for t in history)
+        try:
+            reply = (prompts.load("condense") | llm.chat).invoke({"history": transcript, "question": question})
+            rewritten = _first_line(str(reply.content))
+        except Exception as exc:  # a failing LLM must not stop the answer
+            log.warning("condense failed: %s", exc)
+            rewritten = ""
+        return rewritten or f"{history[-1].question} {question}"
+
+    def _generate(self, question: str, request: AskRequest, evidence: Evidence, llm: LLMChoice,
+                  answer: Answer, on_token: TokenFn | None) -> tuple[str, str | None]:
+        """The LLM's raw answer, or the extractive one (with a note) when there is no LLM or it fails."""
+        if llm.chat is None:
+            return self._extractive(evidence), None
+        inputs = {"today": request.as_of.date().isoformat(), "sources": evidence.render(), "question": question}
+        chain = prompts.load("answer") | llm.chat
+        try:
+            if on_token:
+                text, usage = "", {}
+                for chunk in chain.stream(inputs):
+                    text += str(chunk.content)
+                    usage = chunk.usage_metadata or usage
+                    if chunk.content:
+                        on_token(str(chunk.content))
+            else:
+                message = chain.invoke(inputs)
+                text, usage = str(message.content), message.usage_metadata or {}
+        except Exception as exc:
+            log.warning("LLM %s failed: %s", llm.model, exc)
+            return self._extractive(evidence), f"The LLM ({llm.model}) failed ({type(exc).__name__}); these are the best passages instead."
+        answer.tokens_in, answer.tokens_out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
+        if not any(ch.isalpha() for ch in text):
+            return self._extractive(evidence), f"The LLM ({llm.model}) returned no usable text; these are the best passages instead."
+        return text.strip(), None
+
+    def _extractive(self, evidence: Evidence) -> str:
+        """The best evidence sentences, each with its source number."""
+        ranked = sorted(((s, src.n) for src in evidence.sources for s in src.sentences), key=lambda x: -x[0].score)
+        picked = ranked[: self.settings.answer.extractive_sentences]
+        return " ".join(f"{s.text.rstrip()} [{n}]" for s, n in picked)
+
+
+def _fill(answer: Answer, verified: Verified, note: str | None) -> None:
+    answer.answer = verified.answer
+    answer.short_answer = verified.short_answer
+    answer.abstained = verified.abstained
+    answer.citations = verified.citations
+    answer.flags = verified.flags
+    answer.note = note
+
+
+def _first_line(text: str) -> str:
+    for line in text.strip().splitlines():
+        line = line.strip().strip('"').strip()
+        for prefix in ("Standalone question:", "Question:", "Rewritten question:"):
+            line = line.removeprefix(prefix).strip()
+        if line:
+            return line
+    return ""
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(time.perf_counter() - start, 4)
+    timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
+
+
+_default: Answerer | None = None
+
+
+def ask(request: AskRequest, answerer: Answerer | None = None, on_token: TokenFn | None = None) -> Answer:
+    """Answer one question with cited sources (with the configured settings unless given an Answerer)."""
+    global _default
+    if answerer is None:
+        if _default is None:
+            from bot.config import load_settings
+
+            _default = Answerer(load_settings())
+        answerer = _default
+    return answerer.ask(request, on_token)
+
+
+__all__ = ["Answer", "AskRequest", "Answerer", "Citation", "ask"]

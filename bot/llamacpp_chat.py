@@ -1,0 +1,115 @@
+"""A thin LangChain chat model over llama-cpp-python, for local GGUF models.
+
+(langchain-community's ChatLlamaCpp would do, but that package is being retired upstream.)
+llama.cpp reuses the evaluated prefix of the previous prompt, so prompts put their fixed
+instructions first and the varying text last.
+
+>>> chat = LlamaCppChat(model_path="model.gguf")                       # doctest: +SKIP
+>>> chat.invoke("Say hello").content                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+@lru_cache(maxsize=2)
+def _load(model_path: str, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
+    from llama_cpp import Llama
+
+    llama = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+    return llama, threading.Lock()  # one generation at a time per loaded model
+
+
+class LlamaCppChat(BaseChatModel):
+    """Chat completions from a GGUF model run in-process by llama.cpp (greedy by default)."""
+
+    model_path: str
+    model_name: str = "local"
+    n_ctx: int = 4096
+    n_threads: int = max(1, os.cpu_count() or 1)
+    temperature: float = 0.0
+    max_tokens: int = 256
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "temperature": self.temperature}
+
+    def _messages(self, messages: list[BaseMessage]) -> list[dict[str, str]]:
+        return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+    def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "temperature": self.temperature,
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "stop": stop or [],
+        }
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llama, lock = _load(self.model_path, self.n_ctx, self.n_threads)
+        with lock:
+            out = llama.create_chat_completion(self._messages(messages), **self._params(stop, kwargs))
+        usage = out.get("usage") or {}
+        message = AIMessage(
+            content=out["choices"][0]["message"]["content"] or "",
+            usage_metadata={
+                "input_tokens": usage.get("prompt_tokens", 0),
+                "output_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+            },
+            response_metadata={"model_name": self.model_name},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama, lock = _load(self.model_path, self.n_ctx, self.n_threads)
+        prompt_messages = self._messages(messages)
+        with lock:
+            stream = llama.create_chat_completion(prompt_messages, stream=True, **self._params(stop, kwargs))
+            produced = 0
+            for part in stream:
+                text = part["choices"][0].get("delta", {}).get("content") or ""
+                if not text:
+                    continue
+                produced += 1
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+            prompt_tokens = len(llama.tokenize(
+                "".join(m["content"] for m in prompt_messages).encode(), add_bos=False
+            ))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata={"input_tokens": prompt_tokens, "output_tokens": produced,
+                                "total_tokens": prompt_tokens + produced},
+            )
+        )

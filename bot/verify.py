@@ -1,0 +1,164 @@
+"""The citation check: every [n] is checked against the evidence it cites.
+
+A sentence of the answer is *supported* by a source when
+1. every number it states (figures, years, percentages) appears in that source's evidence, and
+2. most of its content words (stemmed, stop words dropped) appear there: at least
+   `min_overlap` of them, or `min_overlap_with_similarity` when the sentence is also close in
+   meaning (embedding similarity >= `min_similarity`) to one of the source's sentences.
+Citations to sources that do not exist are removed; a sentence no cited source supports is
+removed; a sentence without a citation that one source supports gets that citation. What is
+removed or added is recorded as a Flag. If nothing is left, the answer abstains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.answer import Citation, Flag
+from bot.evidence import Evidence, EvidenceSentence, EvidenceSource
+from index.chunking import sentence_spans
+from index.embeddings import Embedder
+from index.lexical import tokenize
+
+ABSTAIN_TEXT = "I don't know."
+_MARKER_GROUP = re.compile(r"\s*((?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
+_NUMBER_IN_MARKER = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_IDK = re.compile(r"^\W*(i\s+(do\s*n['’]?o?t|don['’]t)\s+know|unknown|not\s+(stated|mentioned|specified)|"
+                  r"the sources do not)", re.IGNORECASE)
+
+
+@dataclass
+class Thresholds:
+    min_overlap: float = 0.6
+    min_overlap_with_similarity: float = 0.4
+    min_similarity: float = 0.6
+
+
+@dataclass
+class Claim:
+    """One sentence of the answer with the source numbers it cites."""
+
+    text: str  # without its markers
+    cited: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Verified:
+    answer: str
+    short_answer: str
+    abstained: bool
+    citations: list[Citation]
+    flags: list[Flag]
+
+
+def is_abstention(text: str) -> bool:
+    return bool(_IDK.match(text.strip())) or not text.strip()
+
+
+def parse_claims(answer: str) -> list[Claim]:
+    """Sentences with their citations; accepts [1], [1, 2], [1][2] anywhere in a sentence."""
+    claims = []
+    for start, end in sentence_spans(answer):
+        sentence = answer[start:end]
+        cited: list[int] = []
+        for group in _MARKER_GROUP.findall(sentence):
+            cited += [int(n) for n in _NUMBER_IN_MARKER.findall(group)]
+        text = _MARKER_GROUP.sub("", sentence).strip()
+        text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+        if text and not re.fullmatch(r"\W*", text):
+            claims.append(Claim(text, list(dict.fromkeys(cited))))
+        elif cited and claims:  # markers split off into a "sentence" of their own
+            claims[-1].cited += [n for n in cited if n not in claims[-1].cited]
+    return claims
+
+
+def numbers_in(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+class CitationChecker:
+    def __init__(self, embedder: Embedder, thresholds: Thresholds | None = None) -> None:
+        self.embedder = embedder
+        self.t = thresholds or Thresholds()
+
+    def support(self, claim: str, source: EvidenceSource) -> tuple[bool, EvidenceSentence]:
+        """Whether the source supports the claim, and its sentence closest to the claim."""
+        evidence_text = " ".join(s.text for s in source.sentences)
+        vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
+        similarity = vectors[1:] @ vectors[0]
+        best = source.sentences[int(np.argmax(similarity))]
+        if not numbers_in(claim) <= numbers_in(evidence_text):
+            return False, best
+        terms = set(tokenize([claim])[0])
+        overlap = len(terms & set(tokenize([evidence_text])[0])) / len(terms) if terms else 0.0
+        if overlap >= self.t.min_overlap:
+            return True, best
+        return overlap >= self.t.min_overlap_with_similarity and similarity.max() >= self.t.min_similarity, best
+
+    def check(self, answer: str, evidence: Evidence) -> Verified:
+        if is_abstention(answer):
+            return Verified(ABSTAIN_TEXT, "", True, [], [])
+        flags: list[Flag] = []
+        kept: list[tuple[Claim, list[tuple[int, EvidenceSentence]]]] = []
+        for claim in parse_claims(answer):
+            unknown = [n for n in claim.cited if evidence.by_number(n) is None]
+            for n in unknown:
+                flags.append(Flag(kind="unknown_source", sentence=claim.text, detail=f"[{n}] is not a source"))
+            cited = [n for n in claim.cited if n not in unknown]
+            supports = self._supporting(claim.text, cited, evidence)
+            if supports:
+                kept.append((claim, supports))
+                continue
+            if cited:
+                flags.append(Flag(kind="unsupported", sentence=claim.text,
+                                  detail=f"not supported by {', '.join(f'[{n}]' for n in cited)}"))
+                continue
+            found = self._supporting(claim.text, [s.n for s in evidence.sources], evidence, first_only=True)
+            if found:
+                flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited [{found[0][0]}]"))
+                kept.append((claim, found))
+            else:
+                flags.append(Flag(kind="uncited", sentence=claim.text, detail="no source supports it"))
+        if not kept:
+            return Verified(ABSTAIN_TEXT, "", True, [], flags)
+        return self._render(kept, evidence, flags)
+
+    def _supporting(self, claim: str, numbers: list[int], evidence: Evidence,
+                    first_only: bool = False) -> list[tuple[int, EvidenceSentence]]:
+        out = []
+        for n in numbers:
+            ok, sentence = self.support(claim, evidence.by_number(n))
+            if ok:
+                out.append((n, sentence))
+                if first_only:
+                    break
+        return out
+
+    @staticmethod
+    def _render(kept, evidence: Evidence, flags: list[Flag]) -> Verified:
+        """Renumber the shown sources 1..m in order of first use and rewrite the markers."""
+        renumber: dict[int, int] = {}
+        citations: list[Citation] = []
+        parts = []
+        for claim, supports in kept:
+            shown = []
+            for n, sentence in supports:
+                if n not in renumber:
+                    renumber[n] = len(renumber) + 1
+                    src = evidence.by_number(n)
+                    citations.append(Citation(
+                        n=renumber[n], title=src.title, source=src.source, url=src.url,
+                        published=src.published, quote=sentence.text, article_id=src.article_id,
+                        chunk_id=sentence.chunk_id, start=sentence.start, end=sentence.end,
+                    ))
+                shown.append(renumber[n])
+            body = claim.text.rstrip()
+            end = body[-1] if body[-1] in ".!?" else "."
+            body = body.rstrip(".!?")
+            parts.append(f"{body} {''.join(f'[{m}]' for m in shown)}{end}")
+        short = kept[0][0].text.rstrip(".!? ")
+        return Verified(" ".join(parts), short, False, citations, flags)
