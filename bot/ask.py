@@ -53,7 +53,8 @@ class Answerer:
             standalone = self._condense(question, request, llm)
         with _timed(timings, "search"):
             filters = Filters(sources=request.sources, since=request.since, until=request.until)
-            hits = self.index.search(standalone, k=request.k, filters=filters, as_of=request.as_of)
+            hits = self.index.search(standalone, k=request.k, filters=filters, as_of=request.as_of,
+                                     per_article=self.settings.answer.evidence_chunks_per_article)
         with _timed(timings, "evidence"):
             a = self.settings.answer
             evidence = select_evidence(standalone, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences)

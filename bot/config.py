@@ -30,7 +30,9 @@ class AnswerSettings(BaseModel):
     """How questions are answered: evidence size, the relevance floor, the citation check."""
 
     evidence_tokens: int = 220
-    max_evidence_sentences: int = 6
+    max_evidence_sentences: int = 4
+    # Evidence may take more passages of one article than a search result list shows.
+    evidence_chunks_per_article: int = 4
     # Below this cosine similarity between the question and its best evidence sentence, the
     # index holds nothing about the question: abstain without asking the LLM.
     min_relevance: float = 0.3

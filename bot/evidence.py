@@ -2,13 +2,18 @@
 
 The local model reads short, exact evidence well and long context badly, and prompt length
 dominates its latency, so the LLM never sees whole chunks: each retrieved chunk is split into
-sentences, every sentence is scored against the question (embedding similarity plus the share
-of the question's content words it contains), and the best ones are kept under a token budget.
-Sources are numbered by article, [1]..[n], in the order of their best sentence.
+sentences, every sentence is scored against the question (embedding similarity, plus the share
+of the question's content words it contains, plus a bonus when it holds the kind of answer asked
+for: a figure for "how many", a new name for "who"), and the best ones are kept under a token
+budget.
+The model sees each sentence on its own numbered line, best first, with its article's title,
+outlet and date; it cites those line numbers. The sources a reader sees are numbered by article
+(one number per article, as news citations are): the citation check maps a line to its article.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +27,7 @@ from index.search import SearchHit
 
 @dataclass
 class EvidenceSentence:
+    label: int  # its line number in the prompt
     text: str
     start: int  # character offsets in the article text
     end: int
@@ -32,7 +38,7 @@ class EvidenceSentence:
 
 @dataclass
 class EvidenceSource:
-    """One numbered source: an article and its chosen sentences, in text order."""
+    """One numbered source: an article and its chosen sentences, best first."""
 
     n: int
     article_id: str
@@ -42,12 +48,9 @@ class EvidenceSource:
     published: datetime | None
     sentences: list[EvidenceSentence] = field(default_factory=list)
 
-    def header(self) -> str:
+    def describe(self) -> str:
         date = self.published.date().isoformat() if self.published else "undated"
-        return f"[{self.n}] {self.title} ({self.source or 'unknown outlet'}, {date})"
-
-    def render(self) -> str:
-        return self.header() + "\n" + " ".join(s.text for s in self.sentences)
+        return f"{self.title} ({self.source or 'unknown outlet'}, {date})"
 
 
 @dataclass
@@ -56,8 +59,16 @@ class Evidence:
     best_similarity: float
     tokens: int
 
+    def lines(self) -> list[tuple[EvidenceSource, EvidenceSentence]]:
+        pairs = [(src, s) for src in self.sources for s in src.sentences]
+        return sorted(pairs, key=lambda p: p[1].label)
+
     def render(self) -> str:
-        return "\n\n".join(s.render() for s in self.sources)
+        """What the model reads: one numbered line per sentence, best first."""
+        return "\n".join(f"[{s.label}] {src.describe()}: {s.text}" for src, s in self.lines())
+
+    def by_label(self, label: int) -> tuple[EvidenceSource, EvidenceSentence] | None:
+        return next(((src, s) for src, s in self.lines() if s.label == label), None)
 
     def by_number(self, n: int) -> EvidenceSource | None:
         return next((s for s in self.sources if s.n == n), None)
@@ -69,6 +80,26 @@ class _Candidate:
     text: str
     start: int
     end: int
+
+
+_NUMERIC_QUESTION = re.compile(
+    r"^\W*(how (many|much|long|old|far|big|large|often)|what (percentage|percent|share|number|year|"
+    r"date|time|age)|when|in what year)\b", re.IGNORECASE)
+_NAME_QUESTION = re.compile(r"^\W*(who|whom|whose|where|which|what (name|company|country|city|team))\b",
+                            re.IGNORECASE)
+_NAME = re.compile(r"(?<![.!?]\s)\b[A-Z][\w'’-]+")
+
+
+def answer_type_bonus(question: str, sentence: str, bonus: float = 0.15) -> float:
+    """A sentence that can hold the kind of answer asked for (a figure, a date, a name not
+    already in the question) is more likely to hold the answer than one that only restates it."""
+    if _NUMERIC_QUESTION.match(question):
+        return bonus if re.search(r"\d", sentence) else 0.0
+    if _NAME_QUESTION.match(question):
+        asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+        names = {m.lower() for m in _NAME.findall(sentence)[1:]} - asked  # skip the sentence's first word
+        return bonus if names else 0.0
+    return 0.0
 
 
 def lexical_overlap(question_terms: set[str], text: str) -> float:
@@ -97,8 +128,9 @@ def select_evidence(
     hits: list[SearchHit],
     embedder: Embedder,
     token_budget: int = 220,
-    max_sentences: int = 6,
+    max_sentences: int = 4,
     overlap_weight: float = 0.3,
+    min_relative_score: float = 0.6,
 ) -> Evidence:
     """The best sentences for the question under `token_budget`, grouped and numbered by article."""
     candidates = _candidates(hits)
@@ -107,12 +139,16 @@ def select_evidence(
     vectors = embedder.encode([question] + [c.text for c in candidates])
     similarity = vectors[1:] @ vectors[0]
     terms = set(tokenize([question])[0])
-    scores = similarity + overlap_weight * np.array([lexical_overlap(terms, c.text) for c in candidates])
+    scores = similarity + np.array(
+        [overlap_weight * lexical_overlap(terms, c.text) + answer_type_bonus(question, c.text) for c in candidates]
+    )
     lengths = [len(ids) for ids in embedder.tokenizer([c.text for c in candidates], add_special_tokens=False,
                                                      verbose=False)["input_ids"]]
     chosen, used = [], 0
+    best = float(scores.max())
     for i in np.argsort(-scores):
-        if len(chosen) == max_sentences:
+        # Weak sentences only distract the model: keep those close to the best one.
+        if len(chosen) == max_sentences or scores[i] < min_relative_score * best:
             break
         if used + lengths[i] > token_budget and chosen:
             continue
@@ -123,7 +159,7 @@ def select_evidence(
 
 def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) -> list[EvidenceSource]:
     sources: dict[str, EvidenceSource] = {}
-    for i in chosen:  # best first: sources are numbered by their best sentence
+    for label, i in enumerate(chosen, start=1):  # best first: sources numbered by their best sentence
         c = candidates[i]
         source = sources.get(c.hit.article_id)
         if source is None:
@@ -132,8 +168,6 @@ def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) 
                 source=c.hit.source, url=c.hit.url, published=c.hit.published,
             )
         source.sentences.append(
-            EvidenceSentence(c.text, c.start, c.end, c.hit.chunk_id, float(scores[i]), float(similarity[i]))
+            EvidenceSentence(label, c.text, c.start, c.end, c.hit.chunk_id, float(scores[i]), float(similarity[i]))
         )
-    for source in sources.values():
-        source.sentences.sort(key=lambda s: s.start)
-    return list(sources.values())
+    return list(sources.values())  # within a source, best sentence first: the model favours the first

@@ -5,7 +5,9 @@ A sentence of the answer is *supported* by a source when
 2. most of its content words (stemmed, stop words dropped) appear there: at least
    `min_overlap` of them, or `min_overlap_with_similarity` when the sentence is also close in
    meaning (embedding similarity >= `min_similarity`) to one of the source's sentences.
-Citations to sources that do not exist are removed; a sentence no cited source supports is
+The model cites the numbered evidence lines; each line belongs to an article, and a citation
+is checked against everything the evidence holds of that article. Citations to lines that do
+not exist are removed; a sentence no cited source supports is
 removed; a sentence without a citation that one source supports gets that citation. What is
 removed or added is recorded as a Flag. If nothing is left, the answer abstains.
 """
@@ -85,15 +87,25 @@ class CitationChecker:
         self.embedder = embedder
         self.t = thresholds or Thresholds()
 
-    def support(self, claim: str, source: EvidenceSource) -> tuple[bool, EvidenceSentence]:
-        """Whether the source supports the claim, and its sentence closest to the claim."""
+    def support(self, claim: str, source: EvidenceSource,
+                cited: EvidenceSentence | None = None) -> tuple[bool, EvidenceSentence]:
+        """Whether the source supports the claim, and the quote: the cited sentence when it
+        holds the claim's numbers, else the source's sentence closest to the claim."""
         evidence_text = " ".join(s.text for s in source.sentences)
         vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
         similarity = vectors[1:] @ vectors[0]
-        best = source.sentences[int(np.argmax(similarity))]
-        if not numbers_in(claim) <= numbers_in(evidence_text):
-            return False, best
         terms = set(tokenize([claim])[0])
+        claim_numbers = numbers_in(claim)
+        # The quote is the sentence sharing most of the claim's numbers and words, then meaning.
+        best = max(
+            zip(source.sentences, similarity),
+            key=lambda p: (len(claim_numbers & numbers_in(p[0].text)),
+                           len(terms & set(tokenize([p[0].text])[0])), p[1]),
+        )[0]
+        if cited is not None and claim_numbers <= numbers_in(cited.text):
+            best = cited
+        if not claim_numbers <= numbers_in(evidence_text):
+            return False, best
         overlap = len(terms & set(tokenize([evidence_text])[0])) / len(terms) if terms else 0.0
         if overlap >= self.t.min_overlap:
             return True, best
@@ -105,7 +117,7 @@ class CitationChecker:
         flags: list[Flag] = []
         kept: list[tuple[Claim, list[tuple[int, EvidenceSentence]]]] = []
         for claim in parse_claims(answer):
-            unknown = [n for n in claim.cited if evidence.by_number(n) is None]
+            unknown = [n for n in claim.cited if evidence.by_label(n) is None]
             for n in unknown:
                 flags.append(Flag(kind="unknown_source", sentence=claim.text, detail=f"[{n}] is not a source"))
             cited = [n for n in claim.cited if n not in unknown]
@@ -117,9 +129,9 @@ class CitationChecker:
                 flags.append(Flag(kind="unsupported", sentence=claim.text,
                                   detail=f"not supported by {', '.join(f'[{n}]' for n in cited)}"))
                 continue
-            found = self._supporting(claim.text, [s.n for s in evidence.sources], evidence, first_only=True)
+            found = self._supporting(claim.text, [s.label for _, s in evidence.lines()], evidence, first_only=True)
             if found:
-                flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited [{found[0][0]}]"))
+                flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited article {found[0][0]}"))
                 kept.append((claim, found))
             else:
                 flags.append(Flag(kind="uncited", sentence=claim.text, detail="no source supports it"))
@@ -127,13 +139,17 @@ class CitationChecker:
             return Verified(ABSTAIN_TEXT, "", True, [], flags)
         return self._render(kept, evidence, flags)
 
-    def _supporting(self, claim: str, numbers: list[int], evidence: Evidence,
+    def _supporting(self, claim: str, labels: list[int], evidence: Evidence,
                     first_only: bool = False) -> list[tuple[int, EvidenceSentence]]:
-        out = []
-        for n in numbers:
-            ok, sentence = self.support(claim, evidence.by_number(n))
+        """(article number, quote) for each cited line whose article supports the claim."""
+        out: list[tuple[int, EvidenceSentence]] = []
+        for label in labels:
+            source, line = evidence.by_label(label)
+            if any(n == source.n for n, _ in out):
+                continue
+            ok, sentence = self.support(claim, source, line)
             if ok:
-                out.append((n, sentence))
+                out.append((source.n, sentence))
                 if first_only:
                     break
         return out

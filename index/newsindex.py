@@ -257,10 +257,11 @@ class NewsIndex:
         k: int | None = None,
         filters: Filters | None = None,
         as_of: datetime | None = None,
+        per_article: int | None = None,
     ) -> list[SearchHit]:
         """The k best chunks for `query`: dense and lexical rankings fused, filtered by source
         and date, nothing published after `as_of`, fresher news preferred, at most
-        `max_chunks_per_article` chunks of one article."""
+        `per_article` (default `max_chunks_per_article`) chunks of one article."""
         query = validate_query(query)
         cfg = self.settings.search
         k = k or cfg.k
@@ -275,12 +276,13 @@ class NewsIndex:
             filters.until.timestamp() if filters.until else None,
             filters.as_of.timestamp() if filters.as_of else None,
         )
-        candidates = max(cfg.candidates, k * cfg.max_chunks_per_article * 2)
+        per_article = per_article or cfg.max_chunks_per_article
+        candidates = max(cfg.candidates, k * per_article * 2)
         dense = [cid for cid, _ in self.store.query(vector, candidates, where)]
         lexical = [cid for cid, _ in self.lexical.search(query, candidates, filters)]
         fused = fuse(dense, lexical, cfg)
         chunks = self.manifest.chunks(list(fused))
-        return diversify(rank(fused, chunks, filters.as_of, cfg), k, cfg.max_chunks_per_article)
+        return diversify(rank(fused, chunks, filters.as_of, cfg), k, per_article)
 
     def stats(self) -> dict[str, Any]:
         data = self.manifest.stats()

@@ -1,0 +1,106 @@
+"""The `ask` entry point end to end on the sample articles, with `none`, the small test model,
+the default local model, and a failing provider."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import AskRequest, Turn
+from bot.ask import Answerer
+from bot.config import Settings
+from index import BadQuery, NewsqaError, load
+
+from conftest import SAMPLES, free_port
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory) -> Answerer:
+    settings = Settings(home=tmp_path_factory.mktemp("ask") / "home", llm="none")
+    a = Answerer(settings)
+    assert a.index.ingest(load([str(SAMPLES)], settings.fetch)).added == 6
+    return a
+
+
+def test_extractive_answer_cites_the_article(answerer: Answerer):
+    answer = answerer.ask(AskRequest(question="When does construction of the Ferris Street bridge begin?"))
+    assert not answer.abstained
+    assert answer.provider == "none"
+    assert "September 2025" in answer.answer and "[1]" in answer.answer
+    first = answer.citations[0]
+    assert first.n == 1 and first.source == "Millbrook Ledger"
+    article = (SAMPLES / "2025-03-04-bridge-vote.md").read_text()
+    assert first.quote in article
+    assert set(answer.timings) >= {"condense", "search", "evidence", "generate", "verify", "total"}
+
+
+def test_unrelated_question_abstains_with_what_was_searched(answerer: Answerer):
+    answer = answerer.ask(AskRequest(question="Who won the 2022 FIFA World Cup?"))
+    assert answer.abstained and answer.answer == "I don't know." and not answer.citations
+    assert answer.note and "close enough" in answer.note
+
+
+def test_bad_questions(answerer: Answerer):
+    with pytest.raises(BadQuery, match="empty"):
+        answerer.ask(AskRequest(question="  "))
+    with pytest.raises(BadQuery, match="limit is 1,000"):
+        answerer.ask(AskRequest(question="why " * 300))
+
+
+def test_empty_index_says_how_to_ingest(tmp_path: Path):
+    empty = Answerer(Settings(home=tmp_path / "home", llm="none"))
+    with pytest.raises(NewsqaError, match="add articles first: newsqa ingest"):
+        empty.ask(AskRequest(question="Anything?"))
+
+
+def test_follow_up_without_llm_searches_with_the_previous_question(answerer: Answerer):
+    history = [Turn(question="What did the Kessel dock workers win?", answer="A contract [1].")]
+    answer = answerer.ask(AskRequest(question="And how long was the strike?", history=history))
+    assert "Kessel" in answer.standalone_question
+    assert "nine-day strike" in answer.answer
+
+
+def test_unreachable_llm_falls_back_to_the_passages(answerer: Answerer):
+    answerer.settings.providers.openai_base_url = f"http://127.0.0.1:{free_port()}/v1"
+    answerer.settings.providers.timeout_s = 3
+    answer = answerer.ask(AskRequest(question="How much will the Ferris Street bridge cost?", llm="openai:any"))
+    assert answer.note and answer.note.startswith("The LLM (any) failed")
+    assert not answer.abstained and "$48 million" in answer.answer
+    assert answer.citations
+
+
+def test_missing_model_file_names_the_fix(answerer: Answerer, tmp_path: Path):
+    with pytest.raises(NewsqaError, match="does not exist"):
+        answerer.ask(AskRequest(question="Bridge?", llm=f"local:{tmp_path / 'nope.gguf'}"))
+    with pytest.raises(NewsqaError, match="unknown LLM provider"):
+        answerer.ask(AskRequest(question="Bridge?", llm="mystery:model"))
+
+
+def test_small_model_plumbing(answerer: Answerer):
+    answer = answerer.ask(AskRequest(question="Who will start in goal for Millbrook Rovers?", llm="test"))
+    assert answer.provider == "test" and answer.model.startswith("SmolLM2")
+    assert answer.tokens_in > 0
+    assert answer.abstained or answer.citations  # whatever it says is either cited and checked, or refused
+    json.loads(answer.model_dump_json())
+
+
+@pytest.mark.slow
+def test_local_model_answers_with_a_verified_citation(answerer: Answerer):
+    answer = answerer.ask(AskRequest(question="How much will the Ferris Street bridge cost?", llm="local"))
+    assert not answer.abstained
+    assert "48 million" in answer.answer
+    assert any("48 million" in c.quote for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_local_model_follow_up(answerer: Answerer):
+    first = answerer.ask(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?", llm="local"))
+    assert "Wilk" in first.answer
+    second = answerer.ask(AskRequest(
+        question="How many clean sheets did he keep last season?", llm="local",
+        history=[Turn(question=first.question, answer=first.answer)],
+    ))
+    assert "Wilk" in second.standalone_question or "goalkeeper" in second.standalone_question.lower()
+    assert "14" in second.answer

@@ -1,0 +1,121 @@
+"""The citation check: parsing [n] markers and refusing what the evidence does not support."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.evidence import Evidence, EvidenceSentence, EvidenceSource
+from bot.verify import ABSTAIN_TEXT, CitationChecker, is_abstention, parse_claims
+from index.embeddings import Embedder
+
+
+def test_parse_marker_forms():
+    claims = parse_claims("Rates rose [1]. Prices fell [1, 2]. Jobs grew [1][3]. In May [2], exports slowed. No cite.")
+    assert [(c.text, c.cited) for c in claims] == [
+        ("Rates rose.", [1]),
+        ("Prices fell.", [1, 2]),
+        ("Jobs grew.", [1, 3]),
+        ("In May, exports slowed.", [2]),
+        ("No cite.", []),
+    ]
+
+
+def test_markers_after_the_full_stop_belong_to_the_sentence():
+    claims = parse_claims("The vote passed 7 to 2. [1] Work starts in September. [1][2]")
+    assert [(c.text, c.cited) for c in claims] == [
+        ("The vote passed 7 to 2.", [1]),
+        ("Work starts in September.", [1, 2]),
+    ]
+
+
+@pytest.mark.parametrize("text", ["I don't know.", "I do not know", "  I don’t know the answer.", ""])
+def test_abstentions(text: str):
+    assert is_abstention(text)
+
+
+def test_answers_are_not_abstentions():
+    assert not is_abstention("The council voted 7 to 2 [1].")
+
+
+# --- checking claims against evidence ---------------------------------------------------------
+BRIDGE = "Construction of the Ferris Street bridge is scheduled to begin in September 2025."
+COST = "The bridge will cost $48 million, of which the state pays $31 million."
+STRIKE = "Dock workers at the Port of Kessel ended a nine-day strike on Wednesday."
+
+
+@pytest.fixture(scope="module")
+def checker() -> CitationChecker:
+    return CitationChecker(Embedder("all-MiniLM-L6-v2"))
+
+
+def evidence() -> Evidence:
+    """Lines [1] and [2] from the bridge article (source 1), line [3] from the strike article."""
+    bridge = EvidenceSource(1, "a-bridge", "Council approves bridge", "Ledger", "https://l.example/b", None, [
+        EvidenceSentence(1, BRIDGE, 100, 100 + len(BRIDGE), "a-bridge-0", 1.0, 0.8),
+        EvidenceSentence(2, COST, 300, 300 + len(COST), "a-bridge-1", 0.9, 0.7),
+    ])
+    strike = EvidenceSource(2, "a-strike", "Strike ends", "Wire", None, None, [
+        EvidenceSentence(3, STRIKE, 0, len(STRIKE), "a-strike-0", 0.8, 0.6),
+    ])
+    return Evidence([bridge, strike], 0.8, 60)
+
+
+def test_supported_answer_keeps_its_citation_and_quote(checker):
+    result = checker.check("Construction of the bridge begins in September 2025 [1].", evidence())
+    assert not result.abstained and not result.flags
+    assert result.answer == "Construction of the bridge begins in September 2025 [1]."
+    [citation] = result.citations
+    assert (citation.n, citation.article_id, citation.quote) == (1, "a-bridge", BRIDGE)
+    assert (citation.start, citation.end) == (100, 100 + len(BRIDGE))
+
+
+def test_made_up_number_is_refused(checker):
+    result = checker.check("The bridge will cost $95 million [2].", evidence())
+    assert result.abstained and result.answer == ABSTAIN_TEXT
+    assert [f.kind for f in result.flags] == ["unsupported"]
+
+
+def test_made_up_fact_with_a_real_citation_is_refused(checker):
+    result = checker.check("The population of Canada is 37.4 million [1].", evidence())
+    assert result.abstained
+    assert result.flags[0].kind == "unsupported"
+
+
+def test_citation_on_the_wrong_article_is_removed(checker):
+    # The strike is in source line [3]; citing the bridge article's line [1] for it is wrong.
+    result = checker.check(
+        "Construction begins in September 2025 [1]. The dock strike lasted nine days [1].", evidence()
+    )
+    assert result.answer == "Construction begins in September 2025 [1]."
+    assert [f.kind for f in result.flags] == ["unsupported"]
+    assert "strike" in result.flags[0].sentence
+
+
+def test_uncited_but_supported_sentence_gets_its_citation(checker):
+    result = checker.check("The dock workers ended a nine-day strike.", evidence())
+    assert not result.abstained
+    assert result.answer == "The dock workers ended a nine-day strike [1]."
+    assert result.citations[0].article_id == "a-strike"
+    assert [f.kind for f in result.flags] == ["auto_cited"]
+
+
+def test_no_citations_and_no_support_abstains(checker):
+    result = checker.check("The mayor resigned on Friday.", evidence())
+    assert result.abstained
+    assert [f.kind for f in result.flags] == ["uncited"]
+
+
+def test_citation_to_a_missing_source_is_removed(checker):
+    result = checker.check("The strike lasted nine days [7].", evidence())
+    kinds = [f.kind for f in result.flags]
+    assert kinds[0] == "unknown_source" and "[7]" in result.flags[0].detail
+    assert result.answer == "The strike lasted nine days [1]."  # re-cited to the article that says it
+
+
+def test_sources_are_renumbered_in_order_of_first_use(checker):
+    result = checker.check(
+        "Dock workers ended a nine-day strike [3]. The bridge will cost $48 million [2][1].", evidence()
+    )
+    assert result.answer == "Dock workers ended a nine-day strike [1]. The bridge will cost $48 million [2]."
+    assert [(c.n, c.article_id) for c in result.citations] == [(1, "a-strike"), (2, "a-bridge")]
+    assert result.citations[1].quote == COST  # the cited line holds the figure
