@@ -57,7 +57,9 @@ class Answerer:
                                      per_article=self.settings.answer.evidence_chunks_per_article)
         with _timed(timings, "evidence"):
             a = self.settings.answer
-            evidence = select_evidence(standalone, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences)
+            evidence = select_evidence(standalone, hits, self.index.embedder, a.evidence_tokens,
+                                       a.max_evidence_sentences,
+                                       min_relative_score=a.evidence_min_relative_score)
         answer = Answer(
             question=question, standalone_question=standalone, answer=ABSTAIN_TEXT, short_answer="",
             abstained=True, provider=llm.provider, model=llm.model, as_of=request.as_of,

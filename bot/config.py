@@ -31,8 +31,10 @@ class AnswerSettings(BaseModel):
 
     evidence_tokens: int = 220
     max_evidence_sentences: int = 4
+    # Sentences scoring below this share of the best one are left out: they only distract.
+    evidence_min_relative_score: float = 0.8
     # Evidence may take more passages of one article than a search result list shows.
-    evidence_chunks_per_article: int = 4
+    evidence_chunks_per_article: int = 6
     # Below this cosine similarity between the question and its best evidence sentence, the
     # index holds nothing about the question: abstain without asking the LLM.
     min_relevance: float = 0.3

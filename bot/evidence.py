@@ -60,12 +60,16 @@ class Evidence:
     tokens: int
 
     def lines(self) -> list[tuple[EvidenceSource, EvidenceSentence]]:
-        pairs = [(src, s) for src in self.sources for s in src.sentences]
-        return sorted(pairs, key=lambda p: p[1].label)
+        return [(src, s) for src in self.sources for s in src.sentences]
 
     def render(self) -> str:
-        """What the model reads: one numbered line per sentence, best first."""
-        return "\n".join(f"[{s.label}] {src.describe()}: {s.text}" for src, s in self.lines())
+        """What the model reads: each article's title, outlet and date once, then its numbered
+        sentences; articles in the order of their best sentence, best sentences first."""
+        blocks = []
+        for src in self.sources:
+            lines = "\n".join(f"[{s.label}] {s.text}" for s in src.sentences)
+            blocks.append(f"Article: {src.describe()}\n{lines}")
+        return "\n\n".join(blocks)
 
     def by_label(self, label: int) -> tuple[EvidenceSource, EvidenceSentence] | None:
         return next(((src, s) for src, s in self.lines() if s.label == label), None)
@@ -130,7 +134,7 @@ def select_evidence(
     token_budget: int = 220,
     max_sentences: int = 4,
     overlap_weight: float = 0.3,
-    min_relative_score: float = 0.6,
+    min_relative_score: float = 0.8,
 ) -> Evidence:
     """The best sentences for the question under `token_budget`, grouped and numbered by article."""
     candidates = _candidates(hits)
@@ -159,7 +163,7 @@ def select_evidence(
 
 def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) -> list[EvidenceSource]:
     sources: dict[str, EvidenceSource] = {}
-    for label, i in enumerate(chosen, start=1):  # best first: sources numbered by their best sentence
+    for i in chosen:  # best first: sources are numbered by their best sentence
         c = candidates[i]
         source = sources.get(c.hit.article_id)
         if source is None:
@@ -168,6 +172,12 @@ def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) 
                 source=c.hit.source, url=c.hit.url, published=c.hit.published,
             )
         source.sentences.append(
-            EvidenceSentence(label, c.text, c.start, c.end, c.hit.chunk_id, float(scores[i]), float(similarity[i]))
+            EvidenceSentence(0, c.text, c.start, c.end, c.hit.chunk_id, float(scores[i]), float(similarity[i]))
         )
+    # Lines are numbered in the order the model reads them: article by article.
+    label = 0
+    for source in sources.values():
+        for sentence in source.sentences:
+            label += 1
+            sentence.label = label
     return list(sources.values())  # within a source, best sentence first: the model favours the first

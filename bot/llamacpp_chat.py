@@ -10,6 +10,7 @@ instructions first and the varying text last.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Iterator
@@ -29,7 +30,21 @@ def _load(model_path: str, n_ctx: int, n_threads: int) -> tuple[Any, threading.L
     from llama_cpp import Llama
 
     llama = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-    return llama, threading.Lock()  # one generation at a time per loaded model
+    loaded = (llama, threading.Lock())  # one generation at a time per loaded model
+    _LOADED.append(loaded)
+    return loaded
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free loaded models before the interpreter tears down the modules llama.cpp's finalizer needs."""
+    for llama, _ in _LOADED:
+        llama.close()
+    _LOADED.clear()
+    _load.cache_clear()
+
+
+_LOADED: list[tuple[Any, threading.Lock]] = []
 
 
 class LlamaCppChat(BaseChatModel):

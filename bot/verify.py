@@ -90,20 +90,22 @@ class CitationChecker:
     def support(self, claim: str, source: EvidenceSource,
                 cited: EvidenceSentence | None = None) -> tuple[bool, EvidenceSentence]:
         """Whether the source supports the claim, and the quote: the cited sentence when it
-        holds the claim's numbers, else the source's sentence closest to the claim."""
+        shares most of the claim's numbers and words (the cited line on a tie)."""
         evidence_text = " ".join(s.text for s in source.sentences)
         vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
         similarity = vectors[1:] @ vectors[0]
         terms = set(tokenize([claim])[0])
         claim_numbers = numbers_in(claim)
-        # The quote is the sentence sharing most of the claim's numbers and words, then meaning.
-        best = max(
-            zip(source.sentences, similarity),
-            key=lambda p: (len(claim_numbers & numbers_in(p[0].text)),
-                           len(terms & set(tokenize([p[0].text])[0])), p[1]),
-        )[0]
-        if cited is not None and claim_numbers <= numbers_in(cited.text):
-            best = cited
+        # The quote is the sentence sharing most of the claim's numbers and words, then meaning;
+        # the line the model cited wins a tie (models often cite the right article's wrong line).
+        def key(pair: tuple[EvidenceSentence, float]) -> tuple[int, int]:
+            text = pair[0].text
+            return len(claim_numbers & numbers_in(text)), len(terms & set(tokenize([text])[0]))
+
+        pairs = list(zip(source.sentences, similarity))
+        best_pair = max(pairs, key=lambda p: (*key(p), p[1]))
+        cited_pair = next((p for p in pairs if p[0] is cited), None)
+        best = cited if cited_pair and key(cited_pair) == key(best_pair) else best_pair[0]
         if not claim_numbers <= numbers_in(evidence_text):
             return False, best
         overlap = len(terms & set(tokenize([evidence_text])[0])) / len(terms) if terms else 0.0

@@ -1,0 +1,34 @@
+"""The seed article with the default local model: the right figure or name with a citation whose
+quote holds it, for at least 8 of the 9 answerable questions; both unanswerable ones abstain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import AskRequest
+from bot.ask import Answerer
+from bot.config import Settings
+from index import load
+
+pytestmark = pytest.mark.slow
+
+
+def test_seed_questions_with_the_local_model(shared_data: Path, tmp_path: Path):
+    settings = Settings(home=tmp_path / "home", llm="local")
+    answerer = Answerer(settings)
+    answerer.index.ingest(load([str(shared_data / "seed" / "000_3b616b78461cf240.txt")], settings.fetch))
+    questions = [json.loads(line) for line in (shared_data / "seed" / "questions.jsonl").read_text().splitlines()]
+    right, wrong = [], []
+    for q in questions:
+        answer = answerer.ask(AskRequest(question=q["question"]))
+        if not q["answerable"]:
+            assert answer.abstained, (q["id"], answer.answer)
+            assert not answer.citations
+            continue
+        named = [a for a in q["answers"] if a.lower() in answer.answer.lower()]
+        quoted = [a for a in named if any(a.lower() in c.quote.lower() for c in answer.citations)]
+        (right if quoted else wrong).append((q["id"], answer.answer))
+    assert len(right) >= 8, wrong
