@@ -15,10 +15,11 @@ $(VENV)/.installed: pyproject.toml scripts/setup.sh
 
 demo: setup
 	NEWSQA_HOME=$(DEMO_HOME) $(VENV)/bin/newsqa ingest samples/
-	NEWSQA_HOME=$(DEMO_HOME) $(VENV)/bin/newsqa search "When does work on the Ferris Street bridge begin?" -k 3
+	NEWSQA_HOME=$(DEMO_HOME) $(VENV)/bin/newsqa ask "When does work on the Ferris Street bridge begin?"
 
 test: setup
 	$(PY) -m pytest -q -ra
 
 bench: setup
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/answer_bench.py

@@ -24,7 +24,8 @@ def text(name: str) -> str:
 
 @lru_cache(maxsize=None)
 def load(name: str) -> ChatPromptTemplate:
-    """The chat prompt NAME: a system message and a user message."""
-    return ChatPromptTemplate.from_messages(
-        [("system", text(f"{name}.system")), ("human", text(f"{name}.user"))]
-    )
+    """The chat prompt NAME: a system message (if NAME.system.txt exists) and a user message."""
+    messages = [("human", text(f"{name}.user"))]
+    if (HERE / f"{name}.system.txt").is_file():
+        messages.insert(0, ("system", text(f"{name}.system")))
+    return ChatPromptTemplate.from_messages(messages)
