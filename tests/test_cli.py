@@ -77,3 +77,29 @@ def test_empty_index_says_how_to_ingest(tmp_path: Path):
     run = newsqa(tmp_path / "empty-home", "search", "anything")
     assert run.returncode == 2
     assert "is empty; add articles first: newsqa ingest PATH_OR_URL" in run.stderr
+
+
+def test_ask_json_and_text(home: Path):
+    run = newsqa(home, "ask", "How many clean sheets did Tomasz Wilk keep last season?", "--llm", "none", "--json")
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert set(answer) >= {"question", "standalone_question", "answer", "short_answer", "abstained", "citations",
+                           "retrieved", "timings", "tokens_in", "tokens_out", "provider", "model", "as_of"}
+    assert "14 clean sheets" in answer["answer"] and answer["citations"][0]["source"] == "Millbrook Ledger"
+    text = newsqa(home, "ask", "How many clean sheets did Tomasz Wilk keep last season?", "--llm", "none")
+    lines = text.stdout.splitlines()
+    assert "14 clean sheets" in lines[0] and "[1]" in lines[0]
+    assert any(line.startswith("[1] Millbrook Rovers sign goalkeeper Tomasz Wilk") for line in lines)
+    empty = newsqa(home, "ask", "   ", "--llm", "none")
+    assert empty.returncode == 2 and empty.stderr.strip() == "error: the question is empty"
+
+
+def test_chat_keeps_the_conversation(home: Path):
+    env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1", COLUMNS="200")
+    script = "Which goalkeeper did Millbrook Rovers sign?\nHow many clean sheets did he keep?\n/sources\n/reset\n/sources\n/quit\n"
+    run = subprocess.run([NEWSQA, "chat", "--llm", "none"], input=script, capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "14 clean sheets" in run.stdout  # the follow-up found the goalkeeper story
+    assert "[1] Millbrook Rovers sign goalkeeper" in run.stdout  # /sources
+    assert "Conversation reset." in run.stdout and "No sources yet." in run.stdout

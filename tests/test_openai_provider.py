@@ -14,7 +14,7 @@ import pytest
 from bot.answer import AskRequest
 from bot.ask import Answerer
 from bot.config import Settings
-from bot.model_files import test_model_path
+from bot.model_files import small_model_path
 from index import load
 
 from conftest import SAMPLES, free_port
@@ -25,7 +25,7 @@ def openai_server(tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("llama-server") / "server.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(test_model_path()),
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(small_model_path()),
          "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
         stdout=log, stderr=subprocess.STDOUT,
     )
