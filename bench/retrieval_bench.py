@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RTQA_2025, write_table  # noqa: E402
 from index import IndexSettings, NewsIndex, load  # noqa: E402
+from index.article import parse_published  # noqa: E402
 from index.lexical import tokenize  # noqa: E402
 
 VARIANTS = {
@@ -48,7 +49,7 @@ def questions(weeks: list[str]) -> list[dict]:
                 "question": q["question_sentence"],
                 "answers": [q["choices"][int(i)].lower() for i in q["answer"]],
                 "evidence_terms": set(tokenize([evidence])[0]) if evidence.strip() else set(),
-                "as_of": datetime.strptime(q["question_date"], "%Y/%m/%d").replace(hour=23, tzinfo=timezone.utc),
+                "as_of": parse_published(q["question_date"]).replace(hour=23),
             })
     return out
 
