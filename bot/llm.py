@@ -37,7 +37,7 @@ class ProviderSettings(BaseModel):
     ollama_base_url: str = "http://localhost:11434"
     anthropic_api_key: str | None = None
     local_threads: int | None = None
-    local_context: int = 4096
+    local_context: int = 2048
 
 
 @dataclass
