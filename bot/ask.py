@@ -46,7 +46,7 @@ class Answerer:
     def ask(self, request: AskRequest, on_token: TokenFn | None = None) -> Answer:
         timings: dict[str, float] = {}
         question = self._validate(request.question)
-        if self.index.manifest.stats()["articles"] == 0:
+        if self.index.manifest.is_empty():
             raise NewsqaError(f"the index in {self.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL")
         llm = self.llm(request.llm)
         with _timed(timings, "condense"):

@@ -138,7 +138,7 @@ def search(
 
 
 def _require_articles(index: NewsIndex) -> None:
-    if index.manifest.stats()["articles"] == 0:
+    if index.manifest.is_empty():
         raise NewsqaError(
             f"the index in {index.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL"
         )

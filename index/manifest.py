@@ -224,6 +224,9 @@ class Manifest:
             params.append(until.timestamp())
         return [r[0] for r in self._rows(f"SELECT id FROM articles WHERE {where}", params)]
 
+    def is_empty(self) -> bool:
+        return not self._rows("SELECT 1 FROM articles LIMIT 1")
+
     def stats(self) -> dict[str, Any]:
         (articles, first, last), = self._rows(
             "SELECT COUNT(*), MIN(published), MAX(published) FROM articles"

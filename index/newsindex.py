@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
@@ -265,7 +265,7 @@ class NewsIndex:
         query = validate_query(query)
         cfg = self.settings.search
         k = k or cfg.k
-        filters = filters or Filters()
+        filters = replace(filters or Filters())  # a copy: the caller's filters stay as given
         filters.as_of = as_of or filters.as_of
         if filters.sources:
             filters.sources = self.manifest.stored_sources(filters.sources) or ["\x00no such source"]
