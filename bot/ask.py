@@ -121,7 +121,8 @@ class Answerer:
                 text, usage = str(message.content), message.usage_metadata or {}
         except Exception as exc:
             log.warning("LLM %s failed: %s", llm.model, exc)
-            return self._extractive(evidence), f"The LLM ({llm.model}) failed ({type(exc).__name__}); these are the best passages instead."
+            what = "timed out" if "timeout" in type(exc).__name__.lower() else f"failed ({type(exc).__name__})"
+            return self._extractive(evidence), f"The LLM ({llm.model}) {what}; these are the best passages instead."
         answer.tokens_in, answer.tokens_out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
         if not any(ch.isalpha() for ch in text):
             return self._extractive(evidence), f"The LLM ({llm.model}) returned no usable text; these are the best passages instead."
