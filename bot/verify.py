@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from bot.answer import Citation, Flag
 from bot.evidence import Evidence, EvidenceSentence, EvidenceSource

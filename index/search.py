@@ -14,7 +14,6 @@ Scoring, in order:
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
@@ -127,20 +126,6 @@ def rank(
         )
     hits.sort(key=lambda h: (-h.score, h.chunk_id))
     return hits
-
-
-@dataclass
-class SearchTimings:
-    embed_s: float = 0.0
-    dense_s: float = 0.0
-    lexical_s: float = 0.0
-    total_s: float = 0.0
-
-
-def timed(fn, *args):
-    start = time.perf_counter()
-    result = fn(*args)
-    return result, time.perf_counter() - start
 
 
 __all__ = ["SearchHit", "Filters", "fuse", "rank", "diversify", "recency_boost", "validate_query"]
