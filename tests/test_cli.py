@@ -103,3 +103,11 @@ def test_chat_keeps_the_conversation(home: Path):
     assert "14 clean sheets" in run.stdout  # the follow-up found the goalkeeper story
     assert "[1] Millbrook Rovers sign goalkeeper" in run.stdout  # /sources
     assert "Conversation reset." in run.stdout and "No sources yet." in run.stdout
+
+
+def test_ask_streams_tokens_then_the_checked_answer(home: Path):
+    run = newsqa(home, "ask", "Which goalkeeper did Millbrook Rovers sign?", "--llm", "test", "--stream")
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.strip()  # the model's tokens, as they came
+    first = run.stdout.splitlines()[0]
+    assert first == "I don't know." or "[1]" in first  # then the verified answer
