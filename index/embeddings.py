@@ -18,9 +18,6 @@ from index.errors import NewsqaError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
     from transformers import PreTrainedTokenizerBase
 
 PACKAGED_MODELS = {
