@@ -289,11 +289,7 @@ class NewsIndex:
         chroma = self.settings.chroma
         data["embedding_model"] = self.manifest.get_meta("embedding_model") or self.settings.embedding_model
         data["store_mode"] = chroma.mode
-        data["store_location"] = (
-            f"{'https' if chroma.ssl else 'http'}://{chroma.host}:{chroma.port}"
-            if chroma.mode == "server"
-            else str(self.settings.chroma_path)
-        )
+        data["store_location"] = chroma.url if chroma.mode == "server" else str(self.settings.chroma_path)
         data["collection"] = chroma.collection
         data["home"] = str(self.settings.home)
         return data

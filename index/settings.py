@@ -29,6 +29,11 @@ class ChromaSettings(BaseModel):
     collection: str = "newsqa"
     timeout_s: float = 10.0
 
+    @property
+    def url(self) -> str:
+        """The server's address, as users see it in messages and stats."""
+        return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
+
 
 class FetchSettings(BaseModel):
     """Limits of the guarded http(s) fetcher."""

@@ -41,7 +41,7 @@ def connect(settings: IndexSettings):
         return chromadb.PersistentClient(path=str(settings.chroma_path), settings=client_settings)
     except Exception as exc:  # chromadb raises many types; the user needs one line
         where = (
-            f"Chroma server at {'https' if chroma.ssl else 'http'}://{chroma.host}:{chroma.port}"
+            f"Chroma server at {chroma.url}"
             if chroma.mode == "server"
             else f"embedded Chroma at {settings.chroma_path}"
         )
