@@ -106,11 +106,16 @@ def answer_type_bonus(question: str, sentence: str, bonus: float = 0.15) -> floa
     return 0.0
 
 
-def lexical_overlap(question_terms: set[str], text: str) -> float:
-    """Share of the question's content words (stemmed) that the text contains."""
-    if not question_terms:
+def content_terms(text: str) -> set[str]:
+    """The text's content words, stemmed, as the lexical index sees them."""
+    return set(tokenize([text])[0])
+
+
+def lexical_overlap(terms: set[str], text: str) -> float:
+    """Share of `terms` (content words of a question or a claim) that the text contains."""
+    if not terms:
         return 0.0
-    return len(question_terms & set(tokenize([text])[0])) / len(question_terms)
+    return len(terms & content_terms(text)) / len(terms)
 
 
 def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
@@ -142,7 +147,7 @@ def select_evidence(
         return Evidence([], 0.0, 0)
     vectors = embedder.encode([question] + [c.text for c in candidates])
     similarity = vectors[1:] @ vectors[0]
-    terms = set(tokenize([question])[0])
+    terms = content_terms(question)
     scores = similarity + np.array(
         [overlap_weight * lexical_overlap(terms, c.text) + answer_type_bonus(question, c.text) for c in candidates]
     )

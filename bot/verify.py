@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 
 
 from bot.answer import Citation, Flag
-from bot.evidence import Evidence, EvidenceSentence, EvidenceSource
+from bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
 from index.chunking import sentence_spans
 from index.embeddings import Embedder
-from index.lexical import tokenize
 
 ABSTAIN_TEXT = "I don't know."
 _MARKER_GROUP = re.compile(r"\s*((?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
@@ -88,18 +87,18 @@ class CitationChecker:
 
     def support(self, claim: str, source: EvidenceSource,
                 cited: EvidenceSentence | None = None) -> tuple[bool, EvidenceSentence]:
-        """Whether the source supports the claim, and the quote: the cited sentence when it
-        shares most of the claim's numbers and words (the cited line on a tie)."""
+        """Whether the source supports the claim, and the quote: the source's sentence sharing
+        most of the claim's numbers and words (the cited line on a tie)."""
         evidence_text = " ".join(s.text for s in source.sentences)
         vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
         similarity = vectors[1:] @ vectors[0]
-        terms = set(tokenize([claim])[0])
+        terms = content_terms(claim)
         claim_numbers = numbers_in(claim)
         # The quote is the sentence sharing most of the claim's numbers and words, then meaning;
         # the line the model cited wins a tie (models often cite the right article's wrong line).
         def key(pair: tuple[EvidenceSentence, float]) -> tuple[int, int]:
             text = pair[0].text
-            return len(claim_numbers & numbers_in(text)), len(terms & set(tokenize([text])[0]))
+            return len(claim_numbers & numbers_in(text)), len(terms & content_terms(text))
 
         pairs = list(zip(source.sentences, similarity))
         best_pair = max(pairs, key=lambda p: (*key(p), p[1]))
@@ -107,7 +106,7 @@ class CitationChecker:
         best = cited if cited_pair and key(cited_pair) == key(best_pair) else best_pair[0]
         if not claim_numbers <= numbers_in(evidence_text):
             return False, best
-        overlap = len(terms & set(tokenize([evidence_text])[0])) / len(terms) if terms else 0.0
+        overlap = lexical_overlap(terms, evidence_text)
         if overlap >= self.t.min_overlap:
             return True, best
         return overlap >= self.t.min_overlap_with_similarity and similarity.max() >= self.t.min_similarity, best
