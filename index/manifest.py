@@ -1,9 +1,9 @@
 """The manifest: every article with its content hash and its chunks (with their texts).
 
 One SQLite file holds the article records and the chunk records. A commit is the moment an
-article version becomes visible, and it bumps the manifest's `generation`, which the lexical
-index (index/lexical.py) compares with its own to know it must be rebuilt: Chroma may briefly hold chunks
-the manifest does not list (written before the commit, or superseded and not yet deleted), and
+article version becomes visible; it also bumps the manifest's `generation`, which the lexical
+index (index/lexical.py) compares with its own to know it must be rebuilt. Chroma may briefly
+hold chunks the manifest does not list (written before the commit, or superseded and not yet deleted), and
 search shows only chunks the manifest lists. Two journal tables let an interrupted ingest be
 finished or undone on the next write: `pending` (versions written to Chroma before their
 commit) and `garbage` (chunk ids still to delete from Chroma).
@@ -59,7 +59,6 @@ CREATE TABLE IF NOT EXISTS garbage (chunk_id TEXT PRIMARY KEY);
 """
 
 
-
 def to_timestamp(value: datetime | None) -> float | None:
     return value.timestamp() if value else None
 
@@ -112,7 +111,7 @@ class Filters:
 
 
 class Manifest:
-    """The SQLite manifest and lexical index; safe to share between threads of one process."""
+    """The SQLite manifest; safe to share between threads of one process."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

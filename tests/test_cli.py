@@ -20,9 +20,9 @@ def home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cli") / "home"
 
 
-def newsqa(home: Path, *args: str) -> subprocess.CompletedProcess:
+def newsqa(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1", COLUMNS="200")
-    return subprocess.run([NEWSQA, *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([NEWSQA, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_ingest_summary_and_failures(home: Path, tmp_path: Path):
@@ -95,10 +95,8 @@ def test_ask_json_and_text(home: Path):
 
 
 def test_chat_keeps_the_conversation(home: Path):
-    env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1", COLUMNS="200")
     script = "Which goalkeeper did Millbrook Rovers sign?\nHow many clean sheets did he keep?\n/sources\n/reset\n/sources\n/quit\n"
-    run = subprocess.run([NEWSQA, "chat", "--llm", "none"], input=script, capture_output=True, text=True,
-                         env=env, timeout=300)
+    run = newsqa(home, "chat", "--llm", "none", stdin=script)
     assert run.returncode == 0, run.stderr
     assert "14 clean sheets" in run.stdout  # the follow-up found the goalkeeper story
     assert "[1] Millbrook Rovers sign goalkeeper" in run.stdout  # /sources
