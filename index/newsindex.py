@@ -148,13 +148,15 @@ class NewsIndex:
         with self._writing():
             self.manifest.set_meta("embedding_model", self.settings.embedding_model)
             batch: list[tuple[Article, list[Chunk]]] = []
-            done = 0
+            done = batch_chunks = 0
             for article in articles:
-                batch.append((article, self.chunker.chunk(article)))
-                if sum(len(c) for _, c in batch) >= self.settings.write_batch_chunks:
+                chunks = self.chunker.chunk(article)
+                batch.append((article, chunks))
+                batch_chunks += len(chunks)
+                if batch_chunks >= self.settings.write_batch_chunks:
                     self._write(batch, report)
                     done += len(batch)
-                    batch = []
+                    batch, batch_chunks = [], 0
                     if on_progress:
                         on_progress(done, len(articles), report.chunks)
             if batch:
