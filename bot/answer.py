@@ -43,9 +43,25 @@ class Citation(BaseModel):
 
 
 class Retrieved(BaseModel):
+    """One search result, in rank order."""
+
     chunk_id: str
     article_id: str
     score: float
+    url: str | None = None
+
+
+class EvidenceLine(BaseModel):
+    """One sentence (or passage) the LLM was given, with the line number it saw it under."""
+
+    label: int
+    article_id: str
+    chunk_id: str
+    title: str
+    url: str | None = None
+    text: str
+    start: int  # character offsets in the article text
+    end: int
 
 
 class Flag(BaseModel):
@@ -66,6 +82,8 @@ class Answer(BaseModel):
     abstained: bool
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[Retrieved] = Field(default_factory=list)
+    evidence: list[EvidenceLine] = Field(default_factory=list)
+    evidence_tokens: int = 0
     flags: list[Flag] = Field(default_factory=list)
     note: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)

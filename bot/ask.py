@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 import prompts
-from bot.answer import Answer, AskRequest, Citation, Retrieved
+from bot.answer import Answer, AskRequest, Citation, EvidenceLine, Retrieved
 from bot.config import Settings
 from bot.evidence import Evidence, select_evidence
 from bot.llm import LLMChoice, make_llm
@@ -63,7 +63,9 @@ class Answerer:
         answer = Answer(
             question=question, standalone_question=standalone, answer=ABSTAIN_TEXT, short_answer="",
             abstained=True, provider=llm.provider, model=llm.model, as_of=request.as_of,
-            retrieved=[Retrieved(chunk_id=h.chunk_id, article_id=h.article_id, score=h.score) for h in hits],
+            retrieved=[Retrieved(chunk_id=h.chunk_id, article_id=h.article_id, score=h.score, url=h.url)
+                       for h in hits],
+            evidence=_evidence_lines(evidence), evidence_tokens=evidence.tokens,
         )
         if not evidence.sources or evidence.best_similarity < a.min_relevance:
             answer.note = "Nothing in the indexed articles is close enough to the question."
@@ -142,6 +144,12 @@ def _fill(answer: Answer, verified: Verified, note: str | None) -> None:
     answer.citations = verified.citations
     answer.flags = verified.flags
     answer.note = note
+
+
+def _evidence_lines(evidence: Evidence) -> list[EvidenceLine]:
+    return [EvidenceLine(label=s.label, article_id=src.article_id, chunk_id=s.chunk_id, title=src.title,
+                         url=src.url, text=s.text, start=s.start, end=s.end)
+            for src, s in evidence.lines()]
 
 
 def _first_line(text: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -305,6 +306,92 @@ def chat(
         if last.note:
             out.print(f"[yellow]note:[/] {escape(last.note)}", highlight=False)
         history.append(Turn(question=line, answer=last.answer))
+
+
+class _RunByDefault(TyperGroup):
+    """`newsqa eval QUESTIONS …` runs an evaluation; `newsqa eval compare A B` compares two runs."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+eval_app = typer.Typer(cls=_RunByDefault, no_args_is_help=True, add_completion=False,
+                       help="Evaluate answers on a question set (newsqa eval QUESTIONS) or compare two runs.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("run")
+def eval_run(
+    questions: Annotated[Path, typer.Argument(help="A questions .jsonl file, or a folder of RealTime QA weekly files.")],
+    corpus: Annotated[Optional[list[str]], typer.Option("--corpus", help="Articles to index (repeatable); default: the questions' folder.")] = None,
+    llm: LlmOption = None,
+    pipeline: Annotated[str, typer.Option(help="newsqa or langchain-baseline.")] = "newsqa",
+    retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Skip the LLM; score the evidence.")] = False,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N questions.")] = None,
+    run_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: eval-runs/SET-PIPELINE-LLM).")] = None,
+    first_week: Annotated[Optional[str], typer.Option("--from", help="RealTime QA: first week (date).")] = None,
+    last_week: Annotated[Optional[str], typer.Option("--to", help="RealTime QA: last week (date).")] = None,
+    nota: Annotated[bool, typer.Option("--nota", help="RealTime QA: the none-of-the-above variant.")] = False,
+    judge: Annotated[str, typer.Option(help="Citation judge: overlap (offline) or llm:SPEC.")] = "overlap",
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start the run over instead of resuming it.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Run every question through `ask` (or the baseline) and write results and reports."""
+    from evals.dataset import load_eval_set
+    from evals.report import overall_table, write_reports
+    from evals.runner import RunConfig, run
+
+    settings = _settings(home)
+    eval_set = load_eval_set(questions, corpus, first_week, last_week, nota)
+    config = RunConfig(pipeline=pipeline, llm=llm or settings.llm, judge=judge,
+                       retrieval_only=retrieval_only, limit=limit)
+    llm_name = "none" if retrieval_only else config.llm
+    run_dir = run_dir or Path("eval-runs") / f"{eval_set.name}-{pipeline}-{llm_name.replace(':', '_').replace('/', '_')}"
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True)
+    with progress:
+        task = progress.add_task(f"{eval_set.name} · {pipeline} · {llm_name}", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        rows = run(eval_set, config, settings, run_dir, settings.home / "eval-indexes", fresh, on_progress)
+    summary = write_reports(run_dir, rows, config.describe(eval_set))
+    table = Table("metric", "value [95% interval]", title=f"{eval_set.name} · {pipeline} · {llm_name} · {summary['n']} questions")
+    for row in overall_table(summary):
+        table.add_row(*(escape(c) for c in row[:2]))
+    out.print(table)
+    out.print(f"results.jsonl, summary.json, summary.md and report.html in {run_dir}", highlight=False)
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[Path, typer.Argument(help="The first run folder (A).")],
+    run_b: Annotated[Path, typer.Argument(help="The second run folder (B).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Deltas (B − A) with 95% paired bootstrap intervals, and the questions that flipped."""
+    from evals.report import compare
+
+    for folder in (run_a, run_b):
+        if not (folder / "results.jsonl").is_file():
+            raise NewsqaError(f"{folder} is not a run folder (no results.jsonl)")
+    result = compare(run_a, run_b)
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+        return
+    table = Table("metric", "A", "B", "B − A", "95% interval")
+    for metric, d in result["deltas"].items():
+        f = (lambda v: "–" if v is None else f"{v:.3f}")
+        interval = f"[{d['interval'][0]:+.3f}, {d['interval'][1]:+.3f}]" if d["interval"] else "–"
+        table.add_row(metric, f(d["a"]), f(d["b"]), "–" if d["delta"] is None else f"{d['delta']:+.3f}", interval)
+    out.print(table)
+    out.print(f"{len(result['flipped'])} questions flipped", highlight=False)
+    for q in result["flipped"]:
+        out.print(f"  {escape(q['id'])} {q['metric']} {q['a']:.0f} → {q['b']:.0f}: {escape(q['question'])}",
+                               highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,232 @@
+"""Question sets: the JSONL format, and RealTime QA's weekly files turned into it.
+
+The question-set format, one JSON object a line:
+
+| field | type | meaning |
+|---|---|---|
+| `id` | string | unique within the set |
+| `question` | string | asked as is |
+| `answers` | list of strings | right answers; any one counts (empty when unanswerable) |
+| `answerable` | bool | false: the corpus does not hold the answer, the right reply is "I don't know" |
+| `as_of` | date, optional | the day the question is asked (search hides later articles); default: now |
+| `gold_evidence` | list of strings, optional | snippets of the text that holds the answer, or article URLs |
+| anything else | | kept as metadata; `type` and `source` are used for the breakdowns |
+
+RealTime QA (a folder of `YYYYMMDD_qa.jsonl`, `_qa_nota.jsonl`, `_gcs.jsonl` weekly files):
+questions come from `_qa.jsonl` (as_of = question_date, answers = the right choice's text, the
+`evidence` HTML snippet as gold evidence); the corpus is the union of the same weeks' `_gcs.jsonl`
+articles, deduplicated by URL; questions whose sentence ends in "except" are left out, as the
+benchmark does. The `--nota` variant reads `_qa_nota.jsonl`: where the right choice was replaced
+by "None of the above", the question becomes unanswerable, and the articles that the week's
+search returned for it (and for no other question) are left out of the corpus, so that the right
+reply really is "I don't know".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from index.article import canonical_url, parse_published
+from index.errors import NewsqaError
+
+WEEKLY = re.compile(r"^(\d{8})_(qa|qa_nota|gcs)\.jsonl$")
+NOTA = "none of the above"
+
+
+class EvalQuestion(BaseModel):
+    """One question of a set (see the module docstring for the format)."""
+
+    id: str
+    question: str
+    answers: list[str] = Field(default_factory=list)
+    answerable: bool = True
+    as_of: datetime | None = None
+    gold_evidence: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def type(self) -> str:
+        return str(self.metadata.get("type") or question_type(self.question))
+
+    @property
+    def source(self) -> str:
+        return str(self.metadata.get("source") or "–")
+
+
+@dataclass
+class EvalSet:
+    """Questions and the corpus they are asked over (paths for `index.load`, minus excluded URLs)."""
+
+    name: str
+    questions: list[EvalQuestion]
+    corpus: list[str]
+    exclude_urls: set[str] = field(default_factory=set)
+
+    def corpus_key(self) -> str:
+        """Changes when the corpus files or the excluded URLs change."""
+        digest = hashlib.sha256()
+        for path in sorted(self.corpus):
+            digest.update(path.encode())
+            p = Path(path)
+            files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p] if p.exists() else []
+            for f in files:
+                digest.update(f"{f.name}:{f.stat().st_size}:{int(f.stat().st_mtime)}".encode())
+        for url in sorted(self.exclude_urls):
+            digest.update(url.encode())
+        return digest.hexdigest()[:16]
+
+
+_TYPES = [("how many", "how many/much"), ("how much", "how many/much"), ("who", "who"), ("whom", "who"),
+          ("which", "which/what"), ("what", "which/what"), ("where", "where"), ("when", "when"),
+          ("why", "why"), ("how", "how")]
+
+
+def question_type(question: str) -> str:
+    """The question's kind by its first question word (who, when, how many …), for breakdowns."""
+    text = question.lower()
+    found = [(m.start(), -len(word), kind) for word, kind in _TYPES if (m := re.search(rf"\b{word}\b", text))]
+    return min(found)[2] if found else "other"  # the first question word; "how many" before "how"
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """A JSONL question set; a malformed line is an error naming its line number."""
+    questions = []
+    known = set(EvalQuestion.model_fields)
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            meta = {k: v for k, v in record.items() if k not in known}
+            meta.update(record.pop("metadata", {}) or {})
+            questions.append(EvalQuestion(**{k: v for k, v in record.items() if k in known}, metadata=meta))
+        except (json.JSONDecodeError, ValidationError, TypeError) as exc:
+            first = str(exc).splitlines()[0]
+            raise NewsqaError(f"{path}:{number}: not a question record ({first})") from None
+    if not questions:
+        raise NewsqaError(f"{path} holds no questions")
+    return questions
+
+
+def is_realtimeqa_dir(path: Path) -> bool:
+    return path.is_dir() and any(WEEKLY.match(p.name) for p in path.iterdir())
+
+
+def _week(value: str | None, flag: str) -> str | None:
+    if value is None:
+        return None
+    parsed = parse_published(value)
+    if parsed is None:
+        raise NewsqaError(f"{flag}: cannot read {value!r} as a date (try 2025-01-03)")
+    return parsed.strftime("%Y%m%d")
+
+
+def realtimeqa_weeks(folder: Path, start: str | None = None, end: str | None = None) -> list[str]:
+    """The weeks (YYYYMMDD) that have both questions and articles, within [start, end]."""
+    lo, hi = _week(start, "--from"), _week(end, "--to")
+    files = {m.groups() for p in folder.iterdir() if (m := WEEKLY.match(p.name))}
+    weeks = sorted({w for w, kind in files if kind == "qa"} & {w for w, kind in files if kind == "gcs"})
+    chosen = [w for w in weeks if (lo is None or w >= lo) and (hi is None or w <= hi)]
+    if not chosen:
+        raise NewsqaError(f"no RealTime QA weeks in {folder} between {start or 'the first'} and {end or 'the last'}")
+    return chosen
+
+
+def _evening(value: str) -> datetime | None:
+    """Questions are asked at the end of their day: that day's articles are already out."""
+    parsed = parse_published(value)
+    if parsed is None:
+        return None
+    return datetime.combine(parsed.date(), time(23, 59), tzinfo=timezone.utc)
+
+
+def _snippet(evidence: str | None) -> list[str]:
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", evidence or "")).split())
+    return [text] if text else []
+
+
+def _is_except(sentence: str) -> bool:
+    return sentence.rstrip(" ?.").lower().endswith("except")
+
+
+def _read_jsonl(path: Path) -> Iterable[dict]:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
+def load_realtimeqa(folder: Path, start: str | None = None, end: str | None = None,
+                    nota: bool = False) -> EvalSet:
+    """The questions of the chosen weeks and the union of their search-result articles."""
+    weeks = realtimeqa_weeks(folder, start, end)
+    questions: list[EvalQuestion] = []
+    unanswerable_ids: set[str] = set()
+    for week in weeks:
+        qa_file = folder / f"{week}_{'qa_nota' if nota else 'qa'}.jsonl"
+        if not qa_file.exists():
+            raise NewsqaError(f"{qa_file} is missing")
+        for record in _read_jsonl(qa_file):
+            if _is_except(record["question_sentence"]):
+                continue
+            right = [record["choices"][int(i)] for i in record["answer"]]
+            answerable = not any(r.strip().lower() == NOTA for r in right)
+            base_id = record["question_id"].removesuffix("_nota")
+            if not answerable:
+                unanswerable_ids.add(base_id)
+            questions.append(EvalQuestion(
+                id=record["question_id"], question=record["question_sentence"],
+                answers=right if answerable else [], answerable=answerable,
+                as_of=_evening(record["question_date"]),
+                gold_evidence=_snippet(record.get("evidence")) if answerable else [],
+                metadata={"source": record.get("question_source") or "–", "week": week,
+                          "type": question_type(record["question_sentence"])},
+            ))
+    corpus = [str(folder / f"{week}_gcs.jsonl") for week in weeks]
+    exclude = _urls_only_for(unanswerable_ids, [folder / f"{week}_gcs.jsonl" for week in weeks])
+    name = f"realtimeqa-{weeks[0]}-{weeks[-1]}{'-nota' if nota else ''}"
+    return EvalSet(name, questions, corpus, exclude)
+
+
+def _urls_only_for(question_ids: set[str], gcs_files: list[Path]) -> set[str]:
+    """Canonical URLs of the articles found for these questions and for no other question."""
+    if not question_ids:
+        return set()
+    theirs, others = set(), set()
+    for path in gcs_files:
+        for record in _read_jsonl(path):
+            urls = {canonical_url(r["url"]) for r in record.get("search_result") or [] if r.get("url")}
+            (theirs if record["question_id"] in question_ids else others).update(urls)
+    return theirs - others
+
+
+def load_eval_set(path: Path, corpus: list[str] | None = None, start: str | None = None,
+                  end: str | None = None, nota: bool = False) -> EvalSet:
+    """A RealTime QA folder, or a JSONL question file (corpus: the given paths, else the other
+    files in the question file's folder)."""
+    if not path.exists():
+        raise NewsqaError(f"{path} does not exist")
+    if is_realtimeqa_dir(path):
+        found = load_realtimeqa(path, start, end, nota)
+        if corpus:
+            found.corpus = list(corpus)
+        return found
+    if path.is_dir():
+        raise NewsqaError(f"{path} is a folder without RealTime QA weekly files; give a questions .jsonl file")
+    if nota or start or end:
+        raise NewsqaError("--nota, --from and --to apply to a folder of RealTime QA weekly files")
+    questions = load_questions(path)
+    if not corpus:
+        corpus = sorted(str(p) for p in path.parent.iterdir()
+                        if p.is_file() and p != path and not p.name.startswith("."))
+    return EvalSet(path.stem if path.stem != "questions" else path.parent.name, questions, list(corpus))
+

@@ -1,0 +1,181 @@
+"""The pipelines an evaluation can run, each turning a question into the one `Answer` type.
+
+- `newsqa`: the product's own `ask` entry point, over a newsqa index of the corpus.
+- `langchain-baseline`: the LangChain tutorial RAG chain (RecursiveCharacterTextSplitter
+  1000/200, the same embedding model, Chroma similarity search k=4, the tutorial's "stuff"
+  prompt, the same LLM), so that a report can put the two side by side. It cites nothing.
+
+Each builds its index for a corpus once, in a cache folder keyed by the corpus and the settings
+that shape the index, and reuses it afterwards (an interrupted build continues: ingest is
+incremental).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from bot.answer import Answer, AskRequest, EvidenceLine, Retrieved
+from bot.ask import Answerer
+from bot.config import Settings
+from bot.verify import ABSTAIN_TEXT, is_abstention
+from evals.dataset import EvalQuestion, EvalSet
+from index import Article, NewsIndex, Problem, load
+from index.article import canonical_url
+from index.chunking import sentence_spans
+from index.errors import NewsqaError
+
+PIPELINES = ("newsqa", "langchain-baseline")
+
+
+class Pipeline(Protocol):
+    name: str
+
+    def answer(self, question: EvalQuestion, as_of: datetime, retrieval_only: bool) -> Answer: ...
+
+    def passages(self, answer: Answer) -> list[tuple[str | None, str]]: ...
+
+
+def corpus_articles(eval_set: EvalSet, settings: Settings) -> Iterator[Article]:
+    """The corpus's articles, less the excluded URLs; problems are skipped (logged by ingest)."""
+    for item in load(eval_set.corpus, settings.fetch):
+        if isinstance(item, Problem):
+            continue
+        if item.url and canonical_url(item.url) in eval_set.exclude_urls:
+            continue
+        yield item
+
+
+def cache_folder(root: Path, kind: str, eval_set: EvalSet, settings: Settings) -> Path:
+    shape = {"kind": kind, "corpus": eval_set.corpus_key(), "embedding_model": settings.embedding_model,
+             "chunk_tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap_tokens}
+    key = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+    return root / f"{kind}-{key}"
+
+
+class NewsqaPipeline:
+    """newsqa's own `ask` over a cached newsqa index of the corpus."""
+
+    name = "newsqa"
+
+    def __init__(self, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str) -> None:
+        home = cache_folder(cache_root, self.name, eval_set, settings)
+        self.settings = settings.model_copy(update={"home": home})
+        self.llm = llm
+        index = NewsIndex(self.settings)
+        if not (home / "complete").exists():
+            report = index.ingest(corpus_articles(eval_set, self.settings))
+            if report.added + report.unchanged + report.updated == 0:
+                raise NewsqaError(f"no article of the corpus could be read ({len(report.failed)} failed)")
+            (home / "complete").write_text(json.dumps({"articles": report.added + report.unchanged + report.updated}))
+        self.answerer = Answerer(self.settings, index)
+
+    def answer(self, question: EvalQuestion, as_of: datetime, retrieval_only: bool) -> Answer:
+        request = AskRequest(question=question.question, as_of=as_of, llm="none" if retrieval_only else self.llm)
+        return self.answerer.ask(request)
+
+    def passages(self, answer: Answer) -> list[tuple[str | None, str]]:
+        chunks = self.answerer.index.manifest.chunks([r.chunk_id for r in answer.retrieved])
+        return [(r.url, chunks[r.chunk_id].text if r.chunk_id in chunks else "") for r in answer.retrieved]
+
+    def close(self) -> None:
+        self.answerer.index.close()
+
+
+class LangchainBaseline:
+    """The LangChain tutorial RAG chain, answering into the same Answer type (no citations)."""
+
+    name = "langchain-baseline"
+
+    def __init__(self, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str) -> None:
+        try:
+            from langchain_chroma import Chroma
+            from langchain_huggingface import HuggingFaceEmbeddings
+            from langchain_text_splitters import RecursiveCharacterTextSplitter
+        except ImportError:
+            raise NewsqaError("the langchain-baseline pipeline needs pip install 'newsqa[bench]'") from None
+        from langchain_core.documents import Document
+
+        from index.embeddings import resolve_model_path
+
+        folder = cache_folder(cache_root, "baseline", eval_set, settings)
+        embeddings = HuggingFaceEmbeddings(model_name=resolve_model_path(settings.embedding_model))
+        self.store = Chroma(collection_name="baseline", embedding_function=embeddings,
+                            persist_directory=str(folder / "chroma"))
+        if not (folder / "complete").exists():
+            self.store.reset_collection()  # a half-built store is rebuilt whole
+            docs = [Document(page_content=a.text, metadata={"title": a.title, "url": a.url or "",
+                                                            "article_id": a.id})
+                    for a in corpus_articles(eval_set, settings)]
+            splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+            for i in range(0, len(splits), 256):
+                self.store.add_documents(splits[i:i + 256])
+            (folder / "complete").write_text(json.dumps({"chunks": len(splits)}))
+        self.tokenizer = embeddings._client.tokenizer  # to count evidence tokens as newsqa does
+        self.llm_spec = llm
+        self._llm = None
+        self.settings = settings
+
+    def _chat(self):
+        if self._llm is None:
+            from bot.llm import make_llm
+
+            self._llm = make_llm(self.llm_spec, self.settings.providers, self.settings.answer.max_answer_tokens)
+        return self._llm
+
+    def answer(self, question: EvalQuestion, as_of: datetime, retrieval_only: bool) -> Answer:
+        import prompts
+
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        docs = self.store.similarity_search(question.question, k=4)
+        timings["search"] = round(time.perf_counter() - start, 4)
+        context = "\n\n".join(d.page_content for d in docs)
+        evidence = [EvidenceLine(label=i, article_id=d.metadata.get("article_id", ""), chunk_id=d.id or str(i),
+                                 title=d.metadata.get("title", ""), url=d.metadata.get("url") or None,
+                                 text=d.page_content, start=0, end=len(d.page_content))
+                    for i, d in enumerate(docs, start=1)]
+        llm = self._chat() if not retrieval_only else None
+        text, tokens_in, tokens_out = "", 0, 0
+        if llm is not None and llm.chat is None and docs:  # `none`: the top passage's opening sentences
+            spans = sentence_spans(docs[0].page_content)[: self.settings.answer.extractive_sentences]
+            text = " ".join(docs[0].page_content[s:e].strip() for s, e in spans)
+        elif llm is not None:
+            start = time.perf_counter()
+            message = (prompts.load("tutorial_rag") | llm.chat).invoke({"question": question.question,
+                                                                        "context": context})
+            timings["generate"] = round(time.perf_counter() - start, 4)
+            text = str(message.content).strip()
+            usage = message.usage_metadata or {}
+            tokens_in, tokens_out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
+        timings["total"] = round(sum(timings.values()), 4)
+        abstained = is_abstention(text) or "don't know" in text.lower() or "do not know" in text.lower()
+        return Answer(
+            question=question.question, standalone_question=question.question,
+            answer=ABSTAIN_TEXT if abstained else text, short_answer="" if abstained else text,
+            abstained=abstained, provider=llm.provider if llm else "none", model=llm.model if llm else "retrieval-only",
+            as_of=as_of, timings=timings, tokens_in=tokens_in, tokens_out=tokens_out,
+            retrieved=[Retrieved(chunk_id=e.chunk_id, article_id=e.article_id, score=0.0, url=e.url) for e in evidence],
+            evidence=evidence,
+            evidence_tokens=sum(len(ids) for ids in self.tokenizer([e.text for e in evidence],
+                                                                   add_special_tokens=False)["input_ids"]),
+        )
+
+    def passages(self, answer: Answer) -> list[tuple[str | None, str]]:
+        return [(e.url, e.text) for e in answer.evidence]
+
+    def close(self) -> None:
+        pass
+
+
+def make_pipeline(kind: str, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str) -> Pipeline:
+    if kind == "newsqa":
+        return NewsqaPipeline(eval_set, settings, cache_root, llm)
+    if kind == "langchain-baseline":
+        return LangchainBaseline(eval_set, settings, cache_root, llm)
+    raise NewsqaError(f"unknown pipeline {kind!r}; use {' or '.join(PIPELINES)}")

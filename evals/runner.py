@@ -1,0 +1,130 @@
+"""Running a question set through a pipeline: resumable, with progress, into a run folder.
+
+A run folder holds `run.json` (what was run), `results.jsonl` (one line per question, appended
+as each is answered, so a killed run continues where it stopped), and, at the end,
+`summary.json`, `summary.md` and `report.html` (evals.report).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.config import Settings
+from evals.dataset import EvalQuestion, EvalSet
+from evals.judge import make_judge
+from evals.metrics import score
+from evals.pipelines import make_pipeline
+from index.errors import NewsqaError
+
+log = logging.getLogger(__name__)
+RESULTS = "results.jsonl"
+ProgressFn = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass
+class RunConfig:
+    """What makes two runs the same run (a resumed run must match it)."""
+
+    pipeline: str = "newsqa"
+    llm: str = "local"
+    judge: str = "overlap"
+    retrieval_only: bool = False
+    limit: int | None = None
+
+    def describe(self, eval_set: EvalSet) -> dict:
+        return {"set": eval_set.name, "corpus_key": eval_set.corpus_key(), "pipeline": self.pipeline,
+                "llm": "none" if self.retrieval_only else self.llm, "judge": self.judge,
+                "retrieval_only": self.retrieval_only}
+
+
+def done_ids(out: Path) -> set[str]:
+    """Questions already answered in this run folder (a torn last line is ignored)."""
+    path = out / RESULTS
+    if not path.exists():
+        return set()
+    ids = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            ids.add(json.loads(line)["id"])
+        except (json.JSONDecodeError, KeyError):
+            continue
+    return ids
+
+
+def read_results(out: Path) -> list[dict]:
+    rows = {}
+    for line in (out / RESULTS).read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        rows[row["id"]] = row
+    return list(rows.values())
+
+
+def prepare_folder(out: Path, identity: dict, fresh: bool) -> None:
+    """Start or resume: a folder holding another run is refused unless `fresh`."""
+    out.mkdir(parents=True, exist_ok=True)
+    meta = out / "run.json"
+    if fresh:
+        for name in (RESULTS, "summary.json", "summary.md", "report.html"):
+            (out / name).unlink(missing_ok=True)
+    elif meta.exists():
+        before = json.loads(meta.read_text())
+        if before.get("identity") != identity:
+            raise NewsqaError(f"{out} holds another run ({before.get('identity')}); use another --out, or --fresh")
+    meta.write_text(json.dumps({"identity": identity, "started": datetime.now(timezone.utc).isoformat(),
+                                "machine": f"{platform.node()} {platform.machine()} Python {platform.python_version()}"},
+                               indent=2))
+
+
+def run(eval_set: EvalSet, config: RunConfig, settings: Settings, out: Path, cache_root: Path,
+        fresh: bool = False, on_progress: ProgressFn | None = None) -> list[dict]:
+    """Answer every question not yet in `out`, appending its result line; return all results."""
+    identity = config.describe(eval_set)
+    prepare_folder(out, identity, fresh)
+    questions = eval_set.questions[: config.limit] if config.limit else eval_set.questions
+    done = done_ids(out)
+    todo = [q for q in questions if q.id not in done]
+    judge = make_judge(config.judge)
+    if todo:
+        pipeline = make_pipeline(config.pipeline, eval_set, settings, cache_root, config.llm)
+        try:
+            with (out / RESULTS).open("a", encoding="utf-8") as results:
+                for number, question in enumerate(todo, start=1):
+                    row = _answer_one(pipeline, question, config, judge)
+                    results.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                    results.flush()
+                    if on_progress:
+                        on_progress(len(questions) - len(todo) + number, len(questions))
+        finally:
+            pipeline.close()
+    wanted = {q.id for q in questions}
+    return [r for r in read_results(out) if r["id"] in wanted]
+
+
+def _answer_one(pipeline, question: EvalQuestion, config: RunConfig, judge) -> dict:
+    row = {"id": question.id, "question": question.question, "type": question.type, "source": question.source,
+           "gold": {"answers": question.answers, "answerable": question.answerable,
+                    "evidence": question.gold_evidence},
+           "as_of": question.as_of.isoformat() if question.as_of else None}
+    as_of = question.as_of or datetime.now(timezone.utc)
+    try:
+        answer = pipeline.answer(question, as_of, config.retrieval_only)
+    except NewsqaError as exc:  # e.g. an over-long question: recorded, the run goes on
+        row["error"] = str(exc)
+        return row
+    except Exception as exc:  # an unexpected failure of one question must not end the run
+        log.error("question %s failed:\n%s", question.id, traceback.format_exc())
+        row["error"] = f"{type(exc).__name__}: {exc}"
+        return row
+    row["answer"] = answer.model_dump(mode="json")
+    row["metrics"] = score(question, answer, judge, pipeline.passages(answer))
+    return row

@@ -1,0 +1,116 @@
+"""Scoring of the evaluation harness: RealTime QA's normalisation, EM/F1, containment, gold
+evidence ranks, ALCE citation recall and precision, bootstrap intervals, question types."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.answer import Answer, Citation, EvidenceLine
+from evals.dataset import EvalQuestion, question_type
+from evals.judge import overlap_judge
+from evals.metrics import (
+    bootstrap_interval,
+    citation_scores,
+    contains_answer,
+    exact_match,
+    gold_ranks,
+    normalize,
+    token_f1,
+)
+
+
+def test_normalisation_follows_the_benchmark():
+    assert normalize("  Through  open-adoption. ") == "through open adoption"
+    assert exact_match("through open adoption", ["Through open adoption"]) == 1.0
+    assert exact_match("By open adoption", ["Through open adoption"]) == 0.0
+    assert exact_match("anything", []) == 0.0
+
+
+def test_token_f1_takes_the_best_right_answer():
+    assert token_f1("open adoption", ["Through open adoption"]) == pytest.approx(0.8)
+    assert token_f1("Oman", ["Yemen", "Oman"]) == 1.0
+    assert token_f1("", ["Oman"]) == 0.0
+
+
+def test_containment_matches_whole_words_only():
+    assert contains_answer("About 2,500 U.S. troops are in Iraq [1].", ["2,500"]) == 1.0
+    assert contains_answer("They spent 12,500 dollars.", ["2,500"]) == 0.0
+    assert contains_answer("Omani officials said so.", ["Oman"]) == 0.0
+
+
+def test_gold_evidence_ranks_by_snippet_and_by_url():
+    q = EvalQuestion(id="q", question="Which city?", gold_evidence=[
+        "The congestion charge took effect in New York on Sunday", "https://news.test/a"])
+    passages = [("https://news.test/z", "Nothing relevant here about weather."),
+                ("https://news.test/y", "On Sunday the congestion charge took effect in New York City."),
+                ("https://news.test/a/", "Another story.")]
+    assert gold_ranks(q, passages) == [2, 3]
+
+
+def _answer(text: str, sources: dict[int, str]) -> Answer:
+    """An answer whose shown source n has the evidence text sources[n]."""
+    citations, evidence = [], []
+    for n, premise in sources.items():
+        citations.append(Citation(n=n, title=f"t{n}", quote=premise, article_id=f"a{n}", chunk_id=f"c{n}",
+                                  start=0, end=len(premise)))
+        evidence.append(EvidenceLine(label=n, article_id=f"a{n}", chunk_id=f"c{n}", title=f"t{n}",
+                                     text=premise, start=0, end=len(premise)))
+    return Answer(question="q", standalone_question="q", answer=text, short_answer=text, abstained=False,
+                  citations=citations, evidence=evidence, provider="none", model="m",
+                  as_of=datetime.now(timezone.utc))
+
+
+SOURCES = {1: "The council approved the bridge on Tuesday for $4.2 million.",
+           2: "Work on the bridge begins in May, the city engineer said.",
+           3: "A bakery opened downtown."}
+
+
+def test_alce_recall_and_precision():
+    supported = _answer("The council approved the bridge for $4.2 million [1]. Work begins in May [2].", SOURCES)
+    assert citation_scores(supported, overlap_judge) == {
+        "sentences": 2, "cited_share": 1.0, "citation_recall": 1.0, "citation_precision": 1.0}
+    # [3] is irrelevant: alone it does not support the sentence, and [1] does without it.
+    overcited = _answer("The council approved the bridge for $4.2 million [1][3].", SOURCES)
+    assert citation_scores(overcited, overlap_judge)["citation_precision"] == 0.5
+    # A made-up figure is supported by nothing; an uncited sentence is never recalled.
+    made_up = _answer("The council approved the bridge for $9 million [1]. A bakery opened downtown.", SOURCES)
+    scores = citation_scores(made_up, overlap_judge)
+    assert scores["citation_recall"] == 0.0 and scores["citation_precision"] == 0.0
+    assert scores["cited_share"] == 0.5
+    wrong_source = _answer("Work on the bridge begins in May [3].", SOURCES)
+    assert citation_scores(wrong_source, overlap_judge)["citation_recall"] == 0.0
+
+
+def test_abstained_answers_have_no_citation_scores():
+    answer = _answer("I don't know.", {})
+    answer.abstained = True
+    assert citation_scores(answer, overlap_judge)["citation_recall"] is None
+
+
+def test_overlap_judge_needs_the_numbers_and_names():
+    premise = "Mohammed Shia al-Sudani condemned the 78 attacks."
+    assert overlap_judge(premise, "Al-Sudani condemned the 78 attacks.")
+    assert not overlap_judge(premise, "Sudani condemned the 79 attacks.")
+    assert not overlap_judge(premise, "Prime Minister Netanyahu condemned the 78 attacks.")
+
+
+def test_bootstrap_interval_brackets_the_mean_and_is_repeatable():
+    values = [1.0] * 30 + [0.0] * 70
+    lo, hi = bootstrap_interval(values)
+    assert lo < 0.3 < hi and hi - lo < 0.25
+    assert bootstrap_interval(values) == (lo, hi)
+    assert bootstrap_interval([None, None]) is None
+    assert bootstrap_interval([0.5, 0.5]) == (0.5, 0.5)
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("How many U.S. troops are in Iraq?", "how many/much"),
+    ("The leader of which country said no?", "which/what"),
+    ("Who delivered a eulogy?", "who"),
+    ("When does work begin?", "when"),
+    ("Name the winner.", "other"),
+])
+def test_question_types(question, kind):
+    assert question_type(question) == kind
