@@ -74,7 +74,7 @@ class Answerer:
         with _timed(timings, "generate"):
             raw, note = self._generate(standalone, request, evidence, llm, answer, on_token)
         with _timed(timings, "verify"):
-            verified = self.checker.check(raw, evidence)
+            verified = self.checker.check(raw, evidence, standalone)
         _fill(answer, verified, note)
         answer.timings = timings
         return answer

@@ -336,13 +336,15 @@ def eval_run(
     nota: Annotated[bool, typer.Option("--nota", help="RealTime QA: the none-of-the-above variant.")] = False,
     judge: Annotated[str, typer.Option(help="Citation judge: overlap (offline) or llm:SPEC.")] = "overlap",
     fresh: Annotated[bool, typer.Option("--fresh", help="Start the run over instead of resuming it.")] = False,
+    require: Annotated[Optional[list[str]], typer.Option("--require", help="Fail (exit 1) unless e.g. 'containment>=0.8' holds (repeatable).")] = None,
     home: HomeOption = None,
 ) -> None:
     """Run every question through `ask` (or the baseline) and write results and reports."""
     from evals.dataset import load_eval_set
-    from evals.report import overall_table, write_reports
+    from evals.report import check_requirements, overall_table, parse_requirement, write_reports
     from evals.runner import RunConfig, run
 
+    requirements = [parse_requirement(r) for r in require or []]
     settings = _settings(home)
     eval_set = load_eval_set(questions, corpus, first_week, last_week, nota)
     config = RunConfig(pipeline=pipeline, llm=llm or settings.llm, judge=judge,
@@ -364,6 +366,11 @@ def eval_run(
         table.add_row(*(escape(c) for c in row[:2]))
     out.print(table)
     out.print(f"results.jsonl, summary.json, summary.md and report.html in {run_dir}", highlight=False)
+    failures = check_requirements(summary, requirements)
+    for failure in failures:
+        err.print(f"[red]regression:[/] {escape(failure)}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
 
 
 @eval_app.command("compare")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 
 from bot.answer import Citation, Flag
+from bot.short_answer import answer_phrase
 from bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
 from index.chunking import sentence_spans
 from index.embeddings import Embedder
@@ -111,7 +112,8 @@ class CitationChecker:
             return True, best
         return overlap >= self.t.min_overlap_with_similarity and similarity.max() >= self.t.min_similarity, best
 
-    def check(self, answer: str, evidence: Evidence) -> Verified:
+    def check(self, answer: str, evidence: Evidence, question: str = "") -> Verified:
+        """Verify every sentence's citations; `question` lets the short answer be its bare phrase."""
         if is_abstention(answer):
             return Verified(ABSTAIN_TEXT, "", True, [], [])
         flags: list[Flag] = []
@@ -137,7 +139,7 @@ class CitationChecker:
                 flags.append(Flag(kind="uncited", sentence=claim.text, detail="no source supports it"))
         if not kept:
             return Verified(ABSTAIN_TEXT, "", True, [], flags)
-        return self._render(kept, evidence, flags)
+        return self._render(kept, evidence, flags, question)
 
     def _supporting(self, claim: str, labels: list[int], evidence: Evidence,
                     first_only: bool = False) -> list[tuple[int, EvidenceSentence]]:
@@ -155,7 +157,7 @@ class CitationChecker:
         return out
 
     @staticmethod
-    def _render(kept, evidence: Evidence, flags: list[Flag]) -> Verified:
+    def _render(kept, evidence: Evidence, flags: list[Flag], question: str) -> Verified:
         """Renumber the shown sources 1..m in order of first use and rewrite the markers."""
         renumber: dict[int, int] = {}
         citations: list[Citation] = []
@@ -176,5 +178,6 @@ class CitationChecker:
             end = body[-1] if body[-1] in ".!?" else "."
             body = body.rstrip(".!?")
             parts.append(f"{body} {''.join(f'[{m}]' for m in shown)}{end}")
-        short = kept[0][0].text.rstrip(".!? ")
+        first = kept[0][0].text.rstrip(".!? ")
+        short = answer_phrase(question, first) if question else first
         return Verified(" ".join(parts), short, False, citations, flags)

@@ -75,7 +75,7 @@ class EvalSet:
     def corpus_key(self) -> str:
         """Changes when the corpus files or the excluded URLs change."""
         digest = hashlib.sha256()
-        for path in sorted(self.corpus):
+        for path in sorted(str(Path(c).resolve()) for c in self.corpus):
             digest.update(path.encode())
             p = Path(path)
             files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p] if p.exists() else []

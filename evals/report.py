@@ -12,12 +12,14 @@ import base64
 import html
 import io
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from evals.metrics import bootstrap_interval, mean, percentile
+from index.errors import NewsqaError
 
 # Mean metrics, in the order reports show them, with how to read them.
 METRICS = {
@@ -215,6 +217,33 @@ def write_reports(out: Path, rows: list[dict], config: dict) -> dict:
     (out / "summary.md").write_text(to_markdown(summary))
     (out / "report.html").write_text(to_html(summary, rows))
     return summary
+
+
+# --- thresholds that fail a run (the CI smoke evaluation) -------------------------------------
+_REQUIREMENT = re.compile(r"^\s*([a-z_0-9]+)\s*(>=|<=)\s*([0-9.]+)\s*$")
+
+
+def parse_requirement(text: str) -> tuple[str, str, float]:
+    """'containment>=0.8' → ('containment', '>=', 0.8); a NewsqaError names what is wrong."""
+    match = _REQUIREMENT.match(text)
+    if not match:
+        raise NewsqaError(f"--require {text!r}: write METRIC>=VALUE or METRIC<=VALUE, e.g. containment>=0.8")
+    metric, op, value = match.groups()
+    if metric not in METRICS and metric not in ("latency_p50_s", "latency_p95_s", "errors", "n"):
+        raise NewsqaError(f"--require {text!r}: unknown metric {metric!r}")
+    return metric, op, float(value)
+
+
+def check_requirements(summary: dict, requirements: list[tuple[str, str, float]]) -> list[str]:
+    """The requirements the summary fails, each as one line."""
+    failures = []
+    for metric, op, bound in requirements:
+        value = summary.get(metric)
+        ok = value is not None and (value >= bound if op == ">=" else value <= bound)
+        if not ok:
+            shown = "none" if value is None else f"{value:.3f}"
+            failures.append(f"{metric} is {shown}; required {op} {bound:g}")
+    return failures
 
 
 # --- comparing two runs ------------------------------------------------------------------------

@@ -103,6 +103,21 @@ def test_a_killed_run_continues(env, seed, tmp_path: Path):
     assert summary["n"] == 11 and summary["config"]["llm"] == "test"
 
 
+def test_requirements_fail_a_run_with_one_line_each(env, seed, none_run: Path):
+    # The run is complete: nothing is asked again, the summary is checked.
+    done = newsqa(env, "eval", str(seed), "--llm", "none", "--out", str(none_run),
+                  "--require", "containment>=0.85", "--require", "false_abstain<=0", check=False)
+    assert done.returncode == 0, done.stderr
+    done = newsqa(env, "eval", str(seed), "--llm", "none", "--out", str(none_run),
+                  "--require", "em>=0.5", "--require", "latency_p95_s<=0.0001", check=False)
+    assert done.returncode == 1
+    assert "regression: em is 0.000; required >= 0.5" in done.stderr and "latency_p95_s is" in done.stderr
+    done = newsqa(env, "eval", str(seed), "--llm", "none", "--out", str(none_run), "--require", "em>0.5",
+                  check=False)
+    assert done.returncode == 2 and "METRIC>=VALUE" in done.stderr
+    assert len(results(none_run)) == 11
+
+
 def test_another_run_in_the_same_folder_is_refused(env, seed, none_run: Path):
     done = newsqa(env, "eval", str(seed), "--llm", "test", "--out", str(none_run), check=False)
     assert done.returncode == 2

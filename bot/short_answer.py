@@ -1,0 +1,100 @@
+"""The bare answer phrase of a verified answer sentence (the Answer's `short_answer`).
+
+An answer sentence mostly restates the question around the new information: "Thailand has
+become the third country in Asia to legalise same-sex marriage" answers "Which country has become
+the third in Asia to legalise same-sex marriage?". The phrase is the run of words the question
+does not contain: the first such run holding a figure for a how-many/when question, else the
+first holding a name for a who/which/where question, else the longest; stop words may join a
+run (as in "Gulf of Mexico") but never begin or end it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.evidence import content_terms
+from index.lexical import tokenize
+
+_WORD = re.compile(r"[^\s]+")
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_FIGURE_QUESTION = re.compile(r"\b(how (many|much|long|old|far)|(what|which) (percentage|percent|share|number|year|"
+                              r"date|day|month|time|age)|when)\b", re.IGNORECASE)
+_NAME_QUESTION = re.compile(r"\b(who|whom|whose|which|where|what)\b", re.IGNORECASE)
+
+
+def _bare(token: str) -> str:
+    return _EDGE.sub("", token).lower()
+
+
+def _is_stop(word: str) -> bool:
+    return bool(word) and not tokenize([word])[0]  # the lexical tokenizer drops stop words
+
+
+def answer_phrase(question: str, sentence: str) -> str:
+    """The words of `sentence` that answer `question`; the sentence itself when none stand out."""
+    sentence = sentence.strip().rstrip(".!?")
+    asked_words = {_bare(t) for t in _WORD.findall(question)}
+    asked_terms = content_terms(question)
+    tokens = _WORD.findall(sentence)
+    new = []
+    for token in tokens:
+        word = _bare(token)
+        fresh = bool(word) and word not in asked_words and not (content_terms(word) & asked_terms)
+        new.append(fresh or _is_stop(word))  # stop words may sit inside a run
+    runs, current = [], []
+    for token, ok in zip(tokens, new):
+        if ok:
+            current.append(token)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    runs = [r for r in (_trim(r) for r in runs) if r]
+    if not runs:
+        return sentence
+    if _FIGURE_QUESTION.search(question):
+        figure = next((r for r in runs if any(re.search(r"\d", t) for t in r)), None)
+        return _figure(figure) if figure else _join(runs[0])
+    if _NAME_QUESTION.search(question):
+        return _join(next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0]))
+    return _join(max(runs, key=len))
+
+
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"}
+_MAGNITUDES = {"thousand", "million", "billion", "trillion", "percent", "%", "per", "cent"}
+
+
+def _figure(run: list[str]) -> str:
+    """The figure itself: its number with a month before it or a magnitude after it
+    ("$65 billion", "January 19", "25%"), not the words around it."""
+    i = next(i for i, t in enumerate(run) if re.search(r"\d", t))
+    start, end = i, i + 1
+    if start > 0 and _bare(run[start - 1]) in _MONTHS:
+        start -= 1
+    while end < len(run) and (_bare(run[end]) in _MAGNITUDES or
+                              (_bare(run[start]) in _MONTHS and re.fullmatch(r"\d{4}", _bare(run[end])))):
+        end += 1
+    return _join(run[start:end])
+
+
+# Words that often border an answer without belonging to it.
+_EDGE_WORDS = {"has", "have", "had", "is", "are", "was", "were", "be", "been", "about", "around", "roughly",
+               "nearly", "approximately", "also", "said", "says", "reportedly"}
+
+
+def _edge(word: str) -> bool:
+    return _is_stop(word) or word in _EDGE_WORDS
+
+
+def _trim(run: list[str]) -> list[str]:
+    while run and _edge(_bare(run[0])):
+        run = run[1:]
+    while run and _edge(_bare(run[-1])):
+        run = run[:-1]
+    return run
+
+
+def _join(run: list[str]) -> str:
+    return " ".join(run).strip(" ,;:.!?()[]\"'“”‘’")

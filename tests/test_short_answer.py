@@ -1,0 +1,33 @@
+"""The Answer's short_answer: the bare phrase of the first verified sentence that answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.short_answer import answer_phrase
+
+
+@pytest.mark.parametrize("question,sentence,phrase", [
+    ("Which country has become the third in Asia to legalise same-sex marriage?",
+     "Thailand has become the third country in Asia to legalise same-sex marriage", "Thailand"),
+    ("How many U.S. troops are stationed in Syria?", "The U.S. has about 900 troops stationed in Syria.", "900"),
+    ("President-elect Donald Trump floated the idea of renaming which body of water?",
+     "Donald Trump floated renaming the Gulf of Mexico.", "Gulf of Mexico"),
+    ("Roughly how much aid has the Biden administration given to Ukraine since its war began?",
+     "The Biden administration has given Ukraine about $65 billion in military aid since the war began.",
+     "$65 billion"),
+    ("What percentage of Delaware students are chronically absent?",
+     "About 25% of Delaware students are chronically absent.", "25%"),
+    ("TikTok could be banned in the United States from which date?",
+     "The ban could take effect on January 19, 2025.", "January 19, 2025"),
+    ("Where in Baghdad did U.S. forces strike the militias?",
+     "U.S. forces struck militias in Abu Ghraib and Jurf Al Nasr.", "Abu Ghraib and Jurf Al Nasr"),
+    ("How have Delaware birth moms found support and relief?",
+     "Delaware birth moms have found support and relief through open adoption.", "through open adoption"),
+])
+def test_the_phrase_is_what_the_question_does_not_already_say(question, sentence, phrase):
+    assert answer_phrase(question, sentence) == phrase
+
+
+def test_a_sentence_that_only_restates_the_question_is_kept_whole():
+    assert answer_phrase("Who won the vote?", "Who won the vote.") == "Who won the vote"
