@@ -308,6 +308,18 @@ def chat(
         history.append(Turn(question=line, answer=last.answer))
 
 
+@app.command("discord")
+def discord_bot(home: HomeOption = None) -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN; see the README for set-up and intents)."""
+    import logging
+
+    from bot.discord.client import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    run(_settings(home))
+
+
 class _RunByDefault(TyperGroup):
     """`newsqa eval QUESTIONS …` runs an evaluation; `newsqa eval compare A B` compares two runs."""
 

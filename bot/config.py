@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from bot.llm import ProviderSettings
 from index.errors import NewsqaError
@@ -47,6 +47,34 @@ class AnswerSettings(BaseModel):
     support_min_similarity: float = 0.6
 
 
+class DiscordSettings(BaseModel):
+    """The Discord bot: where Discord is, who may do what, and how much work it takes on."""
+
+    # DISCORD_TOKEN (or NEWSQA_DISCORD__TOKEN, or the config file); never logged or echoed.
+    token: SecretStr | None = None
+    # Discord itself by default; a self-hosted Discord-compatible server (or the tests' emulator).
+    api_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    # Sync the slash commands to these guilds (instant) instead of globally (up to an hour).
+    guild_ids: list[int] = Field(default_factory=list)
+    # Only these channels (and threads in them) are answered; empty = every channel.
+    channel_ids: list[int] = Field(default_factory=list)
+    allow_dms: bool = False
+    # A question in a channel gets its answer in a new thread; follow-ups go in that thread.
+    threads: bool = True
+    # Read every message in the bot's threads as a follow-up, mention or not (needs the
+    # privileged message-content intent switched on for the bot in the developer portal).
+    message_content: bool = False
+    admin_user_ids: list[int] = Field(default_factory=list)
+    admin_role_ids: list[int] = Field(default_factory=list)
+    # Answers computed at once (the local LLM runs one at a time) and questions waiting.
+    workers: int = 1
+    queue_size: int = 32
+    cooldown_s: float = 5.0
+    history_turns: int = 4
+    feedback_db: Path | None = None  # default: HOME/feedback.sqlite3
+
+
 def config_file() -> Path:
     """Where the config file is looked for (it need not exist)."""
     explicit = os.environ.get("NEWSQA_CONFIG")
@@ -56,12 +84,28 @@ def config_file() -> Path:
     return (Path(home).expanduser() if home else default_home()) / "config.toml"
 
 
+class DiscordAliases(PydanticBaseSettingsSource):
+    """DISCORD_TOKEN, NEWSQA_DISCORD_API_URL and NEWSQA_DISCORD_GATEWAY_URL: the names Discord
+    bots and Discord-compatible servers conventionally use, beside NEWSQA_DISCORD__*."""
+
+    NAMES = {"DISCORD_TOKEN": "token", "NEWSQA_DISCORD_API_URL": "api_url",
+             "NEWSQA_DISCORD_GATEWAY_URL": "gateway_url"}
+
+    def get_field_value(self, field, field_name):  # required by the base class; unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {key: os.environ[name] for name, key in self.NAMES.items() if os.environ.get(name)}
+        return {"discord": found} if found else {}
+
+
 class Settings(IndexSettings, BaseSettings):
     """All of newsqa's settings; being an IndexSettings, it is what the index layer takes."""
 
     llm: str = "local"
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
 
     model_config = SettingsConfigDict(
         env_prefix="NEWSQA_", env_nested_delimiter="__", extra="ignore", validate_default=True
@@ -77,7 +121,8 @@ class Settings(IndexSettings, BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # First wins: flags (init), then the environment, then the config file, then defaults.
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, config_file()))
+        return (init_settings, env_settings, DiscordAliases(settings_cls),
+                TomlConfigSettingsSource(settings_cls, config_file()))
 
 
 def load_settings(**flags: Any) -> Settings:

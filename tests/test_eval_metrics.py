@@ -114,3 +114,24 @@ def test_bootstrap_interval_brackets_the_mean_and_is_repeatable():
 ])
 def test_question_types(question, kind):
     assert question_type(question) == kind
+
+
+def test_judges_by_spec():
+    from evals.judge import make_judge
+    from index.errors import NewsqaError
+
+    assert make_judge("overlap") is overlap_judge
+    with pytest.raises(NewsqaError, match="unknown judge"):
+        make_judge("oracle")
+    with pytest.raises(NewsqaError, match="needs an LLM"):
+        make_judge("llm:none")
+
+
+@pytest.mark.slow
+def test_an_llm_judge_answers_yes_or_no():
+    """Plumbing with the small test model: its verdict is a bool, not a quality claim."""
+    from evals.judge import make_judge
+
+    judge = make_judge("llm:test")
+    verdict = judge("The council approved the bridge on Tuesday.", "The council approved the bridge.")
+    assert isinstance(verdict, bool)

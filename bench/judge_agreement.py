@@ -1,0 +1,127 @@
+"""Agreement of the citation judges with hand labels (not a test).
+
+`evals/labels/citation_support.jsonl` holds hand-labelled cases: an answer sentence (a claim that
+a pipeline produced), the evidence its citation pointed to — given as article ids and character
+offsets into the corpus files under ../shared/data, never as copied text — and the label a person
+gave: does that evidence support the sentence? This script rebuilds each premise from the corpus,
+runs the judges, and reports agreement (accuracy, Cohen's kappa, confusion) beside the hand labels.
+
+Run: .venv/bin/python bench/judge_agreement.py [--judges overlap llm:local]
+Sampling new cases from run folders (labels left empty, to be filled by hand):
+     .venv/bin/python bench/judge_agreement.py --sample 60 --from-runs eval-runs/RUN ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import DATA, write_table  # noqa: E402
+
+LABELS = Path(__file__).resolve().parents[1] / "evals" / "labels" / "citation_support.jsonl"
+
+
+def corpus_texts(files: set[str]) -> dict[str, str]:
+    from index import Article, IndexSettings, load
+
+    return {a.id: a.text for a in load([str(DATA / f) for f in sorted(files)], IndexSettings().fetch)
+            if isinstance(a, Article)}
+
+
+def premise(case: dict, texts: dict[str, str]) -> str:
+    return " ".join(texts[r["article_id"]][r["start"]:r["end"]] for r in case["premise"])
+
+
+def sample(runs: list[Path], n: int, seed: int = 0) -> list[dict]:
+    """Claims from run folders with the evidence of what they cite: kept sentences, and sentences
+    the citation check removed (to have both kinds)."""
+    from bot.verify import parse_claims
+
+    cases = []
+    for run in runs:
+        meta = json.loads((run / "run.json").read_text())["identity"]
+        for line in (run / "results.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            answer = row.get("answer")
+            if not answer or answer["abstained"]:
+                continue
+            lines = answer["evidence"]
+            by_article = {c["n"]: c["article_id"] for c in answer["citations"]}
+            for claim in parse_claims(answer["answer"]):
+                articles = [by_article[n] for n in claim.cited if n in by_article]
+                if articles:
+                    cases.append(_case(meta, row["id"], claim.text, articles, lines, "kept"))
+            for flag in answer.get("flags", []):
+                if flag["kind"] != "unsupported":
+                    continue
+                labels = [int(x) for x in flag["detail"].replace("[", " ").replace("]", " ").replace(",", " ").split()
+                          if x.isdigit()]
+                articles = list(dict.fromkeys(e["article_id"] for e in lines if e["label"] in labels))
+                if articles:
+                    cases.append(_case(meta, row["id"], flag["sentence"], articles, lines, "removed"))
+    random.Random(seed).shuffle(cases)
+    return cases[:n]
+
+
+def _case(meta: dict, question_id: str, claim: str, articles: list[str], lines: list[dict], kind: str) -> dict:
+    refs = [{"article_id": e["article_id"], "start": e["start"], "end": e["end"]}
+            for e in lines if e["article_id"] in articles]
+    return {"run": f"{meta['set']}/{meta['pipeline']}/{meta['llm']}", "question_id": question_id,
+            "claim": claim, "premise": refs, "check": kind, "label": None}
+
+
+def kappa(a: list[bool], b: list[bool]) -> float:
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--judges", nargs="+", default=["overlap"])
+    parser.add_argument("--sample", type=int)
+    parser.add_argument("--from-runs", nargs="+", type=Path, default=[])
+    parser.add_argument("--corpus", nargs="+", default=[], help="corpus files (relative to ../shared/data) for sampling")
+    args = parser.parse_args()
+    if args.sample:
+        cases = sample(args.from_runs, args.sample)
+        for case in cases:
+            case["corpus"] = args.corpus
+        LABELS.parent.mkdir(parents=True, exist_ok=True)
+        LABELS.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases))
+        print(f"wrote {len(cases)} cases to {LABELS}; label them by hand")
+        return
+    from evals.judge import make_judge
+
+    cases = [json.loads(line) for line in LABELS.read_text().splitlines()]
+    cases = [c for c in cases if c["label"] is not None]
+    texts = corpus_texts({f for c in cases for f in c["corpus"]})
+    gold = [bool(c["label"]) for c in cases]
+    rows = []
+    for spec in args.judges:
+        judge = make_judge(spec)
+        said = [judge(premise(c, texts), c["claim"]) for c in cases]
+        tp = sum(g and s for g, s in zip(gold, said))
+        tn = sum(not g and not s for g, s in zip(gold, said))
+        fp = sum(not g and s for g, s in zip(gold, said))
+        fn = sum(g and not s for g, s in zip(gold, said))
+        rows.append([spec, str(len(cases)), f"{(tp + tn) / len(cases):.2f}", f"{kappa(gold, said):.2f}",
+                     str(tp), str(tn), str(fp), str(fn)])
+    write_table("judge_agreement", "Citation judges against hand labels",
+                ["judge", "cases", "accuracy", "Cohen's kappa", "both support", "both not", "judge yes / hand no",
+                 "judge no / hand yes"], rows,
+                [f"Hand labels: {sum(gold)} supported, {len(gold) - sum(gold)} not ({LABELS.name}); cases are "
+                 "answer sentences of newsqa runs (kept by the citation check, and removed by it) with the "
+                 "evidence their citations pointed to.",
+                 "Command: .venv/bin/python bench/judge_agreement.py --judges " + " ".join(args.judges)])
+
+
+if __name__ == "__main__":
+    main()

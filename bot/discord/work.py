@@ -1,0 +1,87 @@
+"""Running answers off the event loop: a bounded number at once in worker threads, a bounded
+number waiting, and a clear "busy" when both are full (never silence, never a blocked loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from bot.answer import Turn
+
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """Every worker is busy and the waiting line is full."""
+
+
+class WorkQueue:
+    """At most `workers` jobs run at once (in threads); at most `queue_size` more wait."""
+
+    def __init__(self, workers: int, queue_size: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="newsqa-answer")
+        self._capacity = max(workers, 1) + max(queue_size, 0)
+        self._taken = 0  # only touched from the event loop's thread
+
+    @property
+    def taken(self) -> int:
+        return self._taken
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._taken >= self._capacity:
+            raise Busy()
+        self._taken += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, partial(fn, *args))
+        finally:
+            self._taken -= 1
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Cooldowns:
+    """Per-user minimum time between questions."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[int, float] = {}
+
+    def remaining(self, user_id: int) -> float:
+        """Seconds left before this user may ask again (0 when they may)."""
+        last = self._last.get(user_id)
+        return 0.0 if last is None else max(0.0, self.seconds - (time.monotonic() - last))
+
+    def start(self, user_id: int) -> None:
+        self._last[user_id] = time.monotonic()
+
+
+class Conversations:
+    """Recent turns per conversation (a thread, or a chain of replies), bounded in turns and in
+    conversations kept (least recently used go first). Kept in memory: a restart starts afresh."""
+
+    def __init__(self, turns: int, keep: int = 2000) -> None:
+        self.turns, self.keep = turns, keep
+        self._by_key: OrderedDict[int, deque[Turn]] = OrderedDict()
+
+    def history(self, key: int) -> list[Turn]:
+        found = self._by_key.get(key)
+        if found is None:
+            return []
+        self._by_key.move_to_end(key)
+        return list(found)
+
+    def add(self, key: int, turn: Turn, before: list[Turn] | None = None) -> None:
+        turns = self._by_key.setdefault(key, deque(before or [], maxlen=max(self.turns, 1)))
+        turns.append(turn)
+        self._by_key.move_to_end(key)
+        while len(self._by_key) > self.keep:
+            self._by_key.popitem(last=False)
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._by_key
