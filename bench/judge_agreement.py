@@ -48,11 +48,11 @@ def sample(runs: list[Path], n: int, seed: int = 0) -> list[dict]:
         for line in (run / "results.jsonl").read_text().splitlines():
             row = json.loads(line)
             answer = row.get("answer")
-            if not answer or answer["abstained"]:
+            if not answer:
                 continue
             lines = answer["evidence"]
             by_article = {c["n"]: c["article_id"] for c in answer["citations"]}
-            for claim in parse_claims(answer["answer"]):
+            for claim in [] if answer["abstained"] else parse_claims(answer["answer"]):
                 articles = [by_article[n] for n in claim.cited if n in by_article]
                 if articles:
                     cases.append(_case(meta, row["id"], claim.text, articles, lines, "kept"))
@@ -105,9 +105,11 @@ def main() -> None:
     texts = corpus_texts({f for c in cases for f in c["corpus"]})
     gold = [bool(c["label"]) for c in cases]
     rows = []
-    for spec in args.judges:
-        judge = make_judge(spec)
-        said = [judge(premise(c, texts), c["claim"]) for c in cases]
+    verdicts = {spec: (lambda j: [j(premise(c, texts), c["claim"]) for c in cases])(make_judge(spec))
+                for spec in args.judges}
+    # For reference: newsqa's own citation check, which kept or removed each sentence.
+    verdicts["newsqa citation check (kept = supported)"] = [c["check"] == "kept" for c in cases]
+    for spec, said in verdicts.items():
         tp = sum(g and s for g, s in zip(gold, said))
         tn = sum(not g and not s for g, s in zip(gold, said))
         fp = sum(not g and s for g, s in zip(gold, said))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -151,6 +152,47 @@ def web() -> str:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+# --- a misbehaving LLM server ----------------------------------------------------------------
+class _Faulty(BaseHTTPRequestHandler):
+    """An OpenAI-compatible server that hangs (paths under /hang/) or answers garbage."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.startswith("/hang/"):
+            time.sleep(5)
+            return
+        body = json.dumps({
+            "id": "x", "object": "chat.completion", "created": 0, "model": "faulty",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": "%%% ### ... 42 ]]"}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def faulty_server() -> str:
+    server = _Server(("127.0.0.1", 0), _Faulty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
 
 
 # --- a real Chroma server ---------------------------------------------------------------------

@@ -67,7 +67,8 @@ class Emulator:
         self._loop = asyncio.new_event_loop()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
-        self._interaction_channels: dict[str, str] = {}
+        self._interaction_channels: dict[str, str] = {}  # webhook token → channel
+        self._channel_of: dict[str, str] = {}  # interaction id → channel
         self.callbacks: list[dict] = []  # interaction responses (deferrals, ephemeral replies)
         self.threads: list[dict] = []
         ready = threading.Event()
@@ -140,8 +141,7 @@ class Emulator:
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             return self._json(self._post(parts[1], body))
         if method == "POST" and parts[0] == "interactions":
-            self._interaction_callback(parts[1], body)
-            return web.Response(status=204)
+            return self._json(self._interaction_callback(parts[1], body))
         if method == "POST" and parts[0] == "webhooks":
             channel_id = self._interaction_channels.get(parts[2], CHANNEL_ID)
             return self._json(self._post(channel_id, body, webhook=True))
@@ -172,8 +172,19 @@ class Emulator:
         self.dispatch("THREAD_CREATE", dict(thread, newly_created=True))
         return thread
 
-    def _interaction_callback(self, interaction_id: str, body: dict) -> None:
+    def _interaction_callback(self, interaction_id: str, body: dict) -> dict:
+        """Record the response; answer as Discord does to `with_response=true`."""
         self.callbacks.append({"interaction_id": interaction_id, **body})
+        data = body.get("data") or {}
+        ephemeral = bool(data.get("flags", 0) & 64)
+        response = {"interaction": {"id": interaction_id, "type": 2, "response_message_loading": body["type"] == 5,
+                                    "response_message_ephemeral": ephemeral},
+                    "resource": {"type": body["type"]}}
+        if body["type"] == 4:
+            message = self._post(self._channel_of.get(interaction_id, CHANNEL_ID), data)
+            response["interaction"]["response_message_id"] = message["id"]
+            response["resource"]["message"] = message
+        return response
 
     # --- gateway -------------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -251,6 +262,7 @@ class Emulator:
         command = next(c for c in self.commands if c["name"] == name)
         interaction_id, token = snowflake(), f"token-{snowflake()}"
         self._interaction_channels[token] = CHANNEL_ID
+        self._channel_of[interaction_id] = CHANNEL_ID
         self.dispatch("INTERACTION_CREATE", {
             "id": interaction_id, "application_id": APP_ID, "type": 2, "token": token, "version": 1,
             "guild_id": GUILD_ID, "channel_id": CHANNEL_ID,
@@ -267,6 +279,7 @@ class Emulator:
     def click(self, message: dict, custom_id: str, author_id: str = USER_ID) -> str:
         """A user clicks a button of a bot message; returns the interaction id."""
         interaction_id, token = snowflake(), f"token-{snowflake()}"
+        self._channel_of[interaction_id] = message["channel_id"]
         self.dispatch("INTERACTION_CREATE", {
             "id": interaction_id, "application_id": APP_ID, "type": 3, "token": token, "version": 1,
             "guild_id": GUILD_ID, "channel_id": message["channel_id"], "message": message,

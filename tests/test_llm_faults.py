@@ -4,11 +4,6 @@ langchain-openai, that misbehaves on purpose."""
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from bot.answer import AskRequest
@@ -17,43 +12,6 @@ from bot.config import Settings
 from index import load
 
 from conftest import SAMPLES
-
-
-class _Faulty(BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.path.startswith("/hang/"):
-            time.sleep(5)
-            return
-        body = json.dumps({
-            "id": "x", "object": "chat.completion", "created": 0, "model": "faulty",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": "%%% ### ... 42 ]]"}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def faulty_server() -> str:
-    server = _Server(("127.0.0.1", 0), _Faulty)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")
