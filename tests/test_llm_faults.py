@@ -4,6 +4,8 @@ langchain-openai, that misbehaves on purpose."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.answer import AskRequest
