@@ -7,6 +7,7 @@ by article) → generate (prompt from prompts/, the chosen LLM) → verify (ever
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -92,8 +93,8 @@ class Answerer:
         history = request.history[-self.settings.answer.history_turns :]
         if not history:
             return question
-        if llm.chat is None:  # no LLM to rewrite it: search with the previous question's words too
-            return f"{history[-1].question} {question}"
+        if llm.chat is None:  # no LLM to rewrite it: carry the names the conversation is about
+            return _carry_names(question, history[-1].question)
         transcript = "\n".join(f"User: {t.question}\nAssistant: {t.answer}" for t in history)
         try:
             reply = (prompts.load("condense") | llm.chat).invoke({"history": transcript, "question": question})
@@ -101,7 +102,7 @@ class Answerer:
         except Exception as exc:  # a failing LLM must not stop the answer
             log.warning("condense failed: %s", exc)
             rewritten = ""
-        return rewritten or f"{history[-1].question} {question}"
+        return rewritten or _carry_names(question, history[-1].question)
 
     def _generate(self, question: str, request: AskRequest, evidence: Evidence, llm: LLMChoice,
                   answer: Answer, on_token: TokenFn | None) -> tuple[str, str | None]:
@@ -144,6 +145,15 @@ def _fill(answer: Answer, verified: Verified, note: str | None) -> None:
     answer.citations = verified.citations
     answer.flags = verified.flags
     answer.note = note
+
+
+def _carry_names(question: str, previous: str) -> str:
+    """The follow-up with the names (capitalised words) of the previous question that it lacks;
+    all of the previous question when it names nothing. Only the new question's other words
+    steer the search, so "When does it begin?" after a question about a bridge's cost finds the
+    start date, not the cost again."""
+    names = [w for w in re.findall(r"[A-Z][\w'’.-]*", previous)[1:] if w.lower() not in question.lower()]
+    return f"{question} {' '.join(names) if names else previous}"
 
 
 def _evidence_lines(evidence: Evidence) -> list[EvidenceLine]:

@@ -24,6 +24,8 @@ APP_ID = "900000000000000001"
 BOT_ID = "900000000000000002"
 GUILD_ID = "900000000000000010"
 CHANNEL_ID = "900000000000000020"
+OTHER_CHANNEL_ID = "900000000000000021"
+DM_CHANNEL_ID = "900000000000000030"
 ADMIN_ID = "900000000000000111"
 USER_ID = "900000000000000222"
 _ids = itertools.count(910000000000000000)
@@ -71,6 +73,7 @@ class Emulator:
         self._channel_of: dict[str, str] = {}  # interaction id → channel
         self.callbacks: list[dict] = []  # interaction responses (deferrals, ephemeral replies)
         self.threads: list[dict] = []
+        self.reject_posts = 0
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
         self._thread.start()
@@ -139,6 +142,9 @@ class Emulator:
         if method == "POST" and parts[0] == "channels" and parts[-1] == "threads":
             return self._json(self._thread_from(parts[1], parts[3], body))
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
+            if self.reject_posts > 0:  # a test asks for Discord to refuse the next message(s)
+                self.reject_posts -= 1
+                return self._json({"message": "Invalid Form Body", "code": 50035}, status=400)
             return self._json(self._post(parts[1], body))
         if method == "POST" and parts[0] == "interactions":
             return self._json(self._interaction_callback(parts[1], body))
@@ -218,8 +224,9 @@ class Emulator:
             "member_count": 3, "large": False, "features": [], "emojis": [], "stickers": [], "premium_tier": 0,
             "roles": [{"id": GUILD_ID, "name": "@everyone", "permissions": "1071698660929", "position": 0,
                        "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
-            "channels": [{"id": CHANNEL_ID, "type": 0, "name": "news", "position": 0, "guild_id": GUILD_ID,
-                          "permission_overwrites": [], "nsfw": False, "parent_id": None, "rate_limit_per_user": 0}],
+            "channels": [{"id": channel_id, "type": 0, "name": name, "position": 0, "guild_id": GUILD_ID,
+                          "permission_overwrites": [], "nsfw": False, "parent_id": None, "rate_limit_per_user": 0}
+                         for channel_id, name in ((CHANNEL_ID, "news"), (OTHER_CHANNEL_ID, "off-topic"))],
             "threads": [], "members": [{"user": BOT_USER, "roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}],
             "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
             "joined_at": now(), "preferred_locale": "en-US", "nsfw_level": 0, "mfa_level": 0,
@@ -244,15 +251,17 @@ class Emulator:
         """A user posts a message (mentioning the bot by default)."""
         text = f"<@{BOT_ID}> {content}" if mention_bot else content
         message = {
-            "id": snowflake(), "channel_id": channel_id, "guild_id": GUILD_ID, "author": user(author_id, "reader"),
-            "member": {"roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0},
+            "id": snowflake(), "channel_id": channel_id, "author": user(author_id, "reader"),
             "content": text, "timestamp": now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
             "mentions": [BOT_USER] if mention_bot or reply_to else [], "mention_roles": [], "attachments": [],
             "embeds": [], "pinned": False, "type": 19 if reply_to else 0, "flags": 0, "components": [],
         }
+        if channel_id != DM_CHANNEL_ID:
+            message["guild_id"] = GUILD_ID
+            message["member"] = {"roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}
         if reply_to:
             message["message_reference"] = {"message_id": reply_to["id"], "channel_id": reply_to["channel_id"],
-                                            "guild_id": GUILD_ID}
+                                            "guild_id": GUILD_ID, "type": 0}
             message["referenced_message"] = reply_to
         self.dispatch("MESSAGE_CREATE", message)
         return message

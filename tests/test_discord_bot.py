@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from discord_emulator import ADMIN_ID, CHANNEL_ID, USER_ID, Emulator
+from discord_emulator import (
+    ADMIN_ID, APP_ID, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, USER_ID, Emulator,
+)
 
 NEWSQA = str(Path(sys.executable).with_name("newsqa"))
 TOKEN = "test-token-Zx91-never-shown"
@@ -70,7 +72,8 @@ def emulator():
 def bot(emulator, tmp_path_factory):
     home = tmp_path_factory.mktemp("discord") / "home"
     ingest_samples(home)
-    running = Bot(emulator, home, NEWSQA_FETCH__ALLOW_PRIVATE="true")
+    running = Bot(emulator, home, NEWSQA_FETCH__ALLOW_PRIVATE="true", NEWSQA_DISCORD__GUILD_IDS=f"[{GUILD_ID}]",
+                  NEWSQA_DISCORD__CHANNEL_IDS=f"[{CHANNEL_ID}]")
     yield running
     running.stop()
 
@@ -131,6 +134,45 @@ def test_a_follow_up_in_the_thread_uses_the_earlier_question(bot, emulator):
     follow_up = answer_in(emulator, start, thread_id)
     assert "nine-day" in follow_up["content"] or "nine days" in follow_up["content"]
     assert "Coastal Wire" in follow_up["embeds"][0]["fields"][0]["value"]
+
+
+def test_commands_are_synced_to_the_configured_guild(bot, emulator):
+    assert any(c.method == "PUT" and c.path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
+               for c in emulator.calls)
+    assert {c["name"] for c in emulator.commands} == {"ask", "ingest", "stats"}
+
+
+def test_a_reply_to_an_answer_is_a_follow_up(bot, emulator):
+    start = len(emulator.messages)
+    emulator.slash("ask", {"question": "How much will the Ferris Street bridge cost?"})
+    answer = answer_in(emulator, start)
+    start = len(emulator.messages)
+    emulator.say("When does work on it begin?", mention_bot=False, reply_to=answer)
+    follow_up = answer_in(emulator, start)
+    assert "September 2025" in follow_up["content"]
+    first = posted_since(emulator, start)[0]
+    assert first["channel_id"] == CHANNEL_ID and first["message_reference"]["message_id"]
+
+
+def test_other_channels_and_dms_are_left_alone(bot, emulator):
+    start, threads = len(emulator.messages), len(emulator.threads)
+    emulator.say("How much will the Ferris Street bridge cost?", channel_id=OTHER_CHANNEL_ID)
+    emulator.say("How much will the Ferris Street bridge cost?", channel_id=DM_CHANNEL_ID)
+    emulator.say("How long did the Kessel strike last?")  # allowed: answered after the two above
+    answer_in(emulator, start)
+    assert all(m["channel_id"] not in (OTHER_CHANNEL_ID, DM_CHANNEL_ID) for m in posted_since(emulator, start))
+    assert [t["parent_id"] for t in emulator.threads[threads:]] == [CHANNEL_ID]
+
+
+def test_an_unexpected_error_gets_an_apology_with_an_error_id(bot, emulator):
+    start = len(emulator.messages)
+    emulator.reject_posts = 1  # Discord refuses the answer message
+    emulator.say("How much will the Ferris Street bridge cost?")
+    sorry = emulator.wait_for(lambda: next((m for m in posted_since(emulator, start) if "error id" in m["content"]), None), 60)
+    error_id = re.search(r"error id ([0-9a-f]{8})", sorry["content"]).group(1)
+    assert sorry["content"] == f"Sorry, something went wrong while answering (error id {error_id})."
+    assert f"error {error_id} while answering a message" in bot.log()
+    assert "Traceback" in bot.log()
 
 
 def test_twenty_questions_at_once_are_all_answered_while_heartbeats_flow(bot, emulator):
@@ -197,7 +239,10 @@ def test_feedback_is_stored_and_buttons_survive_a_restart(bot, emulator):
 
 def test_every_message_pings_nobody_and_the_token_is_never_shown(bot, emulator):
     assert emulator.messages
-    assert all(m["allowed_mentions"] == {"parse": []} for m in emulator.messages if not m["flags"] & 64)
+    loud = [m for m in emulator.messages if not m["flags"] & 64
+            and (m["allowed_mentions"] or {}).get("parse") != [] or (m["allowed_mentions"] or {}).get("replied_user")
+            or (m["allowed_mentions"] or {}).get("users") or (m["allowed_mentions"] or {}).get("roles")]
+    assert not loud, [(m["content"][:60], m["allowed_mentions"]) for m in loud]
     assert TOKEN not in bot.log()
 
 
