@@ -372,7 +372,7 @@ def eval_run(
             progress.update(task, completed=done, total=total)
 
         rows = run(eval_set, config, settings, run_dir, settings.home / "eval-indexes", fresh, on_progress)
-    summary = write_reports(run_dir, rows, config.describe(eval_set))
+    summary = write_reports(run_dir, rows, config.describe(eval_set, settings))
     table = Table("metric", "value [95% interval]", title=f"{eval_set.name} · {pipeline} · {llm_name} · {summary['n']} questions")
     for row in overall_table(summary):
         table.add_row(*(escape(c) for c in row[:2]))

@@ -38,10 +38,13 @@ class RunConfig:
     retrieval_only: bool = False
     limit: int | None = None
 
-    def describe(self, eval_set: EvalSet) -> dict:
-        return {"set": eval_set.name, "corpus_key": eval_set.corpus_key(), "pipeline": self.pipeline,
-                "llm": "none" if self.retrieval_only else self.llm, "judge": self.judge,
-                "retrieval_only": self.retrieval_only}
+    def describe(self, eval_set: EvalSet, settings: Settings | None = None) -> dict:
+        described = {"set": eval_set.name, "corpus_key": eval_set.corpus_key(), "pipeline": self.pipeline,
+                     "llm": "none" if self.retrieval_only else self.llm, "judge": self.judge,
+                     "retrieval_only": self.retrieval_only}
+        if settings is not None:  # what shapes the answers: a change makes it another run
+            described["settings"] = {"answer": settings.answer.model_dump(), "search": settings.search.model_dump()}
+        return described
 
 
 def done_ids(out: Path) -> set[str]:
@@ -78,8 +81,13 @@ def prepare_folder(out: Path, identity: dict, fresh: bool) -> None:
             (out / name).unlink(missing_ok=True)
     elif meta.exists():
         before = json.loads(meta.read_text())
-        if before.get("identity") != identity:
-            raise NewsqaError(f"{out} holds another run ({before.get('identity')}); use another --out, or --fresh")
+        earlier = before.get("identity") or {}
+        if "settings" not in earlier:  # recorded before settings were part of a run's identity
+            identity = {k: v for k, v in identity.items() if k != "settings"}
+        if earlier != identity:
+            differ = sorted(k for k in set(earlier) | set(identity) if earlier.get(k) != identity.get(k))
+            raise NewsqaError(f"{out} holds another run (it differs in {', '.join(differ)}); "
+                              "use another --out, or --fresh")
     meta.write_text(json.dumps({"identity": identity, "started": datetime.now(timezone.utc).isoformat(),
                                 "machine": f"{platform.node()} {platform.machine()} Python {platform.python_version()}"},
                                indent=2))
@@ -88,8 +96,7 @@ def prepare_folder(out: Path, identity: dict, fresh: bool) -> None:
 def run(eval_set: EvalSet, config: RunConfig, settings: Settings, out: Path, cache_root: Path,
         fresh: bool = False, on_progress: ProgressFn | None = None) -> list[dict]:
     """Answer every question not yet in `out`, appending its result line; return all results."""
-    identity = config.describe(eval_set)
-    prepare_folder(out, identity, fresh)
+    prepare_folder(out, config.describe(eval_set, settings), fresh)
     questions = eval_set.questions[: config.limit] if config.limit else eval_set.questions
     done = done_ids(out)
     todo = [q for q in questions if q.id not in done]
