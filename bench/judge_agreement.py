@@ -109,6 +109,10 @@ def main() -> None:
                 for spec in args.judges}
     # For reference: newsqa's own citation check, which kept or removed each sentence.
     verdicts["newsqa citation check (kept = supported)"] = [c["check"] == "kept" for c in cases]
+    for spec in args.judges:  # the check followed by a judge: what a second, stricter check would keep
+        if spec != "overlap":
+            verdicts[f"newsqa citation check, then {spec}"] = [
+                kept and said for kept, said in zip(verdicts["newsqa citation check (kept = supported)"], verdicts[spec])]
     for spec, said in verdicts.items():
         tp = sum(g and s for g, s in zip(gold, said))
         tn = sum(not g and not s for g, s in zip(gold, said))

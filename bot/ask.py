@@ -17,7 +17,7 @@ from bot.answer import Answer, AskRequest, Citation, EvidenceLine, Retrieved
 from bot.config import Settings
 from bot.evidence import Evidence, select_evidence
 from bot.llm import LLMChoice, make_llm
-from bot.verify import ABSTAIN_TEXT, CitationChecker, Thresholds, Verified
+from bot.verify import ABSTAIN_TEXT, CitationChecker, Thresholds, Verified, llm_support
 from index import Filters, NewsIndex
 from index.errors import BadQuery, NewsqaError
 
@@ -75,7 +75,7 @@ class Answerer:
         with _timed(timings, "generate"):
             raw, note = self._generate(standalone, request, evidence, llm, answer, on_token)
         with _timed(timings, "verify"):
-            verified = self.checker.check(raw, evidence, standalone)
+            verified = self.checker.check(raw, evidence, standalone, confirm=self._confirmer(llm, note))
         _fill(answer, verified, note)
         answer.timings = timings
         return answer
@@ -130,6 +130,12 @@ class Answerer:
         if not any(ch.isalpha() for ch in text):
             return self._extractive(evidence), f"The LLM ({llm.model}) returned no usable text; these are the best passages instead."
         return text.strip(), None
+
+    def _confirmer(self, llm: LLMChoice, note: str | None):
+        """The LLM's own support check, when configured and the LLM answered (not a fallback)."""
+        if not self.settings.answer.llm_support_check or llm.chat is None or note:
+            return None
+        return llm_support(llm.chat)
 
     def _extractive(self, evidence: Evidence) -> str:
         """The best evidence sentences, each with its source number."""

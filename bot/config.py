@@ -45,6 +45,9 @@ class AnswerSettings(BaseModel):
     support_min_overlap: float = 0.6
     support_min_overlap_with_similarity: float = 0.4
     support_min_similarity: float = 0.6
+    # Also ask the LLM whether each cited source supports its sentence (one short call per
+    # sentence); catches wrong claims that share the source's words.
+    llm_support_check: bool = False
 
 
 class DiscordSettings(BaseModel):

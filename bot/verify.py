@@ -15,7 +15,10 @@ removed or added is recorded as a Flag. If nothing is left, the answer abstains.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import prompts
 
 
 from bot.answer import Citation, Flag
@@ -30,6 +33,24 @@ _NUMBER_IN_MARKER = re.compile(r"\d+")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _IDK = re.compile(r"^\W*(i\s+(do\s*n['’]?o?t|don['’]t)\s+know|unknown|not\s+(stated|mentioned|specified)|"
                   r"the sources do not)", re.IGNORECASE)
+
+
+Confirm = Callable[[str, str], bool]  # (evidence, claim) -> supported
+
+
+def llm_support(chat, max_premise_chars: int = 3000) -> Confirm:
+    """A yes/no support question to an LLM (prompts/judge.*), for a second, stricter check of
+    what the lexical check accepts. A failing LLM answers yes: it must not erase answers."""
+    chain = prompts.load("judge") | chat.bind(max_tokens=3)
+
+    def confirm(premise: str, claim: str) -> bool:
+        try:
+            reply = chain.invoke({"premise": premise[:max_premise_chars], "claim": claim})
+        except Exception:
+            return True
+        return not str(reply.content).strip().lower().startswith("no")
+
+    return confirm
 
 
 @dataclass
@@ -112,8 +133,9 @@ class CitationChecker:
             return True, best
         return overlap >= self.t.min_overlap_with_similarity and similarity.max() >= self.t.min_similarity, best
 
-    def check(self, answer: str, evidence: Evidence, question: str = "") -> Verified:
-        """Verify every sentence's citations; `question` lets the short answer be its bare phrase."""
+    def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None) -> Verified:
+        """Verify every sentence's citations; `question` lets the short answer be its bare phrase;
+        `confirm`, when given, must also accept what the lexical check accepts."""
         if is_abstention(answer):
             return Verified(ABSTAIN_TEXT, "", True, [], [])
         flags: list[Flag] = []
@@ -123,7 +145,7 @@ class CitationChecker:
             for n in unknown:
                 flags.append(Flag(kind="unknown_source", sentence=claim.text, detail=f"[{n}] is not a source"))
             cited = [n for n in claim.cited if n not in unknown]
-            supports = self._supporting(claim.text, cited, evidence)
+            supports = self._supporting(claim.text, cited, evidence, confirm=confirm)
             if supports:
                 kept.append((claim, supports))
                 continue
@@ -131,7 +153,8 @@ class CitationChecker:
                 flags.append(Flag(kind="unsupported", sentence=claim.text,
                                   detail=f"not supported by {', '.join(f'[{n}]' for n in cited)}"))
                 continue
-            found = self._supporting(claim.text, [s.label for _, s in evidence.lines()], evidence, first_only=True)
+            found = self._supporting(claim.text, [s.label for _, s in evidence.lines()], evidence, first_only=True,
+                                     confirm=confirm)
             if found:
                 flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited article {found[0][0]}"))
                 kept.append((claim, found))
@@ -141,8 +164,8 @@ class CitationChecker:
             return Verified(ABSTAIN_TEXT, "", True, [], flags)
         return self._render(kept, evidence, flags, question)
 
-    def _supporting(self, claim: str, labels: list[int], evidence: Evidence,
-                    first_only: bool = False) -> list[tuple[int, EvidenceSentence]]:
+    def _supporting(self, claim: str, labels: list[int], evidence: Evidence, first_only: bool = False,
+                    confirm: Confirm | None = None) -> list[tuple[int, EvidenceSentence]]:
         """(article number, quote) for each cited line whose article supports the claim."""
         out: list[tuple[int, EvidenceSentence]] = []
         for label in labels:
@@ -150,6 +173,8 @@ class CitationChecker:
             if any(n == source.n for n, _ in out):
                 continue
             ok, sentence = self.support(claim, source, line)
+            if ok and confirm is not None:
+                ok = confirm(" ".join(s.text for s in source.sentences), claim)
             if ok:
                 out.append((source.n, sentence))
                 if first_only:

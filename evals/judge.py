@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-import prompts
 from bot.evidence import content_terms
 from bot.verify import numbers_in
 from index.errors import NewsqaError
@@ -39,21 +38,15 @@ def overlap_judge(premise: str, claim: str, min_share: float = 0.6) -> bool:
     return not terms or len(terms & content_terms(premise)) / len(terms) >= min_share
 
 
-def llm_judge(spec: str, max_premise_chars: int = 3000) -> Judge:
+def llm_judge(spec: str) -> Judge:
     """A judge that asks the LLM `spec` (a provider spec as for --llm)."""
     from bot.llm import ProviderSettings, make_llm
+    from bot.verify import llm_support
 
     choice = make_llm(spec, ProviderSettings(), max_tokens=3)
     if choice.chat is None:
         raise NewsqaError("the llm judge needs an LLM, not 'none'")
-    chain = prompts.load("judge") | choice.chat
-
-    @lru_cache(maxsize=4096)
-    def judge(premise: str, claim: str) -> bool:
-        reply = chain.invoke({"premise": premise[:max_premise_chars], "claim": claim})
-        return str(reply.content).strip().lower().startswith("yes")
-
-    return judge
+    return lru_cache(maxsize=4096)(llm_support(choice.chat))
 
 
 def make_judge(spec: str) -> Judge:

@@ -119,3 +119,24 @@ def test_sources_are_renumbered_in_order_of_first_use(checker):
     assert result.answer == "Dock workers ended a nine-day strike [1]. The bridge will cost $48 million [2]."
     assert [(c.n, c.article_id) for c in result.citations] == [(1, "a-strike"), (2, "a-bridge")]
     assert result.citations[1].quote == COST  # the cited line holds the figure
+
+
+def test_a_second_check_can_refuse_what_the_words_support(checker):
+    """`confirm` (the LLM's yes/no in production) sees the cited article's evidence and the claim;
+    a sentence it refuses is removed even though its words are all in the source."""
+    asked = []
+
+    def confirm(premise: str, claim: str) -> bool:
+        asked.append((premise, claim))
+        return "nine" not in claim
+
+    result = checker.check("Construction begins in September 2025 [1]. The dock strike lasted nine days [3].",
+                           evidence(), confirm=confirm)
+    assert result.answer == "Construction begins in September 2025 [1]."
+    assert asked[0] == (f"{BRIDGE} {COST}", "Construction begins in September 2025.")
+    assert [f.kind for f in result.flags] == ["unsupported"]
+
+
+def test_the_short_answer_is_the_phrase_the_question_asks_for(checker):
+    result = checker.check("The bridge will cost $48 million [2].", evidence(), "How much will the bridge cost?")
+    assert result.short_answer == "$48 million"
