@@ -109,9 +109,11 @@ def test_requirements_fail_a_run_with_one_line_each(env, seed, none_run: Path):
                   "--require", "containment>=0.85", "--require", "false_abstain<=0", check=False)
     assert done.returncode == 0, done.stderr
     done = newsqa(env, "eval", str(seed), "--llm", "none", "--out", str(none_run),
-                  "--require", "em>=0.5", "--require", "latency_p95_s<=0.0001", check=False)
+                  "--require", "em>=0.99", "--require", "latency_p95_s<=0.0001", check=False)
     assert done.returncode == 1
-    assert "regression: em is 0.000; required >= 0.5" in done.stderr and "latency_p95_s is" in done.stderr
+    summary = json.loads((none_run / "summary.json").read_text())
+    assert f"regression: em is {summary['em']:.3f}; required >= 0.99" in done.stderr
+    assert f"regression: latency_p95_s is {summary['latency_p95_s']:.3f}; required <= 0.0001" in done.stderr
     done = newsqa(env, "eval", str(seed), "--llm", "none", "--out", str(none_run), "--require", "em>0.5",
                   check=False)
     assert done.returncode == 2 and "METRIC>=VALUE" in done.stderr
