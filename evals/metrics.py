@@ -10,7 +10,6 @@ is imprecise). What "supports" means is the judge's (evals.judge).
 
 from __future__ import annotations
 
-import re
 import string
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -158,7 +157,3 @@ def percentile(values: Sequence[float | None], q: float) -> float | None:
     data = [v for v in values if v is not None]
     return float(np.percentile(data, q)) if data else None
 
-
-def short_phrase(text: str) -> str:
-    """An answer without its citation markers and trailing punctuation."""
-    return re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", text).strip().rstrip(".")
