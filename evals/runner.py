@@ -103,6 +103,8 @@ def run(eval_set: EvalSet, config: RunConfig, settings: Settings, out: Path, cac
     judge = make_judge(config.judge)
     if todo:
         pipeline = make_pipeline(config.pipeline, eval_set, settings, cache_root, config.llm)
+        if not config.retrieval_only:
+            pipeline.warm_up()
         try:
             with (out / RESULTS).open("a", encoding="utf-8") as results:
                 for number, question in enumerate(todo, start=1):
