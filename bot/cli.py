@@ -391,7 +391,9 @@ def eval_compare(
     run_b: Annotated[Path, typer.Argument(help="The second run folder (B).")],
     as_json: JsonOption = False,
 ) -> None:
-    """Deltas (B − A) with 95% paired bootstrap intervals, and the questions that flipped."""
+    """Deltas (B − A) with 95% paired bootstrap intervals, and the questions that flipped.
+
+    A and B are each run's mean; the delta is over the questions both have the figure for."""
     from evals.report import compare
 
     for folder in (run_a, run_b):
@@ -401,11 +403,12 @@ def eval_compare(
     if as_json:
         print(json.dumps(result, indent=2, default=str))
         return
-    table = Table("metric", "A", "B", "B − A", "95% interval")
+    table = Table("metric", "A", "B", "B − A (paired)", "95% interval", "questions paired")
     for metric, d in result["deltas"].items():
         f = (lambda v: "–" if v is None else f"{v:.3f}")
         interval = f"[{d['interval'][0]:+.3f}, {d['interval'][1]:+.3f}]" if d["interval"] else "–"
-        table.add_row(metric, f(d["a"]), f(d["b"]), "–" if d["delta"] is None else f"{d['delta']:+.3f}", interval)
+        table.add_row(metric, f(d["a"]), f(d["b"]), "–" if d["delta"] is None else f"{d['delta']:+.3f}", interval,
+                      str(d["paired"]))
     out.print(table)
     out.print(f"{len(result['flipped'])} questions flipped", highlight=False)
     for q in result["flipped"]:

@@ -248,6 +248,7 @@ def check_requirements(summary: dict, requirements: list[tuple[str, str, float]]
 
 # --- comparing two runs ------------------------------------------------------------------------
 def _paired_delta(a: dict[str, float], b: dict[str, float], resamples: int = 1000, seed: int = 0):
+    """Mean of B − A over the questions both have a value for, with its 95% interval."""
     common = sorted(set(a) & set(b))
     if not common:
         return None, None
@@ -272,7 +273,7 @@ def compare(run_a: Path, run_b: Path) -> dict:
         a, b = _by_id(rows_a, metric), _by_id(rows_b, metric)
         delta, interval = _paired_delta(a, b)
         deltas[metric] = {"a": mean(list(a.values())), "b": mean(list(b.values())), "delta": delta,
-                          "interval": interval}
+                          "interval": interval, "paired": len(set(a) & set(b))}
     flipped = []
     b_rows = {r["id"]: r for r in rows_b if "metrics" in r}
     for ra in rows_a:
