@@ -307,3 +307,11 @@ def test_ingest_refuses_private_addresses(strict_bot, emulator, web):
             break
         time.sleep(1)
     assert "added 0" in done["content"] and ("private" in done["content"] or "loopback" in done["content"])
+
+
+def test_without_a_token_the_command_says_what_to_set(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "NEWSQA_DISCORD__TOKEN")}
+    env.update(NEWSQA_HOME=str(tmp_path / "home"), HF_HUB_OFFLINE="1")
+    done = subprocess.run([NEWSQA, "discord"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "no Discord bot token: set DISCORD_TOKEN" in done.stderr and "Traceback" not in done.stderr
