@@ -266,7 +266,7 @@ def strict_bot(emulator, tmp_path_factory, faulty_server, bot):
                   NEWSQA_ANSWER__MAX_EVIDENCE_SENTENCES="40", NEWSQA_ANSWER__EVIDENCE_TOKENS="3000",
                   NEWSQA_ANSWER__EVIDENCE_MIN_RELATIVE_SCORE="0", NEWSQA_ANSWER__EVIDENCE_CHUNKS_PER_ARTICLE="30",
                   NEWSQA_SEARCH__K="30", NEWSQA_SEARCH__MAX_CHUNKS_PER_ARTICLE="30", NEWSQA_DISCORD__COOLDOWN_S="30",
-                  NEWSQA_DISCORD__QUEUE_SIZE="0", NEWSQA_DISCORD__THREADS="false")
+                  NEWSQA_DISCORD__QUEUE_SIZE="0", NEWSQA_DISCORD__THREADS="false", NEWSQA_DISCORD__ALLOW_DMS="true")
     yield running
     running.stop()
 
@@ -284,6 +284,14 @@ def test_a_failing_llm_gives_the_passages_with_a_note_split_within_limits(strict
     embed = last["embeds"][0]
     assert len(embed["fields"]) <= 25 and all(len(f["value"]) <= 1024 for f in embed["fields"])
     assert pieces[0]["message_reference"]["message_id"]  # threads off: a reply to the question
+
+
+def test_dms_are_answered_when_allowed(strict_bot, emulator):
+    start = len(emulator.messages)
+    emulator.say("How much will the Ferris Street bridge cost?", channel_id=DM_CHANNEL_ID, mention_bot=False,
+                 author_id=str(720000000000000001))
+    answer = answer_in(emulator, start, DM_CHANNEL_ID, timeout=90)
+    assert "$48 million" in answer["content"] and answer["embeds"]
 
 
 def test_cooldown_and_busy_are_said_not_silent(strict_bot, emulator):
