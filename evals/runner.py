@@ -72,6 +72,17 @@ def read_results(out: Path) -> list[dict]:
     return list(rows.values())
 
 
+def differences(earlier: dict, identity: dict) -> list[str]:
+    """What makes `identity` another run than `earlier`. Settings are compared on the keys the
+    earlier run recorded: a setting added to newsqa since then does not make it another run."""
+    differ = sorted(k for k in (set(earlier) | set(identity)) - {"settings"} if earlier.get(k) != identity.get(k))
+    before, now = earlier.get("settings"), identity.get("settings") or {}
+    if before is not None and any(before[group].get(k) != now.get(group, {}).get(k)
+                                  for group in before for k in before[group]):
+        differ.append("settings")
+    return differ
+
+
 def prepare_folder(out: Path, identity: dict, fresh: bool) -> None:
     """Start or resume: a folder holding another run is refused unless `fresh`."""
     out.mkdir(parents=True, exist_ok=True)
@@ -81,11 +92,8 @@ def prepare_folder(out: Path, identity: dict, fresh: bool) -> None:
             (out / name).unlink(missing_ok=True)
     elif meta.exists():
         before = json.loads(meta.read_text())
-        earlier = before.get("identity") or {}
-        if "settings" not in earlier:  # recorded before settings were part of a run's identity
-            identity = {k: v for k, v in identity.items() if k != "settings"}
-        if earlier != identity:
-            differ = sorted(k for k in set(earlier) | set(identity) if earlier.get(k) != identity.get(k))
+        differ = differences(before.get("identity") or {}, identity)
+        if differ:
             raise NewsqaError(f"{out} holds another run (it differs in {', '.join(differ)}); "
                               "use another --out, or --fresh")
     meta.write_text(json.dumps({"identity": identity, "started": datetime.now(timezone.utc).isoformat(),

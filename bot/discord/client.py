@@ -119,10 +119,14 @@ class NewsBot(discord.Client):
         asyncio.get_running_loop().run_in_executor(None, self._warm_up)
 
     def _warm_up(self) -> None:
+        """Load the embedding model and the LLM (a local one loads on its first call)."""
         try:
-            self.answerer.llm(None)
+            self.answerer.index.embedder.encode(["warm up"])
+            chat = self.answerer.llm(None).chat
+            if chat is not None:
+                chat.invoke("Say OK.", max_tokens=1)
         except Exception as exc:  # it will be reported when a question needs it
-            log.warning("could not load the LLM yet: %s", exc)
+            log.warning("could not load the models yet: %s", exc)
 
     async def close(self) -> None:
         await super().close()
@@ -176,6 +180,7 @@ class NewsBot(discord.Client):
         if message.author.bot:
             return
         if not self.is_addressed(message):
+            log.debug("skipping message %s: not addressed to the bot", message.id)
             return
         if not self.is_allowed_channel(message.channel):
             log.info("skipping a message in channel %s: not allowed", message.channel.id)
