@@ -25,7 +25,7 @@ from rich.table import Table
 
 from bot.config import Settings, load_settings
 from index import Filters, IngestReport, NewsIndex, NewsqaError, load
-from index.article import parse_published
+from index.article import parse_date_option
 
 app = typer.Typer(
     help="Ask questions about news articles and get answers cited to their sources.",
@@ -47,15 +47,6 @@ SourceOption = Annotated[
 
 def _settings(home: Path | None) -> Settings:
     return load_settings(home=home)
-
-
-def _date(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    parsed = parse_published(value)
-    if parsed is None:
-        raise NewsqaError(f"{name}: cannot read {value!r} as a date (try 2025-01-31)")
-    return parsed
 
 
 @app.command()
@@ -121,8 +112,8 @@ def search(
     """Show the passages the index ranks best for a query."""
     index = NewsIndex(_settings(home))
     _require_articles(index)
-    filters = Filters(sources=source or (), since=_date(since, "--since"), until=_date(until, "--until"))
-    hits = index.search(query, k=k, filters=filters, as_of=_date(as_of, "--as-of"))
+    filters = Filters(sources=source or (), since=parse_date_option(since, "--since"), until=parse_date_option(until, "--until"))
+    hits = index.search(query, k=k, filters=filters, as_of=parse_date_option(as_of, "--as-of"))
     if as_json:
         keys = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score")
         print(json.dumps([{key: h.to_json()[key] for key in keys} for h in hits], indent=2, ensure_ascii=False))
@@ -185,7 +176,7 @@ def forget(
     index = NewsIndex(_settings(home))
     removed = index.forget(
         ids=article_id or (), urls=url or (), sources=source or (),
-        since=_date(since, "--since"), until=_date(until, "--until"),
+        since=parse_date_option(since, "--since"), until=parse_date_option(until, "--until"),
     )
     out.print(f"forgot {removed} article{'s' if removed != 1 else ''}")
 
@@ -207,9 +198,9 @@ def _request(question: str, llm: str | None, k: int | None, source: list[str] | 
     from bot.answer import AskRequest
 
     fields = {"question": question, "llm": llm, "k": k, "sources": source or [],
-              "since": _date(since, "--since"), "until": _date(until, "--until"), "history": history or []}
+              "since": parse_date_option(since, "--since"), "until": parse_date_option(until, "--until"), "history": history or []}
     if as_of:
-        fields["as_of"] = _date(as_of, "--as-of")
+        fields["as_of"] = parse_date_option(as_of, "--as-of")
     return AskRequest(**fields)
 
 
@@ -403,17 +394,18 @@ def eval_compare(
     if as_json:
         print(json.dumps(result, indent=2, default=str))
         return
+    def figure(value: float | None, sign: str = "") -> str:
+        return "–" if value is None else f"{value:{sign}.3f}"
+
     table = Table("metric", "A", "B", "B − A (paired)", "95% interval", "questions paired")
     for metric, d in result["deltas"].items():
-        f = (lambda v: "–" if v is None else f"{v:.3f}")
         interval = f"[{d['interval'][0]:+.3f}, {d['interval'][1]:+.3f}]" if d["interval"] else "–"
-        table.add_row(metric, f(d["a"]), f(d["b"]), "–" if d["delta"] is None else f"{d['delta']:+.3f}", interval,
-                      str(d["paired"]))
+        table.add_row(metric, figure(d["a"]), figure(d["b"]), figure(d["delta"], "+"), interval, str(d["paired"]))
     out.print(table)
     out.print(f"{len(result['flipped'])} questions flipped", highlight=False)
     for q in result["flipped"]:
         out.print(f"  {escape(q['id'])} {q['metric']} {q['a']:.0f} → {q['b']:.0f}: {escape(q['question'])}",
-                               highlight=False)
+                  highlight=False)
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from index.article import canonical_url, parse_published
+from index.article import canonical_url, parse_date_option, parse_published
 from index.errors import NewsqaError
 
 WEEKLY = re.compile(r"^(\d{8})_(qa|qa_nota|gcs)\.jsonl$")
@@ -123,12 +123,8 @@ def is_realtimeqa_dir(path: Path) -> bool:
 
 
 def _week(value: str | None, flag: str) -> str | None:
-    if value is None:
-        return None
-    parsed = parse_published(value)
-    if parsed is None:
-        raise NewsqaError(f"{flag}: cannot read {value!r} as a date (try 2025-01-03)")
-    return parsed.strftime("%Y%m%d")
+    parsed = parse_date_option(value, flag)
+    return parsed.strftime("%Y%m%d") if parsed else None
 
 
 def realtimeqa_weeks(folder: Path, start: str | None = None, end: str | None = None) -> list[str]:

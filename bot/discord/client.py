@@ -15,7 +15,6 @@ import logging
 import re
 import secrets
 from collections import OrderedDict
-from datetime import datetime
 from typing import Optional
 
 import discord
@@ -28,7 +27,7 @@ from bot.discord.feedback import FeedbackStore
 from bot.discord.format import answer_text, shorten, sources_embed, split_message
 from bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
 from index import Problem, load
-from index.article import parse_published
+from index.article import parse_date_option
 from index.errors import NewsqaError
 
 log = logging.getLogger("newsqa.discord")
@@ -216,23 +215,30 @@ class NewsBot(discord.Client):
 
     async def _answer_into(self, target, key: int, history: list[Turn], question: str, user_id: int,
                            reply_to: discord.Message | None) -> None:
-        request = AskRequest(question=question, history=history)
+        async with target.typing():
+            delivered = await self.deliver(target.send, AskRequest(question=question, history=history), user_id,
+                                           "answering a message", reply_to)
+        if delivered is not None:
+            answer, last = delivered
+            turn = Turn(question=answer.standalone_question, answer=answer.answer)
+            self.conversations.add(key, turn, history if key not in self.conversations else None)
+            self.remember(last.id, turn)
+
+    async def deliver(self, send, request: AskRequest, user_id: int, doing: str,
+                      reply_to: discord.Message | None = None) -> tuple[Answer, discord.Message] | None:
+        """Answer off the event loop and send it; when that fails, say so in one message instead
+        (busy, a user-caused problem, or an apology with the error id of the logged traceback)."""
         try:
-            async with target.typing():
-                answer = await self.work.run(self.answerer.ask, request)
-            last = await self.send_answer(target.send, answer, user_id, reply_to)
+            answer = await self.work.run(self.answerer.ask, request)
+            return answer, await self.send_answer(send, answer, user_id, reply_to)
         except Busy:
-            await target.send(BUSY, allowed_mentions=NO_MENTIONS)
-            return
+            text = BUSY
         except NewsqaError as exc:  # a user-caused problem: say it in one line
-            await target.send(f"Sorry: {exc}", allowed_mentions=NO_MENTIONS)
-            return
+            text = f"Sorry: {exc}"
         except Exception:
-            await target.send(apology(_log_error("answering a message")), allowed_mentions=NO_MENTIONS)
-            return
-        turn = Turn(question=answer.standalone_question, answer=answer.answer)
-        self.conversations.add(key, turn, history if key not in self.conversations else None)
-        self.remember(last.id, turn)
+            text = apology(_log_error(doing))
+        await send(text, allowed_mentions=NO_MENTIONS)
+        return None
 
     async def send_answer(self, send, answer: Answer, user_id: int, reply_to: discord.Message | None = None):
         """The answer's pieces, the last one with the sources embed and the feedback buttons."""
@@ -265,25 +271,15 @@ class NewsBot(discord.Client):
             return
         try:
             request = AskRequest(question=question, sources=[source] if source else [],
-                                 since=_date(since, "since"), until=_date(until, "until"))
+                                 since=parse_date_option(since, "since"), until=parse_date_option(until, "until"))
         except NewsqaError as exc:
             await interaction.response.send_message(f"Sorry: {exc}", ephemeral=True)
             return
         self.cooldowns.start(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        try:
-            answer = await self.work.run(self.answerer.ask, request)
-            message = await self.send_answer(interaction.followup.send, answer, interaction.user.id)
-        except Busy:
-            await interaction.followup.send(BUSY, allowed_mentions=NO_MENTIONS)
-            return
-        except NewsqaError as exc:
-            await interaction.followup.send(f"Sorry: {exc}", allowed_mentions=NO_MENTIONS)
-            return
-        except Exception:
-            await interaction.followup.send(apology(_log_error("answering /ask")), allowed_mentions=NO_MENTIONS)
-            return
-        if message is not None:
+        delivered = await self.deliver(interaction.followup.send, request, interaction.user.id, "answering /ask")
+        if delivered is not None:
+            answer, message = delivered
             self.remember(message.id, Turn(question=answer.standalone_question, answer=answer.answer))
 
     async def ingest_command(self, interaction: discord.Interaction, url_or_feed: str) -> None:
@@ -324,15 +320,6 @@ class NewsBot(discord.Client):
                 f"published {first.date() if first else '–'} … {last.date() if last else '–'} · "
                 f"model {data['embedding_model']}")
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-
-def _date(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_published(value)
-    if parsed is None:
-        raise NewsqaError(f"{name}: cannot read {value!r} as a date (try 2025-01-31)")
-    return parsed
 
 
 def register_commands(bot: NewsBot) -> None:
