@@ -48,6 +48,11 @@ class EvidenceSource:
     published: datetime | None
     sentences: list[EvidenceSentence] = field(default_factory=list)
 
+    @property
+    def text(self) -> str:
+        """Everything the evidence holds of this article, as one text."""
+        return " ".join(s.text for s in self.sentences)
+
     def describe(self) -> str:
         date = self.published.date().isoformat() if self.published else "undated"
         return f"{self.title} ({self.source or 'unknown outlet'}, {date})"

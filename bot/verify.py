@@ -111,7 +111,7 @@ class CitationChecker:
                 cited: EvidenceSentence | None = None) -> tuple[bool, EvidenceSentence]:
         """Whether the source supports the claim, and the quote: the source's sentence sharing
         most of the claim's numbers and words (the cited line on a tie)."""
-        evidence_text = " ".join(s.text for s in source.sentences)
+        evidence_text = source.text
         vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
         similarity = vectors[1:] @ vectors[0]
         terms = content_terms(claim)
@@ -174,7 +174,7 @@ class CitationChecker:
                 continue
             ok, sentence = self.support(claim, source, line)
             if ok and confirm is not None:
-                ok = confirm(" ".join(s.text for s in source.sentences), claim)
+                ok = confirm(source.text, claim)
             if ok:
                 out.append((source.n, sentence))
                 if first_only:

@@ -48,27 +48,23 @@ class RunConfig:
 
 
 def done_ids(out: Path) -> set[str]:
-    """Questions already answered in this run folder (a torn last line is ignored)."""
-    path = out / RESULTS
-    if not path.exists():
-        return set()
-    ids = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            ids.add(json.loads(line)["id"])
-        except (json.JSONDecodeError, KeyError):
-            continue
-    return ids
+    """Questions already answered in this run folder."""
+    return {row["id"] for row in read_results(out)}
 
 
 def read_results(out: Path) -> list[dict]:
+    """The result lines of a run folder, the last line of each question winning; a torn line (a
+    run killed mid-write) is ignored."""
+    path = out / RESULTS
+    if not path.exists():
+        return []
     rows = {}
-    for line in (out / RESULTS).read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
+            rows[row["id"]] = row
+        except (json.JSONDecodeError, KeyError, TypeError):
             continue
-        rows[row["id"]] = row
     return list(rows.values())
 
 

@@ -299,6 +299,11 @@ class Emulator:
             "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0, "attachment_size_limit": 8388608})
         return interaction_id
 
+    def response_to(self, interaction_id: str, timeout: float = 60) -> dict:
+        """The bot's response to an interaction (its callback), once it arrives."""
+        return self.wait_for(lambda: next((c for c in self.callbacks if c["interaction_id"] == interaction_id), None),
+                             timeout)
+
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 60) -> Any:
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -113,7 +113,7 @@ def test_slash_ask_defers_then_answers_through_the_webhook(bot, emulator):
     start = len(emulator.messages)
     sent = time.time()
     interaction_id = emulator.slash("ask", {"question": "How much will the Ferris Street bridge cost?"})
-    deferred = emulator.wait_for(lambda: next((c for c in emulator.callbacks if c["interaction_id"] == interaction_id), None), 10)
+    deferred = emulator.response_to(interaction_id, 10)
     assert deferred["type"] == 5  # "thinking…"
     callback_call = next(c for c in emulator.calls if c.path.startswith(f"/interactions/{interaction_id}/"))
     assert callback_call.at - sent < 3
@@ -196,7 +196,7 @@ def test_twenty_questions_at_once_are_all_answered_while_heartbeats_flow(bot, em
 
 def test_ingest_is_for_admins_only(bot, emulator, web):
     interaction_id = emulator.slash("ingest", {"url_or_feed": f"{web}/story1.html"})
-    refused = emulator.wait_for(lambda: next((c for c in emulator.callbacks if c["interaction_id"] == interaction_id), None), 10)
+    refused = emulator.response_to(interaction_id, 10)
     assert refused["type"] == 4 and refused["data"]["flags"] == 64  # ephemeral
     assert "Only newsqa admins" in refused["data"]["content"]
     start = len(emulator.messages)
@@ -212,7 +212,7 @@ def test_ingest_is_for_admins_only(bot, emulator, web):
 
 def test_stats_for_admins(bot, emulator):
     interaction_id = emulator.slash("stats", {}, author_id=ADMIN_ID)
-    reply = emulator.wait_for(lambda: next((c for c in emulator.callbacks if c["interaction_id"] == interaction_id), None), 10)
+    reply = emulator.response_to(interaction_id, 10)
     assert re.search(r"\d+ articles · \d+ chunks", reply["data"]["content"])
 
 
@@ -222,7 +222,7 @@ def test_feedback_is_stored_and_buttons_survive_a_restart(bot, emulator):
     message = answer_in(emulator, start)
     up, down = (b["custom_id"] for b in message["components"][0]["components"])
     interaction_id = emulator.click(message, up)
-    thanks = emulator.wait_for(lambda: next((c for c in emulator.callbacks if c["interaction_id"] == interaction_id), None), 10)
+    thanks = emulator.response_to(interaction_id, 10)
     assert "feedback is recorded" in thanks["data"]["content"] and thanks["data"]["flags"] == 64
     db = bot.home / "feedback.sqlite3"
     rows = sqlite3.connect(db).execute("SELECT a.question, v.vote, v.user_hash FROM votes v JOIN answers a USING (answer_id)").fetchall()
@@ -231,7 +231,7 @@ def test_feedback_is_stored_and_buttons_survive_a_restart(bot, emulator):
     bot.stop()
     bot.start()
     interaction_id = emulator.click(message, down)
-    emulator.wait_for(lambda: next((c for c in emulator.callbacks if c["interaction_id"] == interaction_id), None), 20)
+    emulator.response_to(interaction_id, 20)
     votes = sqlite3.connect(db).execute("SELECT vote FROM votes v JOIN answers a USING (answer_id) "
                                         "WHERE a.question = 'How much will the Ferris Street bridge cost?'").fetchall()
     assert votes == [(-1,)]  # the same user changed their vote after the restart
