@@ -84,6 +84,10 @@ class Answer(BaseModel):
     retrieved: list[Retrieved] = Field(default_factory=list)
     evidence: list[EvidenceLine] = Field(default_factory=list)
     evidence_tokens: int = 0
+    # The question's closeness to its best evidence sentence (cosine); below answer.min_relevance
+    # the LLM is not asked.
+    relevance: float = 0.0
+    draft: str = ""  # the LLM's answer before the citation check (the extractive one without an LLM)
     flags: list[Flag] = Field(default_factory=list)
     note: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)

@@ -16,6 +16,7 @@ import prompts
 from bot.answer import Answer, AskRequest, Citation, EvidenceLine, Retrieved
 from bot.config import Settings
 from bot.evidence import Evidence, select_evidence
+from bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
 from bot.llm import LLMChoice, make_llm
 from bot.verify import ABSTAIN_TEXT, CitationChecker, Thresholds, Verified, llm_support
 from index import Filters, NewsIndex
@@ -67,6 +68,7 @@ class Answerer:
             retrieved=[Retrieved(chunk_id=h.chunk_id, article_id=h.article_id, score=h.score, url=h.url)
                        for h in hits],
             evidence=_evidence_lines(evidence), evidence_tokens=evidence.tokens,
+            relevance=round(evidence.best_similarity, 4),
         )
         if not evidence.sources or evidence.best_similarity < a.min_relevance:
             answer.note = "Nothing in the indexed articles is close enough to the question."
@@ -74,6 +76,7 @@ class Answerer:
             return answer
         with _timed(timings, "generate"):
             raw, note = self._generate(standalone, request, evidence, llm, answer, on_token)
+        answer.draft = raw
         with _timed(timings, "verify"):
             verified = self.checker.check(raw, evidence, standalone, confirm=self._confirmer(llm, note))
         _fill(answer, verified, note)
@@ -110,26 +113,31 @@ class Answerer:
         if llm.chat is None:
             return self._extractive(evidence), None
         inputs = {"today": request.as_of.date().isoformat(), "sources": evidence.render(), "question": question}
-        chain = prompts.load("answer") | llm.chat
         try:
-            if on_token:
-                text, usage = "", {}
-                for chunk in chain.stream(inputs):
-                    text += str(chunk.content)
-                    usage = chunk.usage_metadata or usage
-                    if chunk.content:
-                        on_token(str(chunk.content))
-            else:
-                message = chain.invoke(inputs)
-                text, usage = str(message.content), message.usage_metadata or {}
+            generated = self._generate_with(llm, inputs, on_token)
         except Exception as exc:
             log.warning("LLM %s failed: %s", llm.model, exc)
             what = "timed out" if "timeout" in type(exc).__name__.lower() else f"failed ({type(exc).__name__})"
             return self._extractive(evidence), f"The LLM ({llm.model}) {what}; these are the best passages instead."
-        answer.tokens_in, answer.tokens_out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
-        if not any(ch.isalpha() for ch in text):
+        answer.tokens_in, answer.tokens_out = generated.tokens_in, generated.tokens_out
+        if not any(ch.isalpha() for ch in generated.text):
             return self._extractive(evidence), f"The LLM ({llm.model}) returned no usable text; these are the best passages instead."
-        return text.strip(), None
+        return generated.text, None
+
+    def _generate_with(self, llm: LLMChoice, inputs: dict[str, str], on_token: TokenFn | None) -> Generated:
+        """JSON held to the answer schema where the provider supports it (and it is on), else plain text.
+        A server that answers the schema request with an HTTP error (llama-cpp-python's server, for
+        one, knows no "json_schema" format and says so with a 500) is asked in plain text from then on."""
+        schema_chat = llm.held_to_schema(ANSWER_SCHEMA) if self.settings.answer.structured_output else None
+        if schema_chat is not None:
+            try:
+                return generate_structured(schema_chat, inputs, on_token)
+            except Exception as exc:
+                if getattr(exc, "status_code", None) is None:  # no HTTP answer: down or timed out
+                    raise
+                log.warning("%s refused a JSON schema (%s); asking in plain text", llm.model, exc)
+                llm.schema_supported = False
+        return generate_text(llm.chat, inputs, on_token)
 
     def _confirmer(self, llm: LLMChoice, note: str | None):
         """The LLM's own support check, when configured and the LLM answered (not a fallback)."""

@@ -39,6 +39,8 @@ class AnswerSettings(BaseModel):
     # index holds nothing about the question: abstain without asking the LLM.
     min_relevance: float = 0.3
     max_answer_tokens: int = 160
+    # Answer as JSON held to a schema where the provider supports it (local, openai, ollama).
+    structured_output: bool = True
     history_turns: int = 4
     max_question_chars: int = 1000
     extractive_sentences: int = 2

@@ -69,11 +69,14 @@ class LlamaCppChat(BaseChatModel):
         return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
     def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {
+        params = {
             "temperature": self.temperature,
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "stop": stop or [],
         }
+        if kwargs.get("response_format"):  # {"type": "json_object", "schema": ...}: a grammar holds the output to it
+            params["response_format"] = kwargs["response_format"]
+        return params
 
     def _generate(
         self,

@@ -16,8 +16,10 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
 from bot.model_files import check_gguf, default_model_path, small_model_path
@@ -47,6 +49,23 @@ class LLMChoice:
     provider: str
     model: str
     chat: BaseChatModel | None
+    # False once the server refused a JSON schema (an OpenAI-compatible server without it)
+    schema_supported: bool = True
+
+    def held_to_schema(self, schema: dict[str, Any]) -> Runnable | None:
+        """The chat model bound to answer as JSON of `schema`, through the provider's own
+        structured-output support; None where the provider has none (then: plain text + parsing).
+        The output stays JSON text in the message content, so it streams like any answer."""
+        if self.chat is None or not self.schema_supported:
+            return None
+        if self.provider in ("local", "test"):  # llama.cpp turns the schema into a grammar
+            return self.chat.bind(response_format={"type": "json_object", "schema": schema})
+        if self.provider == "openai":
+            return self.chat.bind(response_format={
+                "type": "json_schema", "json_schema": {"name": "cited_answer", "schema": schema}})
+        if self.provider == "ollama":
+            return self.chat.bind(format=schema)
+        return None  # anthropic: structured output only through tool calls; plain text it is
 
 
 def _need(module: str, package: str, extra: str) -> None:

@@ -1,0 +1,162 @@
+"""Calibration of the citation check's thresholds and of the relevance floor, on data (not a test).
+
+Both replay what evaluation runs recorded, so no LLM is asked again:
+- thresholds: every combination of the support thresholds (`answer.support_*`) re-checks
+  (a) the hand-labelled claims of evals/labels/citation_support.jsonl (how many supported ones it
+  keeps, how many unsupported ones it lets through) and (b) every draft answer of the given runs
+  against the evidence it was written from (F1 and EM of the short answer, containment, answers
+  withdrawn), as `newsqa ask` would with those thresholds.
+- floor: for each candidate `answer.min_relevance`, the questions it would have refused before the
+  LLM: right answers lost (answerable questions) against unanswerable questions refused.
+
+Run: .venv/bin/python bench/calibrate.py --runs eval-runs/RTQA eval-runs/RTQA-NOTA
+(runs made by `newsqa eval` with an LLM; their answers hold the drafts and the evidence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import write_table  # noqa: E402
+from bench.judge_agreement import LABELS, corpus_texts  # noqa: E402
+
+OVERLAP = [0.5, 0.6, 0.7, 0.8]
+OVERLAP_WITH_SIMILARITY = [0.3, 0.4, 0.5]
+SIMILARITY = [0.5, 0.6, 0.7]
+FLOORS = [0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
+
+
+def evidence_of(lines: list[dict]):
+    """The Evidence an answer was written from, rebuilt from its recorded lines (numbered by article)."""
+    from bot.evidence import Evidence, EvidenceSentence, EvidenceSource
+
+    sources: dict[str, EvidenceSource] = {}
+    for line in sorted(lines, key=lambda e: e["label"]):
+        src = sources.get(line["article_id"])
+        if src is None:
+            src = sources[line["article_id"]] = EvidenceSource(
+                n=len(sources) + 1, article_id=line["article_id"], title=line["title"], source=None,
+                url=line.get("url"), published=None)
+        src.sentences.append(EvidenceSentence(line["label"], line["text"], line["start"], line["end"],
+                                              line["chunk_id"], 0.0, 0.0))
+    return Evidence(list(sources.values()), 0.0, 0)
+
+
+def labelled_sources(texts: dict[str, str]) -> list[tuple[str, object, bool]]:
+    """(claim, the evidence its citation pointed to, hand label) for every labelled case."""
+    from bot.evidence import EvidenceSentence, EvidenceSource
+
+    cases = [json.loads(line) for line in LABELS.read_text().splitlines()]
+    out = []
+    for case in (c for c in cases if c["label"] is not None):
+        sentences = [EvidenceSentence(i + 1, texts[r["article_id"]][r["start"]:r["end"]], r["start"], r["end"], "", 0, 0)
+                     for i, r in enumerate(case["premise"])]
+        out.append((case["claim"], EvidenceSource(1, "", "", None, None, None, sentences), bool(case["label"])))
+    return out
+
+
+def read_runs(runs: list[Path]) -> list[dict]:
+    rows = []
+    for run in runs:
+        for line in (run / "results.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            if row.get("answer"):
+                rows.append(row)
+    return rows
+
+
+def replay(checker, rows: list[dict]) -> dict[str, float]:
+    """The run's answers as they would be with this checker: F1, EM, containment, withdrawn."""
+    from evals.metrics import contains_answer, exact_match, token_f1
+
+    f1 = em = contained = withdrawn = answered = n = 0
+    for row in rows:
+        answer, gold = row["answer"], row["gold"]
+        if not gold["answerable"] or not answer.get("draft"):
+            continue
+        verified = checker.check(answer["draft"], evidence_of(answer["evidence"]), answer["standalone_question"])
+        n += 1
+        f1 += token_f1(verified.short_answer, gold["answers"])
+        em += exact_match(verified.short_answer, gold["answers"])
+        contained += contains_answer(verified.answer, gold["answers"])
+        withdrawn += verified.abstained and not answer["draft"].lower().startswith("i don")
+        answered += not verified.abstained
+    return {"questions": n, "f1": f1 / n, "em": em / n, "containment": contained / n,
+            "withdrawn": withdrawn, "answered": answered}
+
+
+def thresholds_table(rows: list[dict], embedder) -> None:
+    from bot.verify import CitationChecker, Thresholds
+
+    labelled = labelled_sources(corpus_texts({f for c in map(json.loads, LABELS.read_text().splitlines())
+                                              for f in c["corpus"]}))
+    table = []
+    for o, ows, s in itertools.product(OVERLAP, OVERLAP_WITH_SIMILARITY, SIMILARITY):
+        if ows >= o:
+            continue
+        checker = CitationChecker(embedder, Thresholds(o, ows, s))
+        said = [(checker.support(claim, source)[0], label) for claim, source, label in labelled]
+        kept_supported = sum(k and g for k, g in said)
+        kept_unsupported = sum(k and not g for k, g in said)
+        r = replay(checker, rows)
+        table.append([f"{o} / {ows} / {s}", f"{kept_supported}/{sum(g for _, g in said)}",
+                      f"{kept_unsupported}/{sum(not g for _, g in said)}",
+                      f"{r['f1']:.3f}", f"{r['em']:.3f}", f"{r['containment']:.3f}", str(r["withdrawn"])])
+    write_table("calibrate_thresholds", "Citation check thresholds: hand labels and replayed answers",
+                ["min_overlap / with_similarity / min_similarity", "supported kept (hand)",
+                 "unsupported kept (hand)", "F1", "EM", "containment", "drafts withdrawn"], table,
+                [f"Hand labels: {LABELS.name}. Replayed answers: {len([r for r in rows if r['gold']['answerable']])} "
+                 "answerable questions of the runs given, each draft re-checked against its own evidence.",
+                 "Command: .venv/bin/python bench/calibrate.py thresholds --runs " + " ".join(ARGS.runs)])
+
+
+def floor_table(rows: list[dict]) -> None:
+    from evals.metrics import contains_answer
+
+    right = [r for r in rows if r["gold"]["answerable"] and not r["answer"]["abstained"]
+             and contains_answer(r["answer"]["answer"], r["gold"]["answers"])]
+    unanswerable = [r for r in rows if not r["gold"]["answerable"]]
+    answerable = [r for r in rows if r["gold"]["answerable"]]
+    table = []
+    for floor in FLOORS:
+        lost = sum(r["answer"]["relevance"] < floor for r in right)
+        refused = sum(r["answer"]["relevance"] < floor or r["answer"]["abstained"] for r in unanswerable)
+        skipped = sum(r["answer"]["relevance"] < floor for r in answerable)
+        table.append([f"{floor:.2f}", f"{lost}/{len(right)}", f"{skipped}/{len(answerable)}",
+                      f"{refused}/{len(unanswerable)}"])
+    write_table("calibrate_floor", "Relevance floor: right answers lost against unanswerable questions refused",
+                ["min_relevance", "right answers lost", "answerable questions not asked", "unanswerable refused"],
+                table,
+                ["Right answer: the answer contains a gold answer. Unanswerable refused: below the floor, or "
+                 "the answer abstained anyway.",
+                 "Command: .venv/bin/python bench/calibrate.py floor --runs " + " ".join(ARGS.runs)])
+
+
+def main() -> None:
+    global ARGS
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["thresholds", "floor", "both"])
+    parser.add_argument("--runs", nargs="+", required=True)
+    ARGS = parser.parse_args()
+    rows = read_runs([Path(r) for r in ARGS.runs])
+    if ARGS.what in ("floor", "both"):
+        floor_table(rows)
+    if ARGS.what in ("thresholds", "both"):
+        from bot.config import Settings
+        from index.embeddings import Embedder
+
+        settings = Settings()
+        thresholds_table(rows, Embedder(settings.embedding_model, settings.embedding_device))
+
+
+ARGS: argparse.Namespace
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Structured answers: the JSON reply held to the schema by a real model, and its rendering."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.generate import ANSWER_SCHEMA, generate_structured, parse_reply, render_reply
+from bot.llm import ProviderSettings, make_llm
+from bot.verify import is_abstention, parse_claims
+
+
+def test_sentences_become_cited_text_the_check_parses():
+    text = render_reply({"sentences": [
+        {"text": "The council approved the bridge.", "sources": [2]},
+        {"text": "Work begins in September", "sources": [1, 3]},
+    ]})
+    assert text == "The council approved the bridge [2]. Work begins in September [1][3]."
+    claims = parse_claims(text)
+    assert [(c.text, c.cited) for c in claims] == [
+        ("The council approved the bridge.", [2]), ("Work begins in September.", [1, 3])]
+
+
+def test_no_sentences_is_an_abstention_and_garbage_is_empty():
+    assert is_abstention(render_reply({"sentences": []}))
+    assert render_reply(parse_reply("the model wrote prose, not JSON")) == ""
+    assert render_reply(parse_reply("[1, 2, 3]")) == ""
+
+
+def test_a_reply_cut_off_by_the_token_limit_keeps_its_sentences():
+    raw = '{"sentences": [{"text": "Officials counted 2,610 households.", "sources": [1]}, {"text": "The rebate clo'
+    text = render_reply(parse_reply(raw))
+    assert text.startswith("Officials counted 2,610 households [1].")
+
+
+def test_malformed_items_are_skipped():
+    reply = {"sentences": [{"text": "", "sources": [1]}, {"sources": [2]}, "loose text",
+                           {"text": "Kept.", "sources": ["1", 4, None]}]}
+    assert render_reply(reply) == "Kept [4]."
+    # no source numbers at all: the text is kept for the check to cite or refuse
+    assert render_reply({"sentences": [{"text": "Uncited claim.", "sources": []}]}) == "Uncited claim."
+
+
+SOURCES = ("[1] Millbrook Rovers sign goalkeeper (Millbrook Courier, 2025-03-10)\n"
+           "Millbrook Rovers signed goalkeeper Anna Wilk on Monday. She kept 14 clean sheets last season.")
+INPUTS = {"today": "2025-03-12", "sources": SOURCES, "question": "Which goalkeeper did Millbrook Rovers sign?"}
+
+
+def test_the_small_model_held_to_the_schema_answers_valid_json():
+    llm = make_llm("test", ProviderSettings(), max_tokens=60)
+    message = llm.held_to_schema(ANSWER_SCHEMA).invoke(
+        [("system", "Answer in JSON."), ("human", INPUTS["question"] + "\n" + SOURCES)])
+    reply = json.loads(message.content)  # a grammar holds even a 135M model to the schema
+    assert set(reply) == {"sentences"} and len(reply["sentences"]) <= 3
+    for sentence in reply["sentences"]:
+        assert isinstance(sentence["text"], str)
+        assert sentence["sources"] and all(isinstance(n, int) for n in sentence["sources"])
+
+
+@pytest.mark.slow
+def test_the_local_model_streams_the_words_not_the_json():
+    llm = make_llm("local", ProviderSettings(), max_tokens=80)
+    streamed: list[str] = []
+    generated = generate_structured(llm.held_to_schema(ANSWER_SCHEMA), INPUTS, streamed.append)
+    assert "Wilk" in generated.text and "[1]" in generated.text
+    shown = "".join(streamed)
+    assert "Wilk" in shown and "{" not in shown and "sources" not in shown
+    assert generated.tokens_out > 0
