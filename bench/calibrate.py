@@ -32,6 +32,21 @@ SIMILARITY = [0.5, 0.6, 0.7]
 FLOORS = [0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 
 
+class CachedEmbedder:
+    """The embedder with its vectors kept: every threshold combination re-checks the same texts."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder, self.vectors = embedder, {}
+
+    def encode(self, texts: list[str]):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, self.embedder.encode(missing)))
+        return np.stack([self.vectors[t] for t in texts])
+
+
 def evidence_of(lines: list[dict]):
     """The Evidence an answer was written from, rebuilt from its recorded lines (numbered by article)."""
     from bot.evidence import Evidence, EvidenceSentence, EvidenceSource
@@ -152,7 +167,7 @@ def main() -> None:
         from index.embeddings import Embedder
 
         settings = Settings()
-        thresholds_table(rows, Embedder(settings.embedding_model, settings.embedding_device))
+        thresholds_table(rows, CachedEmbedder(Embedder(settings.embedding_model, settings.embedding_device)))
 
 
 ARGS: argparse.Namespace

@@ -125,10 +125,13 @@ class Answerer:
         return generated.text, None
 
     def _generate_with(self, llm: LLMChoice, inputs: dict[str, str], on_token: TokenFn | None) -> Generated:
-        """JSON held to the answer schema where the provider supports it (and it is on), else plain text.
+        """JSON held to the answer schema where the provider supports it (and answer.structured_output
+        asks for it), else plain text.
         A server that answers the schema request with an HTTP error (llama-cpp-python's server, for
         one, knows no "json_schema" format and says so with a 500) is asked in plain text from then on."""
-        schema_chat = llm.held_to_schema(ANSWER_SCHEMA) if self.settings.answer.structured_output else None
+        mode = self.settings.answer.structured_output
+        wanted = mode == "always" or (mode == "served" and not llm.in_process)
+        schema_chat = llm.held_to_schema(ANSWER_SCHEMA) if wanted else None
         if schema_chat is not None:
             try:
                 return generate_structured(schema_chat, inputs, on_token)

@@ -52,13 +52,18 @@ class LLMChoice:
     # False once the server refused a JSON schema (an OpenAI-compatible server without it)
     schema_supported: bool = True
 
+    @property
+    def in_process(self) -> bool:
+        """A model run by llama.cpp inside this process (not a served one)."""
+        return self.provider in ("local", "test")
+
     def held_to_schema(self, schema: dict[str, Any]) -> Runnable | None:
         """The chat model bound to answer as JSON of `schema`, through the provider's own
         structured-output support; None where the provider has none (then: plain text + parsing).
         The output stays JSON text in the message content, so it streams like any answer."""
         if self.chat is None or not self.schema_supported:
             return None
-        if self.provider in ("local", "test"):  # llama.cpp turns the schema into a grammar
+        if self.in_process:  # llama.cpp turns the schema into a grammar
             return self.chat.bind(response_format={"type": "json_object", "schema": schema})
         if self.provider == "openai":
             return self.chat.bind(response_format={

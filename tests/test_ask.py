@@ -34,12 +34,15 @@ def test_extractive_answer_cites_the_article(answerer: Answerer):
     article = (SAMPLES / "2025-03-04-bridge-vote.md").read_text()
     assert first.quote in article
     assert set(answer.timings) >= {"condense", "search", "evidence", "generate", "verify", "total"}
+    assert answer.relevance >= answerer.settings.answer.min_relevance
+    assert "September 2025" in answer.draft  # what was checked, before renumbering
 
 
 def test_unrelated_question_abstains_with_what_was_searched(answerer: Answerer):
     answer = answerer.ask(AskRequest(question="Who won the 2022 FIFA World Cup?"))
     assert answer.abstained and answer.answer == "I don't know." and not answer.citations
     assert answer.note and "close enough" in answer.note
+    assert answer.relevance < answerer.settings.answer.min_relevance and answer.draft == ""
 
 
 def test_bad_questions(answerer: Answerer):

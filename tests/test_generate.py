@@ -67,3 +67,21 @@ def test_the_local_model_streams_the_words_not_the_json():
     shown = "".join(streamed)
     assert "Wilk" in shown and "{" not in shown and "sources" not in shown
     assert generated.tokens_out > 0
+
+
+def test_structured_answers_through_ask_are_rendered_and_checked(tmp_path):
+    from bot.answer import AskRequest
+    from bot.ask import Answerer
+    from bot.config import Settings
+    from index import load
+
+    from conftest import SAMPLES
+
+    settings = Settings(home=tmp_path / "home", llm="test")
+    settings.answer.structured_output = "always"
+    answerer = Answerer(settings)
+    answerer.index.ingest(load([str(SAMPLES)], settings.fetch))
+    answer = answerer.ask(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?"))
+    assert answer.tokens_out > 0 and answer.note is None
+    assert not answer.draft.lstrip().startswith("{")  # the JSON became text with [n] markers
+    assert answer.abstained or (answer.citations and "[1]" in answer.answer)
