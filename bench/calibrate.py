@@ -29,6 +29,7 @@ from bench.judge_agreement import LABELS, corpus_texts  # noqa: E402
 OVERLAP = [0.5, 0.6, 0.7, 0.8]
 OVERLAP_WITH_SIMILARITY = [0.3, 0.4, 0.5]
 SIMILARITY = [0.5, 0.6, 0.7]
+ANSWER_OVERLAP = [0.0, 0.5, 0.67, 1.0]
 FLOORS = [0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 
 
@@ -63,8 +64,8 @@ def evidence_of(lines: list[dict]):
     return Evidence(list(sources.values()), 0.0, 0)
 
 
-def labelled_sources(texts: dict[str, str]) -> list[tuple[str, object, bool]]:
-    """(claim, the evidence its citation pointed to, hand label) for every labelled case."""
+def labelled_sources(texts: dict[str, str], questions: dict[str, str]) -> list[tuple[str, object, bool, str]]:
+    """(claim, the evidence its citation pointed to, hand label, question) for every labelled case."""
     from bot.evidence import EvidenceSentence, EvidenceSource
 
     cases = [json.loads(line) for line in LABELS.read_text().splitlines()]
@@ -72,7 +73,8 @@ def labelled_sources(texts: dict[str, str]) -> list[tuple[str, object, bool]]:
     for case in (c for c in cases if c["label"] is not None):
         sentences = [EvidenceSentence(i + 1, texts[r["article_id"]][r["start"]:r["end"]], r["start"], r["end"], "", 0, 0)
                      for i, r in enumerate(case["premise"])]
-        out.append((case["claim"], EvidenceSource(1, "", "", None, None, None, sentences), bool(case["label"])))
+        out.append((case["claim"], EvidenceSource(1, "", "", None, None, None, sentences), bool(case["label"]),
+                    questions.get(case["question_id"], "")))
     return out
 
 
@@ -110,21 +112,22 @@ def thresholds_table(rows: list[dict], embedder) -> None:
     from bot.verify import CitationChecker, Thresholds
 
     labelled = labelled_sources(corpus_texts({f for c in map(json.loads, LABELS.read_text().splitlines())
-                                              for f in c["corpus"]}))
+                                              for f in c["corpus"]}),
+                                {r["id"]: r["answer"]["standalone_question"] for r in rows})
     table = []
-    for o, ows, s in itertools.product(OVERLAP, OVERLAP_WITH_SIMILARITY, SIMILARITY):
+    for o, ows, s, ao in itertools.product(OVERLAP, OVERLAP_WITH_SIMILARITY, SIMILARITY, ANSWER_OVERLAP):
         if ows >= o:
             continue
-        checker = CitationChecker(embedder, Thresholds(o, ows, s))
-        said = [(checker.support(claim, source)[0], label) for claim, source, label in labelled]
+        checker = CitationChecker(embedder, Thresholds(o, ows, s, ao))
+        said = [(checker.support(claim, source, question=q)[0], label) for claim, source, label, q in labelled]
         kept_supported = sum(k and g for k, g in said)
         kept_unsupported = sum(k and not g for k, g in said)
         r = replay(checker, rows)
-        table.append([f"{o} / {ows} / {s}", f"{kept_supported}/{sum(g for _, g in said)}",
+        table.append([f"{o} / {ows} / {s} / {ao}", f"{kept_supported}/{sum(g for _, g in said)}",
                       f"{kept_unsupported}/{sum(not g for _, g in said)}",
                       f"{r['f1']:.3f}", f"{r['em']:.3f}", f"{r['containment']:.3f}", str(r["withdrawn"])])
     write_table("calibrate_thresholds", "Citation check thresholds: hand labels and replayed answers",
-                ["min_overlap / with_similarity / min_similarity", "supported kept (hand)",
+                ["min_overlap / with_similarity / min_similarity / min_answer_overlap", "supported kept (hand)",
                  "unsupported kept (hand)", "F1", "EM", "containment", "drafts withdrawn"], table,
                 [f"Hand labels: {LABELS.name}. Replayed answers: {len([r for r in rows if r['gold']['answerable']])} "
                  "answerable questions of the runs given, each draft re-checked against its own evidence.",

@@ -36,7 +36,8 @@ class Answerer:
         a = settings.answer
         self.checker = CitationChecker(
             self.index.embedder,
-            Thresholds(a.support_min_overlap, a.support_min_overlap_with_similarity, a.support_min_similarity),
+            Thresholds(a.support_min_overlap, a.support_min_overlap_with_similarity, a.support_min_similarity,
+                       a.support_min_answer_overlap),
         )
 
     def llm(self, spec: str | None) -> LLMChoice:

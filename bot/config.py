@@ -46,9 +46,12 @@ class AnswerSettings(BaseModel):
     history_turns: int = 4
     max_question_chars: int = 1000
     extractive_sentences: int = 2
-    support_min_overlap: float = 0.6
-    support_min_overlap_with_similarity: float = 0.4
+    # The citation check's thresholds (bot/verify.py), calibrated by bench/calibrate.py on hand
+    # labels and replayed RealTime QA answers: every hand-supported claim kept, fewest unsupported.
+    support_min_overlap: float = 0.5
+    support_min_overlap_with_similarity: float = 0.3
     support_min_similarity: float = 0.6
+    support_min_answer_overlap: float = 0.5
     # Also ask the LLM whether each cited source supports its sentence (one short call per
     # sentence); catches wrong claims that share the source's words.
     llm_support_check: bool = False

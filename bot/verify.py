@@ -4,7 +4,11 @@ A sentence of the answer is *supported* by a source when
 1. every number it states (figures, years, percentages) appears in that source's evidence, and
 2. most of its content words (stemmed, stop words dropped) appear there: at least
    `min_overlap` of them, or `min_overlap_with_similarity` when the sentence is also close in
-   meaning (embedding similarity >= `min_similarity`) to one of the source's sentences.
+   meaning (embedding similarity >= `min_similarity`) to one of the source's sentences, and
+3. at least `min_answer_overlap` of the words the question does not hold (the answer the
+   sentence gives) appear there: a sentence that restates the question around a made-up name
+   matches any retrieved source by its question words alone.
+The thresholds were chosen with bench/calibrate.py (hand labels and replayed answers).
 The model cites the numbered evidence lines; each line belongs to an article, and a citation
 is checked against everything the evidence holds of that article. Citations to lines that do
 not exist are removed; a sentence no cited source supports is
@@ -55,9 +59,12 @@ def llm_support(chat, max_premise_chars: int = 3000) -> Confirm:
 
 @dataclass
 class Thresholds:
-    min_overlap: float = 0.6
-    min_overlap_with_similarity: float = 0.4
+    min_overlap: float = 0.5
+    min_overlap_with_similarity: float = 0.3
     min_similarity: float = 0.6
+    # Share of the claim's own words (those the question does not hold: the answer it gives) that
+    # the source must hold; the question's words match any retrieved source and prove nothing.
+    min_answer_overlap: float = 0.5
 
 
 @dataclass
@@ -107,8 +114,8 @@ class CitationChecker:
         self.embedder = embedder
         self.t = thresholds or Thresholds()
 
-    def support(self, claim: str, source: EvidenceSource,
-                cited: EvidenceSentence | None = None) -> tuple[bool, EvidenceSentence]:
+    def support(self, claim: str, source: EvidenceSource, cited: EvidenceSentence | None = None,
+                question: str = "") -> tuple[bool, EvidenceSentence]:
         """Whether the source supports the claim, and the quote: the source's sentence sharing
         most of the claim's numbers and words (the cited line on a tie)."""
         evidence_text = source.text
@@ -128,6 +135,9 @@ class CitationChecker:
         best = cited if cited_pair and key(cited_pair) == key(best_pair) else best_pair[0]
         if not claim_numbers <= numbers_in(evidence_text):
             return False, best
+        answer_terms = terms - content_terms(question)
+        if answer_terms and lexical_overlap(answer_terms, evidence_text) < self.t.min_answer_overlap:
+            return False, best
         overlap = lexical_overlap(terms, evidence_text)
         if overlap >= self.t.min_overlap:
             return True, best
@@ -145,7 +155,7 @@ class CitationChecker:
             for n in unknown:
                 flags.append(Flag(kind="unknown_source", sentence=claim.text, detail=f"[{n}] is not a source"))
             cited = [n for n in claim.cited if n not in unknown]
-            supports = self._supporting(claim.text, cited, evidence, confirm=confirm)
+            supports = self._supporting(claim.text, cited, evidence, question, confirm=confirm)
             if supports:
                 kept.append((claim, supports))
                 continue
@@ -153,7 +163,7 @@ class CitationChecker:
                 flags.append(Flag(kind="unsupported", sentence=claim.text,
                                   detail=f"not supported by {', '.join(f'[{n}]' for n in cited)}"))
                 continue
-            found = self._supporting(claim.text, [s.label for _, s in evidence.lines()], evidence, first_only=True,
+            found = self._supporting(claim.text, [s.label for _, s in evidence.lines()], evidence, question, first_only=True,
                                      confirm=confirm)
             if found:
                 flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited article {found[0][0]}"))
@@ -164,7 +174,7 @@ class CitationChecker:
             return Verified(ABSTAIN_TEXT, "", True, [], flags)
         return self._render(kept, evidence, flags, question)
 
-    def _supporting(self, claim: str, labels: list[int], evidence: Evidence, first_only: bool = False,
+    def _supporting(self, claim: str, labels: list[int], evidence: Evidence, question: str, first_only: bool = False,
                     confirm: Confirm | None = None) -> list[tuple[int, EvidenceSentence]]:
         """(article number, quote) for each cited line whose article supports the claim."""
         out: list[tuple[int, EvidenceSentence]] = []
@@ -172,7 +182,7 @@ class CitationChecker:
             source, line = evidence.by_label(label)
             if any(n == source.n for n, _ in out):
                 continue
-            ok, sentence = self.support(claim, source, line)
+            ok, sentence = self.support(claim, source, line, question)
             if ok and confirm is not None:
                 ok = confirm(source.text, claim)
             if ok:

@@ -81,6 +81,18 @@ def test_made_up_fact_with_a_real_citation_is_refused(checker):
     assert result.flags[0].kind == "unsupported"
 
 
+def test_right_words_around_a_made_up_answer_are_refused(checker):
+    # The claim restates the question, which the retrieved source matches word for word, and adds
+    # an answer ("Harbor City") the source never gives.
+    question = "Where did dock workers end a nine-day strike on Wednesday?"
+    claim = "Dock workers ended a nine-day strike on Wednesday in Harbor City [3]."
+    assert checker.check(claim, evidence()).answer.startswith("Dock workers")  # the words alone pass
+    result = checker.check(claim, evidence(), question)
+    assert result.abstained and result.flags[0].kind == "unsupported"
+    right = checker.check("Dock workers ended a nine-day strike at the Port of Kessel [3].", evidence(), question)
+    assert not right.abstained and right.short_answer == "Port of Kessel"
+
+
 def test_citation_on_the_wrong_article_is_removed(checker):
     # The strike is in source line [3]; citing the bridge article's line [1] for it is wrong.
     result = checker.check(
