@@ -26,6 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import write_table  # noqa: E402
 from bench.judge_agreement import LABELS, corpus_texts  # noqa: E402
 
+# Labelled after the thresholds were chosen, from other answers: a check that the choice holds.
+HELD_OUT = LABELS.with_name("citation_support_heldout.jsonl")
+
 OVERLAP = [0.5, 0.6, 0.7, 0.8]
 OVERLAP_WITH_SIMILARITY = [0.3, 0.4, 0.5]
 SIMILARITY = [0.5, 0.6, 0.7]
@@ -64,11 +67,11 @@ def evidence_of(lines: list[dict]):
     return Evidence(list(sources.values()), 0.0, 0)
 
 
-def labelled_sources(texts: dict[str, str], questions: dict[str, str]) -> list[tuple[str, object, bool, str]]:
+def labelled_sources(path: Path, texts: dict[str, str], questions: dict[str, str]) -> list[tuple[str, object, bool, str]]:
     """(claim, the evidence its citation pointed to, hand label, question) for every labelled case."""
     from bot.evidence import EvidenceSentence, EvidenceSource
 
-    cases = [json.loads(line) for line in LABELS.read_text().splitlines()]
+    cases = [json.loads(line) for line in path.read_text().splitlines()]
     out = []
     for case in (c for c in cases if c["label"] is not None):
         sentences = [EvidenceSentence(i + 1, texts[r["article_id"]][r["start"]:r["end"]], r["start"], r["end"], "", 0, 0)
@@ -111,27 +114,34 @@ def replay(checker, rows: list[dict]) -> dict[str, float]:
 def thresholds_table(rows: list[dict], embedder) -> None:
     from bot.verify import CitationChecker, Thresholds
 
-    labelled = labelled_sources(corpus_texts({f for c in map(json.loads, LABELS.read_text().splitlines())
-                                              for f in c["corpus"]}),
-                                {r["id"]: r["answer"]["standalone_question"] for r in rows})
+    texts = corpus_texts({f for path in (LABELS, HELD_OUT) for c in map(json.loads, path.read_text().splitlines())
+                          for f in c["corpus"]})
+    questions = {r["id"]: r["answer"]["standalone_question"] for r in rows}
+    labelled = labelled_sources(LABELS, texts, questions)
+    held_out = labelled_sources(HELD_OUT, texts, questions)
     table = []
     for o, ows, s, ao in itertools.product(OVERLAP, OVERLAP_WITH_SIMILARITY, SIMILARITY, ANSWER_OVERLAP):
         if ows >= o:
             continue
         checker = CitationChecker(embedder, Thresholds(o, ows, s, ao))
-        said = [(checker.support(claim, source, question=q)[0], label) for claim, source, label, q in labelled]
-        kept_supported = sum(k and g for k, g in said)
-        kept_unsupported = sum(k and not g for k, g in said)
         r = replay(checker, rows)
-        table.append([f"{o} / {ows} / {s} / {ao}", f"{kept_supported}/{sum(g for _, g in said)}",
-                      f"{kept_unsupported}/{sum(not g for _, g in said)}",
+        table.append([f"{o} / {ows} / {s} / {ao}", *kept(checker, labelled), *kept(checker, held_out),
                       f"{r['f1']:.3f}", f"{r['em']:.3f}", f"{r['containment']:.3f}", str(r["withdrawn"])])
     write_table("calibrate_thresholds", "Citation check thresholds: hand labels and replayed answers",
                 ["min_overlap / with_similarity / min_similarity / min_answer_overlap", "supported kept (hand)",
-                 "unsupported kept (hand)", "F1", "EM", "containment", "drafts withdrawn"], table,
-                [f"Hand labels: {LABELS.name}. Replayed answers: {len([r for r in rows if r['gold']['answerable']])} "
+                 "unsupported kept (hand)", "supported kept (held out)", "unsupported kept (held out)",
+                 "F1", "EM", "containment", "drafts withdrawn"], table,
+                [f"Hand labels: {LABELS.name} (chosen on), {HELD_OUT.name} (labelled afterwards, from other "
+                 "answers). Replayed answers: {len([r for r in rows if r['gold']['answerable']])} "
                  "answerable questions of the runs given, each draft re-checked against its own evidence.",
                  "Command: .venv/bin/python bench/calibrate.py thresholds --runs " + " ".join(ARGS.runs)])
+
+
+def kept(checker, labelled: list[tuple[str, object, bool, str]]) -> list[str]:
+    """Supported and unsupported hand-labelled claims the checker keeps, as "kept/all"."""
+    said = [(checker.support(claim, source, question=q)[0], label) for claim, source, label, q in labelled]
+    return [f"{sum(k and g for k, g in said)}/{sum(g for _, g in said)}",
+            f"{sum(k and not g for k, g in said)}/{sum(not g for _, g in said)}"]
 
 
 def floor_table(rows: list[dict]) -> None:

@@ -85,6 +85,8 @@ _EDGE_WORDS = {"has", "have", "had", "is", "are", "was", "were", "be", "been", "
 
 
 def _edge(word: str) -> bool:
+    if any(ch.isdigit() for ch in word):  # "Red No. 3": the tokenizer drops lone digits, the answer does not
+        return False
     return _is_stop(word) or word in _EDGE_WORDS
 
 

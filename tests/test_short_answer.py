@@ -24,6 +24,8 @@ from bot.short_answer import answer_phrase
      "U.S. forces struck militias in Abu Ghraib and Jurf Al Nasr.", "Abu Ghraib and Jurf Al Nasr"),
     ("How have Delaware birth moms found support and relief?",
      "Delaware birth moms have found support and relief through open adoption.", "through open adoption"),
+    ("Which artificial color additive was banned from use in US foods and beverages this week?",
+     "Red No. 3 was banned from use in US foods and beverages this week.", "Red No. 3"),
 ])
 def test_the_phrase_is_what_the_question_does_not_already_say(question, sentence, phrase):
     assert answer_phrase(question, sentence) == phrase
