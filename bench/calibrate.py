@@ -111,7 +111,7 @@ def replay(checker, rows: list[dict]) -> dict[str, float]:
             "withdrawn": withdrawn, "answered": answered}
 
 
-def thresholds_table(rows: list[dict], embedder) -> None:
+def thresholds_table(rows: list[dict], embedder, command: str) -> None:
     from bot.verify import CitationChecker, Thresholds
 
     texts = corpus_texts({f for path in (LABELS, HELD_OUT) for c in map(json.loads, path.read_text().splitlines())
@@ -132,9 +132,9 @@ def thresholds_table(rows: list[dict], embedder) -> None:
                  "unsupported kept (hand)", "supported kept (held out)", "unsupported kept (held out)",
                  "F1", "EM", "containment", "drafts withdrawn"], table,
                 [f"Hand labels: {LABELS.name} (chosen on), {HELD_OUT.name} (labelled afterwards, from other "
-                 "answers). Replayed answers: {len([r for r in rows if r['gold']['answerable']])} "
+                 f"answers). Replayed answers: {len([r for r in rows if r['gold']['answerable']])} "
                  "answerable questions of the runs given, each draft re-checked against its own evidence.",
-                 "Command: .venv/bin/python bench/calibrate.py thresholds --runs " + " ".join(ARGS.runs)])
+                 f"Command: {command}"])
 
 
 def kept(checker, labelled: list[tuple[str, object, bool, str]]) -> list[str]:
@@ -144,7 +144,7 @@ def kept(checker, labelled: list[tuple[str, object, bool, str]]) -> list[str]:
             f"{sum(k and not g for k, g in said)}/{sum(not g for _, g in said)}"]
 
 
-def floor_table(rows: list[dict]) -> None:
+def floor_table(rows: list[dict], command: str) -> None:
     from evals.metrics import contains_answer
 
     right = [r for r in rows if r["gold"]["answerable"] and not r["answer"]["abstained"]
@@ -163,27 +163,25 @@ def floor_table(rows: list[dict]) -> None:
                 table,
                 ["Right answer: the answer contains a gold answer. Unanswerable refused: below the floor, or "
                  "the answer abstained anyway.",
-                 "Command: .venv/bin/python bench/calibrate.py floor --runs " + " ".join(ARGS.runs)])
+                 f"Command: {command}"])
 
 
 def main() -> None:
-    global ARGS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["thresholds", "floor", "both"])
     parser.add_argument("--runs", nargs="+", required=True)
-    ARGS = parser.parse_args()
-    rows = read_runs([Path(r) for r in ARGS.runs])
-    if ARGS.what in ("floor", "both"):
-        floor_table(rows)
-    if ARGS.what in ("thresholds", "both"):
+    args = parser.parse_args()
+    rows = read_runs([Path(r) for r in args.runs])
+    command = ".venv/bin/python bench/calibrate.py {} --runs " + " ".join(args.runs)
+    if args.what in ("floor", "both"):
+        floor_table(rows, command.format("floor"))
+    if args.what in ("thresholds", "both"):
         from bot.config import Settings
         from index.embeddings import Embedder
 
         settings = Settings()
-        thresholds_table(rows, CachedEmbedder(Embedder(settings.embedding_model, settings.embedding_device)))
-
-
-ARGS: argparse.Namespace
+        thresholds_table(rows, CachedEmbedder(Embedder(settings.embedding_model, settings.embedding_device)),
+                         command.format("thresholds"))
 
 
 if __name__ == "__main__":
