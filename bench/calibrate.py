@@ -82,13 +82,10 @@ def labelled_sources(path: Path, texts: dict[str, str], questions: dict[str, str
 
 
 def read_runs(runs: list[Path]) -> list[dict]:
-    rows = []
-    for run in runs:
-        for line in (run / "results.jsonl").read_text().splitlines():
-            row = json.loads(line)
-            if row.get("answer"):
-                rows.append(row)
-    return rows
+    """The answered questions of the run folders (a question that failed has no answer)."""
+    from evals.runner import read_results
+
+    return [row for run in runs for row in read_results(run) if row.get("answer")]
 
 
 def replay(checker, rows: list[dict]) -> dict[str, float]:
