@@ -14,10 +14,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ.pop("NEWSQA_CONFIG", None)
+
+# `make test` and CI select the "ci" profile (--hypothesis-profile=ci): the same examples on every
+# run, so a submission cannot fail by chance; plain `pytest` explores new examples each time.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
 
 from index import IndexSettings, NewsIndex  # noqa: E402
 from index.settings import ChromaSettings, FetchSettings  # noqa: E402

@@ -15,17 +15,25 @@ from conftest import SAMPLES
 NEWSQA = str(Path(sys.executable).with_name("newsqa"))
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cli") / "home"
-
-
 def newsqa(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1", COLUMNS="200")
     return subprocess.run([NEWSQA, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
 
 
-def test_ingest_summary_and_failures(home: Path, tmp_path: Path):
+def _ingested_home(path: Path) -> Path:
+    run = newsqa(path, "ingest", str(SAMPLES))
+    assert run.returncode == 0, run.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    """The sample articles, ingested once; the tests that use it only read it."""
+    return _ingested_home(tmp_path_factory.mktemp("cli") / "home")
+
+
+def test_ingest_summary_and_failures(tmp_path: Path):
+    home = tmp_path / "home"
     (tmp_path / "empty.md").write_text("")
     run = newsqa(home, "ingest", str(SAMPLES), str(tmp_path / "empty.md"))
     assert run.returncode == 1  # one item failed
@@ -65,7 +73,8 @@ def test_stats(home: Path):
     assert data["embedding_model"] == "all-MiniLM-L6-v2" and data["store_mode"] == "embedded"
 
 
-def test_forget_then_search(home: Path):
+def test_forget_then_search(tmp_path: Path):
+    home = _ingested_home(tmp_path / "home")
     run = newsqa(home, "forget", "--source", "Valley Energy Report")
     assert run.returncode == 0 and "forgot 1 article" in run.stdout
     hits = json.loads(newsqa(home, "search", "heat pump rebate", "--json").stdout)

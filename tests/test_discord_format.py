@@ -42,13 +42,23 @@ def test_split_keeps_every_piece_within_the_limit_and_loses_nothing(text, limit)
     pieces = split_message(text, limit)
     assert "".join(pieces) == text
     assert all(len(p) <= limit for p in pieces)
-    # No protected unit is cut: every one lies inside a single piece.
+    # No protected unit is cut unless it alone is longer than the limit (then it must be).
     bounds, position = set(), 0
     for piece in pieces[:-1]:
         position += len(piece)
         bounds.add(position)
     for match in PROTECTED.finditer(text):
+        if len(match.group(0)) > limit:
+            continue
         assert not any(match.start() < b < match.end() for b in bounds), (match.group(0), bounds)
+
+
+def test_a_link_longer_than_the_limit_is_cut_and_nothing_else():
+    link = "[" + "a" * 30 + "](https://news.test/" + "b" * 11 + ")"  # 61 characters
+    text = f"See {link} now [1]."
+    pieces = split_message(text, 60)
+    assert "".join(pieces) == text and all(len(p) <= 60 for p in pieces)
+    assert pieces[0] == "See " and pieces[-1].endswith(" now [1].")
 
 
 def test_a_giant_word_is_the_only_thing_cut():
