@@ -311,6 +311,26 @@ def discord_bot(home: HomeOption = None) -> None:
     run(_settings(home))
 
 
+@app.command()
+def doctor(
+    llm: Annotated[Optional[str], typer.Option("--llm", help="LLM spec to try (default: the configured one).")] = None,
+    no_generate: Annotated[bool, typer.Option("--no-generate", help="Skip asking the LLM for a few tokens.")] = False,
+    discord: Annotated[bool, typer.Option("--discord", help="Require a Discord token.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Check that this machine can answer: versions, models, llama.cpp, the store, the data directory."""
+    from bot.doctor import run_checks
+
+    failed = 0
+    for check in run_checks(load_settings(home=home, llm=llm), generate=not no_generate, discord=discord):
+        style = {True: "green", False: "red", None: "dim"}[check.ok]
+        out.print(f"[{style}]{escape(check.line())}[/]", highlight=False)
+        failed += check.ok is False
+    if failed:
+        err.print(f"{failed} check{'s' if failed > 1 else ''} failed", highlight=False)
+        raise typer.Exit(1)
+
+
 class _RunByDefault(TyperGroup):
     """`newsqa eval QUESTIONS …` runs an evaluation; `newsqa eval compare A B` compares two runs."""
 

@@ -22,11 +22,14 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from bot.cpu_kernels import use_kernels
+
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
 @lru_cache(maxsize=2)
-def _load(model_path: str, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
+def _load(model_path: str, n_ctx: int, n_threads: int, kernels: str = "auto") -> tuple[Any, threading.Lock]:
+    use_kernels(kernels)  # before llama_cpp's first import: it loads its libraries then
     from llama_cpp import Llama
 
     llama = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
@@ -56,6 +59,7 @@ class LlamaCppChat(BaseChatModel):
     n_threads: int = max(1, os.cpu_count() or 1)
     temperature: float = 0.0
     max_tokens: int = 256
+    kernels: str = "auto"  # which llama.cpp build (bot/cpu_kernels.py); fixed once llama_cpp is loaded
 
     @property
     def _llm_type(self) -> str:
@@ -85,7 +89,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llama, lock = _load(self.model_path, self.n_ctx, self.n_threads)
+        llama, lock = _load(self.model_path, self.n_ctx, self.n_threads, self.kernels)
         with lock:
             out = llama.create_chat_completion(self._messages(messages), **self._params(stop, kwargs))
         usage = out.get("usage") or {}
@@ -107,7 +111,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        llama, lock = _load(self.model_path, self.n_ctx, self.n_threads)
+        llama, lock = _load(self.model_path, self.n_ctx, self.n_threads, self.kernels)
         prompt_messages = self._messages(messages)
         with lock:
             stream = llama.create_chat_completion(prompt_messages, stream=True, **self._params(stop, kwargs))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable
@@ -40,6 +40,9 @@ class ProviderSettings(BaseModel):
     anthropic_api_key: str | None = None
     local_threads: int | None = None
     local_context: int = 2048
+    # Which llama.cpp build runs the in-process models (bot/cpu_kernels.py): "auto" = the fastest
+    # one installed that this CPU can run; "portable" = the AVX2 build that runs everywhere.
+    local_kernels: Literal["auto", "portable", "avx512"] = "auto"
 
 
 @dataclass
@@ -96,7 +99,8 @@ def make_llm(spec: str, providers: ProviderSettings, max_tokens: int = 200) -> L
         _need("llama_cpp", "llama-cpp-python", "local")
         threads = providers.local_threads or None
         chat = LlamaCppChat(model_path=str(path), model_name=name, max_tokens=max_tokens,
-                            n_ctx=providers.local_context, **({"n_threads": threads} if threads else {}))
+                            n_ctx=providers.local_context, kernels=providers.local_kernels,
+                            **({"n_threads": threads} if threads else {}))
         return LLMChoice(provider, name, chat)
     if not model:
         raise NewsqaError(f"LLM spec {spec!r} needs a model name, e.g. {provider}:MODEL")
