@@ -30,6 +30,7 @@ class Bot:
     def __init__(self, emulator: Emulator, home: Path, **settings: str) -> None:
         self.emulator, self.home = emulator, home
         self.log_path = home / "bot.log"
+        self.proc: subprocess.Popen | None = None
         defaults = {"NEWSQA_LLM": "none", "NEWSQA_DISCORD__COOLDOWN_S": "0",
                     "NEWSQA_DISCORD__ADMIN_USER_IDS": f"[{ADMIN_ID}]"}
         self.env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1", DISCORD_TOKEN=TOKEN,
@@ -37,7 +38,13 @@ class Bot:
                         **{**defaults, **settings})
         self.start()
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def start(self) -> None:
+        if self.running:
+            return
         self.emulator.identified.clear()
         self.commands_before = sum(1 for c in self.emulator.calls if c.path.endswith("/commands"))
         self.proc = subprocess.Popen([NEWSQA, "discord"], env=self.env, stdout=self.log_path.open("a"),
@@ -48,7 +55,7 @@ class Bot:
         time.sleep(0.5)  # let the client process GUILD_CREATE
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
+        if self.running:
             self.proc.terminate()
             self.proc.wait(20)
 
@@ -69,13 +76,34 @@ def emulator():
 
 
 @pytest.fixture(scope="module")
-def bot(emulator, tmp_path_factory):
-    home = tmp_path_factory.mktemp("discord") / "home"
-    ingest_samples(home)
-    running = Bot(emulator, home, NEWSQA_FETCH__ALLOW_PRIVATE="true", NEWSQA_DISCORD__GUILD_IDS=f"[{GUILD_ID}]",
-                  NEWSQA_DISCORD__CHANNEL_IDS=f"[{CHANNEL_ID}]")
-    yield running
-    running.stop()
+def bots():
+    """The bots of this module by name, each made on first use; stopped at the end."""
+    made: dict[str, Bot] = {}
+    yield made
+    for each in made.values():
+        each.stop()
+
+
+def only_running(bots: dict, name: str, make) -> Bot:
+    """One bot on the emulator at a time (both would answer every message): this one, started,
+    whichever tests ran before."""
+    for other, running in bots.items():
+        if other != name:
+            running.stop()
+    if name not in bots:
+        bots[name] = make()
+    bots[name].start()
+    return bots[name]
+
+
+@pytest.fixture
+def bot(bots, emulator, tmp_path_factory):
+    def make() -> Bot:
+        home = tmp_path_factory.mktemp("discord") / "home"
+        ingest_samples(home)
+        return Bot(emulator, home, NEWSQA_FETCH__ALLOW_PRIVATE="true", NEWSQA_DISCORD__GUILD_IDS=f"[{GUILD_ID}]",
+                   NEWSQA_DISCORD__CHANNEL_IDS=f"[{CHANNEL_ID}]")
+    return only_running(bots, "main", make)
 
 
 def posted_since(emulator: Emulator, start: int, channel_id: str | None = None) -> list[dict]:
@@ -238,7 +266,9 @@ def test_feedback_is_stored_and_buttons_survive_a_restart(bot, emulator):
 
 
 def test_every_message_pings_nobody_and_the_token_is_never_shown(bot, emulator):
-    assert emulator.messages
+    start = len(emulator.messages)
+    emulator.say("Does @everyone know how much the Ferris Street bridge will cost?")
+    answer_in(emulator, start)
     loud = [m for m in emulator.messages if not m["flags"] & 64
             and (m["allowed_mentions"] or {}).get("parse") != [] or (m["allowed_mentions"] or {}).get("replied_user")
             or (m["allowed_mentions"] or {}).get("users") or (m["allowed_mentions"] or {}).get("roles")]
@@ -247,9 +277,12 @@ def test_every_message_pings_nobody_and_the_token_is_never_shown(bot, emulator):
 
 
 # --- a second bot: a failing LLM, long answers, a cooldown, a tiny queue, private URLs refused ---
-@pytest.fixture(scope="module")
-def strict_bot(emulator, tmp_path_factory, faulty_server, bot):
-    bot.stop()  # one bot on the emulator at a time: both would answer every message
+@pytest.fixture
+def strict_bot(bots, emulator, tmp_path_factory, faulty_server):
+    return only_running(bots, "strict", lambda: make_strict_bot(emulator, tmp_path_factory, faulty_server))
+
+
+def make_strict_bot(emulator, tmp_path_factory, faulty_server) -> Bot:
     home = tmp_path_factory.mktemp("discord-strict") / "home"
     ingest_samples(home)
     # A long article, so that the answer made of its passages runs past one Discord message.
@@ -260,15 +293,13 @@ def strict_bot(emulator, tmp_path_factory, faulty_server, bot):
                        "published: 2025-03-15\n---\n" + " ".join(stalls) + "\n")
     env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1")
     subprocess.run([NEWSQA, "ingest", str(article)], env=env, check=True, capture_output=True)
-    running = Bot(emulator, home, NEWSQA_LLM="openai:faulty",
+    return Bot(emulator, home, NEWSQA_LLM="openai:faulty",
                   NEWSQA_PROVIDERS__OPENAI_BASE_URL=f"{faulty_server}/hang/v1", NEWSQA_PROVIDERS__TIMEOUT_S="2",
                   NEWSQA_PROVIDERS__MAX_RETRIES="0", NEWSQA_ANSWER__EXTRACTIVE_SENTENCES="40",
                   NEWSQA_ANSWER__MAX_EVIDENCE_SENTENCES="40", NEWSQA_ANSWER__EVIDENCE_TOKENS="3000",
                   NEWSQA_ANSWER__EVIDENCE_MIN_RELATIVE_SCORE="0", NEWSQA_ANSWER__EVIDENCE_CHUNKS_PER_ARTICLE="30",
                   NEWSQA_SEARCH__K="30", NEWSQA_SEARCH__MAX_CHUNKS_PER_ARTICLE="30", NEWSQA_DISCORD__COOLDOWN_S="30",
                   NEWSQA_DISCORD__QUEUE_SIZE="0", NEWSQA_DISCORD__THREADS="false", NEWSQA_DISCORD__ALLOW_DMS="true")
-    yield running
-    running.stop()
 
 
 def test_a_failing_llm_gives_the_passages_with_a_note_split_within_limits(strict_bot, emulator):
