@@ -302,10 +302,31 @@ def make_strict_bot(emulator, tmp_path_factory, faulty_server) -> Bot:
                   NEWSQA_DISCORD__QUEUE_SIZE="0", NEWSQA_DISCORD__THREADS="false", NEWSQA_DISCORD__ALLOW_DMS="true")
 
 
+def when_not_busy(emulator: Emulator, send, reply_since, tries: int = 30) -> tuple[int, dict]:
+    """The strict bot has one worker and no waiting line, so an earlier test's question may still
+    hold it: `send(attempt)` again until the reply (`reply_since(start)`) is not "busy". Returns
+    where in the message log that attempt started, and its reply."""
+    for attempt in range(tries):
+        start = len(emulator.messages)
+        send(attempt)
+        reply = emulator.wait_for(lambda: reply_since(start), 90)
+        if "busy" not in reply["content"]:
+            return start, reply
+        time.sleep(1)
+    raise AssertionError(f"still busy after {tries} tries")
+
+
+def answer_or_busy(emulator: Emulator, channel_id: str):
+    return lambda start: next((m for m in posted_since(emulator, start, channel_id)
+                               if m["components"] or "busy" in m["content"]), None)
+
+
 def test_a_failing_llm_gives_the_passages_with_a_note_split_within_limits(strict_bot, emulator):
-    start = len(emulator.messages)
-    emulator.say("How many jars of plum jam did the stalls at the Millbrook harvest fair sell?")
-    last = answer_in(emulator, start, timeout=90)
+    def ask(attempt: int) -> None:  # a new asker each time: a refused question still starts a cooldown
+        emulator.say("How many jars of plum jam did the stalls at the Millbrook harvest fair sell?",
+                     author_id=str(730000000000000000 + attempt))
+
+    start, last = when_not_busy(emulator, ask, answer_or_busy(emulator, CHANNEL_ID))
     pieces = [m for m in posted_since(emulator, start) if m["channel_id"] == CHANNEL_ID]
     assert len(pieces) >= 2, [len(m["content"]) for m in pieces]  # a long answer, split
     assert all(0 < len(m["content"]) <= 2000 for m in pieces)
@@ -318,10 +339,11 @@ def test_a_failing_llm_gives_the_passages_with_a_note_split_within_limits(strict
 
 
 def test_dms_are_answered_when_allowed(strict_bot, emulator):
-    start = len(emulator.messages)
-    emulator.say("How much will the Ferris Street bridge cost?", channel_id=DM_CHANNEL_ID, mention_bot=False,
-                 author_id=str(720000000000000001))
-    answer = answer_in(emulator, start, DM_CHANNEL_ID, timeout=90)
+    def ask(attempt: int) -> None:  # a new asker each time: a refused question still starts a cooldown
+        emulator.say("How much will the Ferris Street bridge cost?", channel_id=DM_CHANNEL_ID, mention_bot=False,
+                     author_id=str(720000000000000001 + attempt))
+
+    _, answer = when_not_busy(emulator, ask, answer_or_busy(emulator, DM_CHANNEL_ID))
     assert "$48 million" in answer["content"] and answer["embeds"]
 
 
@@ -338,13 +360,9 @@ def test_cooldown_and_busy_are_said_not_silent(strict_bot, emulator):
 
 
 def test_ingest_refuses_private_addresses(strict_bot, emulator, web):
-    for _ in range(30):  # the one worker may still be busy with the previous test's questions
-        start = len(emulator.messages)
-        emulator.slash("ingest", {"url_or_feed": f"{web}/story2.html"}, author_id=ADMIN_ID)
-        done = emulator.wait_for(lambda: next((m for m in posted_since(emulator, start) if m["flags"] & 64), None), 60)
-        if "busy" not in done["content"]:
-            break
-        time.sleep(1)
+    _, done = when_not_busy(emulator, lambda _: emulator.slash("ingest", {"url_or_feed": f"{web}/story2.html"},
+                                                            author_id=ADMIN_ID),
+                         lambda start: next((m for m in posted_since(emulator, start) if m["flags"] & 64), None))
     assert "added 0" in done["content"] and ("private" in done["content"] or "loopback" in done["content"])
 
 
