@@ -354,9 +354,19 @@ def test_cooldown_and_busy_are_said_not_silent(strict_bot, emulator):
     emulator.say("And when does work begin?", author_id=user)
     emulator.wait_for(lambda: any("Please wait" in m["content"] for m in posted_since(emulator, start)), 30)
     # One worker and no waiting line: questions beyond the one being answered are refused politely.
+    askers = {}
     for i in range(3):
-        emulator.say("How long did the Kessel strike last?", author_id=str(710000000000000000 + i))
-    emulator.wait_for(lambda: any("busy answering other questions" in m["content"] for m in posted_since(emulator, start)), 60)
+        question = emulator.say("How long did the Kessel strike last?", author_id=str(710000000000000000 + i))
+        askers[question["id"]] = question["author"]["id"]
+    refused = emulator.wait_for(lambda: next((m for m in posted_since(emulator, start)
+                                              if "busy answering other questions" in m["content"]), None), 60)
+    # The refusal answers the refused question; told to ask again, its asker may: no cooldown started.
+    asker = askers[str(refused["message_reference"]["message_id"])]
+    again = len(emulator.messages)
+    retry = emulator.say("How long did the Kessel strike last?", author_id=asker)
+    reply = emulator.wait_for(lambda: next((m for m in posted_since(emulator, again, CHANNEL_ID)
+                                            if str((m.get("message_reference") or {}).get("message_id")) == retry["id"]), None), 90)
+    assert "Please wait" not in reply["content"]
 
 
 def test_ingest_refuses_private_addresses(strict_bot, emulator, web):

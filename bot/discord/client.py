@@ -232,12 +232,15 @@ class NewsBot(discord.Client):
             answer = await self.work.run(self.answerer.ask, request)
             return answer, await self.send_answer(send, answer, user_id, reply_to)
         except Busy:
-            text = BUSY
+            text = BUSY  # "ask again in a minute": so the refused question starts no cooldown
+            self.cooldowns.forget(user_id)
         except NewsqaError as exc:  # a user-caused problem: say it in one line
             text = f"Sorry: {exc}"
         except Exception:
             text = apology(_log_error(doing))
-        await send(text, allowed_mentions=NO_MENTIONS)
+        # in reply to the question where there is one: in a busy channel, whose question it was
+        reply = {"reference": reply_to, "mention_author": False} if reply_to is not None else {}
+        await send(text, allowed_mentions=NO_MENTIONS, **reply)
         return None
 
     async def send_answer(self, send, answer: Answer, user_id: int, reply_to: discord.Message | None = None):

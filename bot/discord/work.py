@@ -60,6 +60,10 @@ class Cooldowns:
     def start(self, user_id: int) -> None:
         self._last[user_id] = time.monotonic()
 
+    def forget(self, user_id: int) -> None:
+        """The question was refused unanswered (busy): it does not count against the user."""
+        self._last.pop(user_id, None)
+
 
 class Conversations:
     """Recent turns per conversation (a thread, or a chain of replies), bounded in turns and in
