@@ -17,14 +17,18 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import REPO, machine, write_table
+from common import REPO, write_table
+
+sys.path.insert(0, str(REPO))
+from bot.cpu_kernels import KERNELS_DIR, choose_kernels, cpu_flags, installed_kernels  # noqa: E402
+from bot.doctor import compiled_features, describe_features  # noqa: E402
+from bot.model_files import default_model_path  # noqa: E402
 
 WHEELS = Path(os.environ.get("NEWSQA_WHEEL_CACHE") or Path.home() / ".cache" / "newsqa" / "wheels")
 # -march=native picks every feature the CPU has; AMX is switched off explicitly (GCC keeps an
@@ -41,16 +45,6 @@ VARIANTS = {
 }
 ALL_FEATURES = BASE + ["AVX_VNNI", "AVX512", "AVX512_VBMI", "AVX512_VNNI", "AVX512_BF16", "AMX_TILE", "AMX_INT8",
                        "AMX_BF16"]
-FEATURES = ("AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX_VNNI", "AVX512", "AVX512_VBMI", "AVX512_VNNI",
-            "AVX512_BF16", "AMX_INT8")
-
-
-def cpu_flags() -> set[str]:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
 
 def llama_version() -> str:
     from importlib.metadata import version
@@ -114,11 +108,6 @@ def measure(pythonpath: str | None, model: str, threads: int, lib_path: Path | N
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def features_on(info: str) -> str:
-    on = {name for name, value in re.findall(r"([A-Z][A-Z0-9_]*) = (\d+)", info) if value == "1"}
-    return " ".join(f for f in FEATURES if f in on) or "generic"
-
-
 PORTABLE = "portable (make setup, any AVX2 CPU)"
 AVX512 = "avx512 (make setup, chosen at run time here)"
 NATIVE = "native, AMX off"
@@ -133,16 +122,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args()
 
-    sys.path.insert(0, str(REPO))
-    from bot.cpu_kernels import KERNELS_DIR, choose_kernels, cpu_flags as flags_of_cpu, installed_kernels
-    from bot.model_files import default_model_path
-
     model = str(default_model_path())
     wheels = {NATIVE: args.native_wheel or native_wheel()}
     wheels.update({f"{name} variant": path for name, path in
                    variant_wheels([v for v in args.variants.split(",") if v]).items()})
     setup_builds = {PORTABLE: None}
-    if choose_kernels(flags_of_cpu(), installed_kernels()) == "avx512":
+    if choose_kernels(cpu_flags(), installed_kernels()) == "avx512":
         setup_builds[AVX512] = KERNELS_DIR / "avx512"
     builds: dict[str, list[dict]] = {name: [] for name in [*setup_builds, *wheels]}
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,7 +147,7 @@ def main() -> None:
     rows = []
     for name, results in builds.items():
         p, g = rates(name, "prompt_all"), rates(name, "gen_all")
-        rows.append([name, features_on(results[0]["system_info"]),
+        rows.append([name, describe_features(compiled_features(results[0]["system_info"])),
                      f"{statistics.median(p):.1f} ({min(p):.1f}–{max(p):.1f})",
                      f"{statistics.median(g):.1f} ({min(g):.1f}–{max(g):.1f})",
                      f"{statistics.median(p) / ref_p:.2f} / {statistics.median(g) / ref_g:.2f}"])

@@ -36,6 +36,8 @@ MIN_PYTHON = (3, 11)
 # means no AMX kernel can run, whatever the CPU advertises.
 AMX_MNEMONICS = ("ldtilecfg", "sttilecfg", "tileloadd", "tilestored", "tilezero", "tdpbssd", "tdpbsud",
                  "tdpbusd", "tdpbuud", "tdpbf16ps", "tdpfp16ps", "tilerelease")
+X86_FEATURES = ("AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX_VNNI", "AVX512", "AVX512_VBMI", "AVX512_VNNI",
+                "AVX512_BF16", "AMX_INT8")
 REBUILD_FIX = "rebuild llama-cpp-python portable: NEWSQA_REBUILD_LLAMA=1 make setup (README: Quick start)"
 SETUP_FIX = "make setup (installs exactly the versions in requirements.lock)"
 
@@ -127,17 +129,21 @@ def check_torch() -> Check:
     return Check("torch", True, f"{torch.__version__}, CPU build")
 
 
+def installed_llama_libraries() -> Path | None:
+    """The folder of the installed llama-cpp-python's own shared libraries (the portable build)."""
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "lib"
+
+
 def llama_cpu_library() -> Path | None:
     """The shared library holding llama.cpp's CPU kernels (ggml-cpu) that this process loads: the
     chosen build's (LLAMA_CPP_LIB_PATH), else the installed package's own."""
     chosen = os.environ.get("LLAMA_CPP_LIB_PATH")
-    if chosen:
-        lib = Path(chosen)
-    else:
-        spec = importlib.util.find_spec("llama_cpp")
-        if spec is None or not spec.submodule_search_locations:
-            return None
-        lib = Path(next(iter(spec.submodule_search_locations))) / "lib"
+    lib = Path(chosen) if chosen else installed_llama_libraries()
+    if lib is None:
+        return None
     found = sorted(lib.glob("libggml-cpu*.so*")) or sorted(lib.glob("libggml.so*"))
     return found[0] if found else None
 
@@ -152,6 +158,11 @@ def llama_system_info() -> str:
 def compiled_features(info: str) -> set[str]:
     """The CPU features a build's system info reports as on (e.g. {'AVX2', 'FMA', 'F16C'})."""
     return {name for name, value in re.findall(r"([A-Z][A-Z0-9_]*) = (\d+)", info) if value == "1"}
+
+
+def describe_features(features: set[str]) -> str:
+    """The x86 SIMD features among `features`, in the order each builds on the last."""
+    return " ".join(f for f in X86_FEATURES if f in features) or "generic"
 
 
 def instructions_beyond_avx2(library: Path) -> dict[str, int]:
@@ -178,9 +189,7 @@ def check_llama_build(kernels: str = "auto") -> Check:
     if amx:
         return Check("llama.cpp", False, f"built with {', '.join(amx)}: its AMX kernels crash on some CPUs",
                      REBUILD_FIX)
-    shown = " ".join(f for f in ("AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX_VNNI", "AVX512", "AVX512_VBMI",
-                                 "AVX512_VNNI", "AVX512_BF16") if f in features)
-    return Check("llama.cpp", True, f"{build} build, CPU kernels {shown or 'generic'}, no AMX")
+    return Check("llama.cpp", True, f"{build} build, CPU kernels {describe_features(features)}, no AMX")
 
 
 def check_home(settings: Settings) -> Check:

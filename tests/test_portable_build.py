@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.cpu_kernels import KERNELS_DIR, NEEDS, choose_kernels, cpu_flags, installed_kernels
-from bot.doctor import compiled_features, instructions_beyond_avx2, llama_cpu_library
+from bot.doctor import compiled_features, installed_llama_libraries, instructions_beyond_avx2
 
 pytestmark = pytest.mark.skipif(platform.machine() != "x86_64", reason="the portable build is for x86-64")
 needs_tools = pytest.mark.skipif(not (shutil.which("objdump") and shutil.which("gcc")),
@@ -34,13 +34,6 @@ def system_info(lib_path: Path | None) -> set[str]:
         env["LLAMA_CPP_LIB_PATH"] = str(lib_path)
     run = subprocess.run([sys.executable, "-c", SYSTEM_INFO], capture_output=True, text=True, env=env, check=True)
     return compiled_features(run.stdout)
-
-
-def portable_lib_dir() -> Path:
-    env = {k: v for k, v in os.environ.items() if k != "LLAMA_CPP_LIB_PATH"}
-    code = "from bot.doctor import llama_cpu_library; print(llama_cpu_library())"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    return Path(run.stdout.strip()).parent
 
 
 def test_the_portable_build_reports_avx2_and_neither_amx_nor_avx512():
@@ -61,7 +54,7 @@ def test_an_extra_build_has_its_kernels_and_no_amx(name: str):
 
 @needs_tools
 def test_no_library_of_the_portable_build_holds_amx_or_avx512_instructions():
-    libraries = sorted(p for p in portable_lib_dir().glob("lib*.so") if not p.is_symlink())
+    libraries = sorted(p for p in installed_llama_libraries().glob("lib*.so") if not p.is_symlink())
     assert {p.name for p in libraries} >= {"libggml-base.so", "libggml-cpu.so", "libllama.so"}
     for library in libraries:
         assert instructions_beyond_avx2(library) == {"AMX": 0, "AVX-512": 0}, library.name
@@ -99,7 +92,7 @@ def test_this_process_loads_the_chosen_build():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     choice, library = run.stdout.split()
     assert choice == expected
-    assert Path(library).parent == (KERNELS_DIR / expected if expected != "portable" else portable_lib_dir())
+    assert Path(library).parent == (KERNELS_DIR / expected if expected != "portable" else installed_llama_libraries())
 
 
 @needs_tools
