@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import DATA, RTQA_2025, run_child, write_table  # noqa: E402
 from bench.answer_worker import contains  # noqa: E402
-from index.article import parse_published  # noqa: E402
+from bench.common import DATA, RTQA_2025, run_child, write_table  # noqa: E402
+from newsqa.index.article import parse_published  # noqa: E402
 
 
 def seed_set() -> dict:
@@ -69,7 +69,8 @@ def score(spec: dict, run: dict) -> dict:
     first = [r["first_token_s"] for r in rows]
     return {
         "n": len(rows),
-        "containment": sum(contains(r["answer"], by_id[r["id"]]["answers"]) for r in answerable) / max(len(answerable), 1),
+        "containment": sum(contains(r["answer"], by_id[r["id"]]["answers"]) for r in answerable)
+        / max(len(answerable), 1),
         "answerable": len(answerable),
         "abstained_answerable": sum(r["abstained"] for r in answerable),
         "abstained_unanswerable": sum(r["abstained"] for r in unanswerable),

@@ -22,21 +22,20 @@ def contains(text: str, answers: list[str]) -> bool:
 
 
 def run_newsqa(home: Path, spec: dict) -> list[dict]:
-    from bot.answer import AskRequest
-    from bot.ask import Answerer
-    from bot.config import Settings
-    from index import load
+    from newsqa import Answerer, AskRequest, Settings, load
 
     settings = Settings(home=home, llm="local")
     answerer = Answerer(settings)
     answerer.index.ingest(load(spec["articles"], settings.fetch))
-    answerer.llm("local")  # load the model before timing
+    answerer.warm_up()  # load the models before timing
     results = []
     for q in spec["questions"]:
         first = []
         start = time.perf_counter()
         request = AskRequest(question=q["question"], as_of=datetime.fromisoformat(q["as_of"]))
-        answer = answerer.ask(request, on_token=lambda t: first or first.append(time.perf_counter()))
+        for answer in answerer.stream(request):
+            if answer.partial and not first:
+                first.append(time.perf_counter())
         total = time.perf_counter() - start
         results.append({"id": q["id"], "answer": answer.answer, "abstained": answer.abstained,
                         "first_token_s": (first[0] - start) if first else total, "total_s": total,
@@ -47,31 +46,23 @@ def run_newsqa(home: Path, spec: dict) -> list[dict]:
 def run_tutorial(home: Path, spec: dict) -> list[dict]:
     """The LangChain tutorial RAG chain: RecursiveCharacterTextSplitter(1000, 200), the same
     embedding model, Chroma similarity search k=4, the "stuff" prompt, the same LLM."""
-    from langchain_chroma import Chroma
-    from langchain_core.documents import Document
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    import prompts
-    from bot.llm import make_llm, ProviderSettings
-    from index import Article, IndexSettings, load
-    from index.embeddings import resolve_model_path
+    from newsqa import Article, load, make_llm
+    from newsqa.bot.llm import ProviderSettings
+    from newsqa.evals.baseline import TutorialRAG
+    from newsqa.index import IndexSettings
 
     articles = [a for a in load(spec["articles"], IndexSettings().fetch) if isinstance(a, Article)]
-    docs = [Document(page_content=a.text, metadata={"title": a.title}) for a in articles]
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-    embeddings = HuggingFaceEmbeddings(model_name=resolve_model_path("all-MiniLM-L6-v2"))
-    store = Chroma.from_documents(splits, embeddings, persist_directory=str(home / "tutorial"))
-    retriever = store.as_retriever(search_kwargs={"k": 4})
+    rag = TutorialRAG(home / "tutorial", "all-MiniLM-L6-v2")
+    rag.add(articles)
     chat = make_llm("local", ProviderSettings(), max_tokens=160).chat
-    chain = prompts.load("tutorial_rag") | chat
+    chain = rag.chain(chat)
     chat.invoke("Hello")  # load the model before timing
     results = []
     for q in spec["questions"]:
         start = time.perf_counter()
-        context = "\n\n".join(d.page_content for d in retriever.invoke(q["question"]))
+        inputs = rag.inputs(q["question"], rag.retrieve(q["question"]))
         text, first = "", None
-        for chunk in chain.stream({"question": q["question"], "context": context}):
+        for chunk in chain.stream(inputs):
             if chunk.content and first is None:
                 first = time.perf_counter()
             text += str(chunk.content)

@@ -53,7 +53,7 @@ class CachedEmbedder:
 
 def evidence_of(lines: list[dict]):
     """The Evidence an answer was written from, rebuilt from its recorded lines (numbered by article)."""
-    from bot.evidence import Evidence, EvidenceSentence, EvidenceSource
+    from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
 
     sources: dict[str, EvidenceSource] = {}
     for line in sorted(lines, key=lambda e: e["label"]):
@@ -67,14 +67,16 @@ def evidence_of(lines: list[dict]):
     return Evidence(list(sources.values()), 0.0, 0)
 
 
-def labelled_sources(path: Path, texts: dict[str, str], questions: dict[str, str]) -> list[tuple[str, object, bool, str]]:
+def labelled_sources(path: Path, texts: dict[str, str],
+                     questions: dict[str, str]) -> list[tuple[str, object, bool, str]]:
     """(claim, the evidence its citation pointed to, hand label, question) for every labelled case."""
-    from bot.evidence import EvidenceSentence, EvidenceSource
+    from newsqa.bot.evidence import EvidenceSentence, EvidenceSource
 
     cases = [json.loads(line) for line in path.read_text().splitlines()]
     out = []
     for case in (c for c in cases if c["label"] is not None):
-        sentences = [EvidenceSentence(i + 1, texts[r["article_id"]][r["start"]:r["end"]], r["start"], r["end"], "", 0, 0)
+        sentences = [EvidenceSentence(i + 1, texts[r["article_id"]][r["start"]:r["end"]], r["start"], r["end"], "",
+                                      0, 0)
                      for i, r in enumerate(case["premise"])]
         out.append((case["claim"], EvidenceSource(1, "", "", None, None, None, sentences), bool(case["label"]),
                     questions.get(case["question_id"], "")))
@@ -83,14 +85,14 @@ def labelled_sources(path: Path, texts: dict[str, str], questions: dict[str, str
 
 def read_runs(runs: list[Path]) -> list[dict]:
     """The answered questions of the run folders (a question that failed has no answer)."""
-    from evals.runner import read_results
+    from newsqa.evals.runner import read_results
 
     return [row for run in runs for row in read_results(run) if row.get("answer")]
 
 
 def replay(checker, rows: list[dict]) -> dict[str, float]:
     """The run's answers as they would be with this checker: F1, EM, containment, withdrawn."""
-    from evals.metrics import contains_answer, exact_match, token_f1
+    from newsqa.evals.metrics import contains_answer, exact_match, token_f1
 
     f1 = em = contained = withdrawn = answered = n = 0
     for row in rows:
@@ -109,7 +111,7 @@ def replay(checker, rows: list[dict]) -> dict[str, float]:
 
 
 def thresholds_table(rows: list[dict], embedder, command: str) -> None:
-    from bot.verify import CitationChecker, Thresholds
+    from newsqa.bot.verify import CheckSettings, CitationChecker
 
     texts = corpus_texts({f for path in (LABELS, HELD_OUT) for c in map(json.loads, path.read_text().splitlines())
                           for f in c["corpus"]})
@@ -120,7 +122,9 @@ def thresholds_table(rows: list[dict], embedder, command: str) -> None:
     for o, ows, s, ao in itertools.product(OVERLAP, OVERLAP_WITH_SIMILARITY, SIMILARITY, ANSWER_OVERLAP):
         if ows >= o:
             continue
-        checker = CitationChecker(embedder, Thresholds(o, ows, s, ao))
+        thresholds = CheckSettings(min_overlap=o, min_overlap_with_similarity=ows, min_similarity=s,
+                                   min_answer_overlap=ao)
+        checker = CitationChecker(embedder, thresholds)
         r = replay(checker, rows)
         table.append([f"{o} / {ows} / {s} / {ao}", *kept(checker, labelled), *kept(checker, held_out),
                       f"{r['f1']:.3f}", f"{r['em']:.3f}", f"{r['containment']:.3f}", str(r["withdrawn"])])
@@ -142,7 +146,7 @@ def kept(checker, labelled: list[tuple[str, object, bool, str]]) -> list[str]:
 
 
 def floor_table(rows: list[dict], command: str) -> None:
-    from evals.metrics import contains_answer
+    from newsqa.evals.metrics import contains_answer
 
     right = [r for r in rows if r["gold"]["answerable"] and not r["answer"]["abstained"]
              and contains_answer(r["answer"]["answer"], r["gold"]["answers"])]
@@ -173,8 +177,8 @@ def main() -> None:
     if args.what in ("floor", "both"):
         floor_table(rows, command.format("floor"))
     if args.what in ("thresholds", "both"):
-        from bot.config import Settings
-        from index.embeddings import Embedder
+        from newsqa.bot.config import Settings
+        from newsqa.index.embeddings import Embedder
 
         settings = Settings()
         thresholds_table(rows, CachedEmbedder(Embedder(settings.embedding_model, settings.embedding_device)),

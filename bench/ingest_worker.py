@@ -13,9 +13,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RTQA_2025, peak_rss_mb  # noqa: E402
-from index import Article, IndexSettings, NewsIndex, load  # noqa: E402
-from index.embeddings import Embedder, resolve_model_path  # noqa: E402
-from index.newsindex import embedding_input  # noqa: E402
+from newsqa.index import Article, IndexSettings, NewsIndex, load  # noqa: E402
+from newsqa.index.embeddings import Embedder  # noqa: E402
+from newsqa.index.newsindex import embedding_input  # noqa: E402
 
 
 def articles(weeks: list[str]) -> list[Article]:
@@ -66,20 +66,15 @@ def model_alone(home: Path, corpus: list[Article], batch_size: int) -> dict:
 
 def langchain_tutorial(home: Path, corpus: list[Article]) -> dict:
     """RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + Chroma.from_documents."""
-    from langchain_chroma import Chroma
-    from langchain_core.documents import Document
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from newsqa.evals.baseline import TutorialRAG
 
-    embeddings = HuggingFaceEmbeddings(model_name=resolve_model_path("all-MiniLM-L6-v2"))
-    embeddings.embed_query("warm up")
-    docs = [Document(page_content=a.text, metadata={"title": a.title, "url": a.url or ""}) for a in corpus]
+    rag = TutorialRAG(home / "lc", "all-MiniLM-L6-v2")
+    rag.embeddings.embed_query("warm up")
     start = time.perf_counter()
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-    Chroma.from_documents(splits, embeddings, persist_directory=str(home / "lc"))
+    splits = rag.add(corpus)
     seconds = time.perf_counter() - start
-    tokenizer = embeddings._client.tokenizer
-    max_len = embeddings._client.max_seq_length
+    tokenizer = rag.tokenizer
+    max_len = rag.embeddings._client.max_seq_length
     tokens = sum(min(len(x), max_len) for x in tokenizer([s.page_content for s in splits])["input_ids"])
     return {"articles": len(corpus), "chunks": len(splits), "seconds": seconds, "tokens": tokens,
             "peak_rss_mb": peak_rss_mb()}

@@ -27,7 +27,7 @@ LABELS = Path(__file__).resolve().parents[1] / "evals" / "labels" / "citation_su
 
 
 def corpus_texts(files: set[str]) -> dict[str, str]:
-    from index import Article, IndexSettings, load
+    from newsqa.index import Article, IndexSettings, load
 
     return {a.id: a.text for a in load([str(DATA / f) for f in sorted(files)], IndexSettings().fetch)
             if isinstance(a, Article)}
@@ -40,7 +40,7 @@ def premise(case: dict, texts: dict[str, str]) -> str:
 def sample(runs: list[Path], n: int, seed: int = 0) -> list[dict]:
     """Claims from run folders with the evidence of what they cite: kept sentences, and sentences
     the citation check removed (to have both kinds)."""
-    from bot.verify import parse_claims
+    from newsqa.bot.verify import parse_claims
 
     cases = []
     for run in runs:
@@ -88,7 +88,8 @@ def main() -> None:
     parser.add_argument("--judges", nargs="+", default=["overlap"])
     parser.add_argument("--sample", type=int)
     parser.add_argument("--from-runs", nargs="+", type=Path, default=[])
-    parser.add_argument("--corpus", nargs="+", default=[], help="corpus files (relative to ../shared/data) for sampling")
+    parser.add_argument("--corpus", nargs="+", default=[],
+                        help="corpus files (relative to ../shared/data) for sampling")
     args = parser.parse_args()
     if args.sample:
         cases = sample(args.from_runs, args.sample)
@@ -98,7 +99,7 @@ def main() -> None:
         LABELS.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases))
         print(f"wrote {len(cases)} cases to {LABELS}; label them by hand")
         return
-    from evals.judge import make_judge
+    from newsqa.evals.judge import make_judge
 
     cases = [json.loads(line) for line in LABELS.read_text().splitlines()]
     cases = [c for c in cases if c["label"] is not None]
@@ -111,8 +112,9 @@ def main() -> None:
     verdicts["newsqa citation check (kept = supported)"] = [c["check"] == "kept" for c in cases]
     for spec in args.judges:  # the check followed by a judge: what a second, stricter check would keep
         if spec != "overlap":
+            checked = verdicts["newsqa citation check (kept = supported)"]
             verdicts[f"newsqa citation check, then {spec}"] = [
-                kept and said for kept, said in zip(verdicts["newsqa citation check (kept = supported)"], verdicts[spec])]
+                kept and said for kept, said in zip(checked, verdicts[spec])]
     for spec, said in verdicts.items():
         tp = sum(g and s for g, s in zip(gold, said))
         tn = sum(not g and not s for g, s in zip(gold, said))

@@ -26,9 +26,9 @@ from pathlib import Path
 from common import REPO, write_table
 
 sys.path.insert(0, str(REPO))
-from bot.cpu_kernels import KERNELS_DIR, choose_kernels, cpu_flags, installed_kernels  # noqa: E402
-from bot.doctor import compiled_features, describe_features  # noqa: E402
-from bot.model_files import default_model_path  # noqa: E402
+from newsqa.bot.cpu_kernels import KERNELS_DIR, choose_kernels, cpu_flags, installed_kernels  # noqa: E402
+from newsqa.bot.doctor import compiled_features, describe_features  # noqa: E402
+from newsqa.bot.model_files import default_model_path  # noqa: E402
 
 WHEELS = Path(os.environ.get("NEWSQA_WHEEL_CACHE") or Path.home() / ".cache" / "newsqa" / "wheels")
 # -march=native picks every feature the CPU has; AMX is switched off explicitly (GCC keeps an

@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RTQA_2025, write_table  # noqa: E402
-from index import IndexSettings, NewsIndex, load  # noqa: E402
-from index.article import parse_published  # noqa: E402
-from index.lexical import tokenize  # noqa: E402
+from newsqa.index import IndexSettings, NewsIndex, load  # noqa: E402
+from newsqa.index.article import parse_published  # noqa: E402
+from newsqa.index.lexical import tokenize  # noqa: E402
 
 VARIANTS = {
     "dense only": {"dense_weight": 1.0, "lexical_weight": 0.0},
@@ -84,8 +84,10 @@ def main() -> None:
         "Retrieval benchmark: fusion variants",
         ["search", f"answer@{args.k}", f"evidence@{args.k}"],
         rows,
-        [f"Index: {stats['articles']:,} articles, {stats['chunks']:,} chunks (RealTime QA 2025 weeks {', '.join(args.weeks)}).",
-         f"Questions: {len(qs)} (those ending in 'except' left out); {len(with_evidence)} have a gold evidence snippet.",
+        [f"Index: {stats.articles:,} articles, {stats.chunks:,} chunks "
+         f"(RealTime QA 2025 weeks {', '.join(args.weeks)}).",
+         f"Questions: {len(qs)} (those ending in 'except' left out); "
+         f"{len(with_evidence)} have a gold evidence snippet.",
          "answer@k: the right choice's text appears in the top-k passages (many choices are paraphrases, "
          "so this undercounts; it compares variants).",
          "evidence@k: a top-k passage holds at least half the content words of the gold evidence snippet.",

@@ -17,8 +17,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RTQA_2025, peak_rss_mb  # noqa: E402
-from index import Article, IndexSettings, NewsIndex, load  # noqa: E402
-from index.embeddings import Embedder  # noqa: E402
+from newsqa.index import Article, IndexSettings, NewsIndex, load  # noqa: E402
+from newsqa.index.embeddings import Embedder  # noqa: E402
 
 
 class SyntheticEmbedder:
@@ -57,7 +57,7 @@ def percentile(values: list[float], p: float) -> float:
 def main(home: Path, min_chunks: int, n_queries: int) -> dict:
     index = NewsIndex(IndexSettings(home=home, write_batch_chunks=4096))
     real = index.embedder
-    if index.stats()["chunks"] < min_chunks:
+    if index.stats().chunks < min_chunks:
         index.__dict__["embedder"] = SyntheticEmbedder(real)
         corpus = year_articles()
         chunks, take = 0, []
@@ -85,7 +85,7 @@ def main(home: Path, min_chunks: int, n_queries: int) -> dict:
         index.store.query(real.encode([q])[0], 8, None)
         dense.append((time.perf_counter() - start) * 1000)
     return {
-        "chunks": stats["chunks"], "articles": stats["articles"], "queries": len(qs), "build_s": build_s,
+        "chunks": stats.chunks, "articles": stats.articles, "queries": len(qs), "build_s": build_s,
         "hybrid_p50_ms": percentile(hybrid, 50), "hybrid_p95_ms": percentile(hybrid, 95),
         "dense_p50_ms": percentile(dense, 50), "dense_p95_ms": percentile(dense, 95),
         "peak_rss_mb": peak_rss_mb(),

@@ -6,12 +6,22 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, Field
 
+# What an answer says when the indexed articles do not state the answer.
+ABSTAIN_TEXT = "I don't know."
+
 
 class Turn(BaseModel):
     """One earlier exchange of a conversation."""
 
     question: str
     answer: str
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        """The turn an answer adds to its conversation, the same in every face: the standalone
+        question it was searched for (so a follow-up of a follow-up keeps its subject) and the
+        checked answer."""
+        return cls(question=answer.standalone_question, answer=answer.answer)
 
 
 class AskRequest(BaseModel):
@@ -96,3 +106,6 @@ class Answer(BaseModel):
     provider: str
     model: str
     as_of: datetime
+    # True for the snapshots `Answerer.stream` yields while the model writes (their `draft` grows);
+    # the last one, the checked answer, is not partial.
+    partial: bool = False

@@ -1,88 +1,153 @@
-"""The one entry point: `ask(request) -> Answer`, used unchanged by the CLI, Discord and evals.
+"""Answering as a LangChain Runnable: `Answerer` takes an `AskRequest` and gives the `Answer`.
 
-condense (follow-ups → standalone question) → index search → evidence (best sentences, numbered
-by article) → generate (prompt from prompts/, the chosen LLM) → verify (every [n] checked) → Answer.
+condense (follow-ups → standalone question) → retrieve (`NewsRetriever` over the index) →
+evidence (best sentences, numbered by article) → generate (prompt from prompts/, the chosen LLM)
+→ check (every [n] checked) → Answer. Each step is a child run of the answer's run, so the
+callbacks of a `RunnableConfig` (tracing, token streaming) see the condense, retrieval, prompt
+and LLM calls. `invoke`, `batch` and `stream` work as on any Runnable; `stream` yields snapshots
+of the Answer: `partial` ones whose `draft` grows while the model writes, then the checked one.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-import prompts
-from bot.answer import Answer, AskRequest, Citation, EvidenceLine, Retrieved
-from bot.config import Settings
-from bot.evidence import Evidence, select_evidence
-from bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
-from bot.llm import LLMChoice, make_llm
-from bot.verify import ABSTAIN_TEXT, CitationChecker, Thresholds, Verified, llm_support
-from index import Filters, NewsIndex
-from index.errors import BadQuery, NewsqaError
+from langchain_core.callbacks import CallbackManagerForChainRun
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables.config import get_config_list, patch_config
+
+from newsqa import prompts
+from newsqa.bot.answer import ABSTAIN_TEXT, Answer, AskRequest, EvidenceLine, Retrieved
+from newsqa.bot.config import Settings
+from newsqa.bot.evidence import Evidence, select_evidence
+from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
+from newsqa.bot.llm import LLMChoice, make_llm
+from newsqa.bot.verify import CitationChecker, Verified, llm_support
+from newsqa.errors import BadQuery
+from newsqa.index import Filters, NewsIndex, SearchHit
+from newsqa.index.retriever import NewsRetriever
 
 log = logging.getLogger(__name__)
-TokenFn = Callable[[str], None]
 
 
-class Answerer:
-    """Holds the index, the loaded LLMs and the citation checker between questions."""
+class Answerer(Runnable[AskRequest, Answer]):
+    """Holds the index, the loaded LLMs and the citation checker between questions.
+
+    Takes an AskRequest (or a question as a string, or a dict of AskRequest fields)."""
+
+    name = "newsqa"
 
     def __init__(self, settings: Settings, index: NewsIndex | None = None) -> None:
         self.settings = settings
         self.index = index or NewsIndex(settings)
+        self.checker = CitationChecker(self.index.embedder, settings.check)
         self._llms: dict[str, LLMChoice] = {}
-        a = settings.answer
-        self.checker = CitationChecker(
-            self.index.embedder,
-            Thresholds(a.support_min_overlap, a.support_min_overlap_with_similarity, a.support_min_similarity,
-                       a.support_min_answer_overlap),
-        )
+        self._llms_lock = threading.Lock()
 
-    def llm(self, spec: str | None) -> LLMChoice:
+    @property
+    def InputType(self) -> type[AskRequest]:  # noqa: N802 (LangChain's name)
+        return AskRequest
+
+    @property
+    def OutputType(self) -> type[Answer]:  # noqa: N802
+        return Answer
+
+    def llm(self, spec: str | None = None) -> LLMChoice:
+        """The LLM a spec names (the configured one by default), made once."""
         spec = spec or self.settings.llm
-        if spec not in self._llms:
-            self._llms[spec] = make_llm(spec, self.settings.providers, self.settings.answer.max_answer_tokens)
-        return self._llms[spec]
+        with self._llms_lock:
+            if spec not in self._llms:
+                self._llms[spec] = make_llm(spec, self.settings.providers, self.settings.answer.max_answer_tokens)
+            return self._llms[spec]
 
-    def ask(self, request: AskRequest, on_token: TokenFn | None = None) -> Answer:
+    def warm_up(self, llm: str | None = None) -> bool:
+        """Load the embedding model and the LLM (a local one loads on its first call) before the
+        first question needs them; False (logged) when one cannot be loaded yet."""
+        try:
+            self.index.embedder.encode(["warm up"])
+            chat = self.llm(llm).chat
+            if chat is not None:
+                chat.invoke("Say OK.", max_tokens=1)
+            return True
+        except Exception as exc:  # reported again, to the user, when a question needs it
+            log.warning("could not load the models yet: %s", exc)
+            return False
+
+    # --- the Runnable interface -----------------------------------------------------------------
+    def invoke(self, input: AskRequest | str | dict, config: RunnableConfig | None = None,
+               **kwargs: Any) -> Answer:
+        return self._call_with_config(self._answer, _as_request(input), config, run_type="chain")
+
+    def stream(self, input: AskRequest | str | dict, config: RunnableConfig | None = None,
+               **kwargs: Any) -> Iterator[Answer]:
+        yield from self._transform_stream_with_config(iter([_as_request(input)]), self._answers, config,
+                                                      run_type="chain")
+
+    def batch(self, inputs: list[AskRequest | str | dict], config: RunnableConfig | list[RunnableConfig] | None = None,
+              *, return_exceptions: bool = False, **kwargs: Any) -> list[Answer]:
+        """One question at a time unless the config's `max_concurrency` says otherwise: an
+        in-process LLM answers one at a time anyway."""
+        configs = [{"max_concurrency": 1, **c} for c in get_config_list(config, len(inputs))]
+        return super().batch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
+
+    def _answer(self, request: AskRequest, run_manager: CallbackManagerForChainRun,
+                config: RunnableConfig) -> Answer:
+        answer = None
+        for answer in self._steps(request, run_manager, config, stream=False):
+            pass
+        assert answer is not None
+        return answer
+
+    def _answers(self, requests: Iterator[AskRequest], run_manager: CallbackManagerForChainRun,
+                 config: RunnableConfig) -> Iterator[Answer]:
+        for request in requests:
+            yield from self._steps(request, run_manager, config, stream=True)
+
+    # --- the steps ------------------------------------------------------------------------------
+    def _steps(self, request: AskRequest, run_manager: CallbackManagerForChainRun, config: RunnableConfig,
+               stream: bool) -> Iterator[Answer]:
+        child = patch_config(config, callbacks=run_manager.get_child())
         timings: dict[str, float] = {}
         question = self._validate(request.question)
-        if self.index.manifest.is_empty():
-            raise NewsqaError(f"the index in {self.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL")
+        self.index.require_articles()
         llm = self.llm(request.llm)
         with _timed(timings, "condense"):
-            standalone = self._condense(question, request, llm)
+            condense = RunnableLambda(lambda q: self._condense(q, request, llm), name="condense")
+            standalone = condense.invoke(question, child)
         with _timed(timings, "search"):
-            filters = Filters(sources=request.sources, since=request.since, until=request.until)
-            hits = self.index.search(standalone, k=request.k, filters=filters, as_of=request.as_of,
-                                     per_article=self.settings.answer.evidence_chunks_per_article)
+            documents = self._retriever(request).invoke(standalone, child)
         with _timed(timings, "evidence"):
-            a = self.settings.answer
-            evidence = select_evidence(standalone, hits, self.index.embedder, a.evidence_tokens,
-                                       a.max_evidence_sentences,
-                                       min_relative_score=a.evidence_min_relative_score)
-        answer = Answer(
-            question=question, standalone_question=standalone, answer=ABSTAIN_TEXT, short_answer="",
-            abstained=True, provider=llm.provider, model=llm.model, as_of=request.as_of,
-            retrieved=[Retrieved(chunk_id=h.chunk_id, article_id=h.article_id, score=h.score, url=h.url)
-                       for h in hits],
-            evidence=_evidence_lines(evidence), evidence_tokens=evidence.tokens,
-            relevance=round(evidence.best_similarity, 4),
-        )
+            select = RunnableLambda(lambda docs: self._evidence(standalone, docs), name="evidence")
+            evidence = select.invoke(documents, child)
+        answer = _unchecked(request, question, standalone, llm, documents, evidence)
+        a = self.settings.answer
         if not evidence.sources or evidence.best_similarity < a.min_relevance:
             answer.note = "Nothing in the indexed articles is close enough to the question."
             answer.timings = timings
-            return answer
+            yield answer
+            return
         with _timed(timings, "generate"):
-            raw, note = self._generate(standalone, request, evidence, llm, answer, on_token)
-        answer.draft = raw
+            generated, note = None, None
+            for generated, note in self._generate(standalone, request, evidence, llm, child, stream):
+                if generated.partial:
+                    yield answer.model_copy(update={"draft": generated.text, "partial": True})
+        assert generated is not None
+        answer.draft = generated.text
+        answer.tokens_in, answer.tokens_out = generated.tokens_in, generated.tokens_out
         with _timed(timings, "verify"):
-            verified = self.checker.check(raw, evidence, standalone, confirm=self._confirmer(llm, note))
+            confirm = self._confirmer(llm, note)
+            check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, confirm=confirm),
+                                   name="check")
+            verified = check.invoke(generated.text, child)
         _fill(answer, verified, note)
         answer.timings = timings
-        return answer
+        yield answer
 
     def _validate(self, question: str) -> str:
         question = " ".join(question.split())
@@ -108,24 +173,43 @@ class Answerer:
             rewritten = ""
         return rewritten or _carry_names(question, history[-1].question)
 
+    def _retriever(self, request: AskRequest) -> NewsRetriever:
+        return NewsRetriever(index=self.index, k=request.k, as_of=request.as_of,
+                             filters=Filters(sources=request.sources, since=request.since, until=request.until),
+                             per_article=self.settings.answer.evidence_chunks_per_article)
+
+    def _evidence(self, question: str, documents: Sequence[Any]) -> Evidence:
+        a = self.settings.answer
+        hits = [SearchHit.from_json(d.metadata) for d in documents]
+        return select_evidence(question, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences,
+                               min_relative_score=a.evidence_min_relative_score)
+
     def _generate(self, question: str, request: AskRequest, evidence: Evidence, llm: LLMChoice,
-                  answer: Answer, on_token: TokenFn | None) -> tuple[str, str | None]:
-        """The LLM's raw answer, or the extractive one (with a note) when there is no LLM or it fails."""
+                  config: RunnableConfig, stream: bool) -> Iterator[tuple[Generated, str | None]]:
+        """The LLM's raw answer (snapshots first when streaming), or the extractive one with a
+        note when there is no LLM, it fails or it says nothing usable."""
         if llm.chat is None:
-            return self._extractive(evidence), None
+            yield Generated(self._extractive(evidence)), None
+            return
         inputs = {"today": request.as_of.date().isoformat(), "sources": evidence.render(), "question": question}
         try:
-            generated = self._generate_with(llm, inputs, on_token)
+            for generated in self._generate_with(llm, inputs, config, stream):
+                if generated.partial:
+                    yield generated, None
         except Exception as exc:
             log.warning("LLM %s failed: %s", llm.model, exc)
             what = "timed out" if "timeout" in type(exc).__name__.lower() else f"failed ({type(exc).__name__})"
-            return self._extractive(evidence), f"The LLM ({llm.model}) {what}; these are the best passages instead."
-        answer.tokens_in, answer.tokens_out = generated.tokens_in, generated.tokens_out
+            note = f"The LLM ({llm.model}) {what}; these are the best passages instead."
+            yield Generated(self._extractive(evidence)), note
+            return
         if not any(ch.isalpha() for ch in generated.text):
-            return self._extractive(evidence), f"The LLM ({llm.model}) returned no usable text; these are the best passages instead."
-        return generated.text, None
+            note = f"The LLM ({llm.model}) returned no usable text; these are the best passages instead."
+            yield _with_text(generated, self._extractive(evidence)), note
+            return
+        yield generated, None
 
-    def _generate_with(self, llm: LLMChoice, inputs: dict[str, str], on_token: TokenFn | None) -> Generated:
+    def _generate_with(self, llm: LLMChoice, inputs: dict[str, str], config: RunnableConfig,
+                       stream: bool) -> Iterator[Generated]:
         """JSON held to the answer schema where the provider supports it (and answer.structured_output
         asks for it), else plain text.
         A server that answers the schema request with an HTTP error (llama-cpp-python's server, for
@@ -135,17 +219,18 @@ class Answerer:
         schema_chat = llm.held_to_schema(ANSWER_SCHEMA) if wanted else None
         if schema_chat is not None:
             try:
-                return generate_structured(schema_chat, inputs, on_token)
+                yield from generate_structured(schema_chat, inputs, config, stream)
+                return
             except Exception as exc:
                 if getattr(exc, "status_code", None) is None:  # no HTTP answer: down or timed out
                     raise
                 log.warning("%s refused a JSON schema (%s); asking in plain text", llm.model, exc)
                 llm.schema_supported = False
-        return generate_text(llm.chat, inputs, on_token)
+        yield from generate_text(llm.chat, inputs, config, stream)
 
-    def _confirmer(self, llm: LLMChoice, note: str | None):
+    def _confirmer(self, llm: LLMChoice, note: str | None) -> Callable[[str, str], bool] | None:
         """The LLM's own support check, when configured and the LLM answered (not a fallback)."""
-        if not self.settings.answer.llm_support_check or llm.chat is None or note:
+        if not self.settings.check.llm_confirm or llm.chat is None or note:
             return None
         return llm_support(llm.chat)
 
@@ -154,6 +239,32 @@ class Answerer:
         ranked = sorted(((s, src.n) for src in evidence.sources for s in src.sentences), key=lambda x: -x[0].score)
         picked = ranked[: self.settings.answer.extractive_sentences]
         return " ".join(f"{s.text.rstrip()} [{n}]" for s, n in picked)
+
+
+def _as_request(value: AskRequest | str | dict) -> AskRequest:
+    if isinstance(value, AskRequest):
+        return value
+    if isinstance(value, str):
+        return AskRequest(question=value)
+    return AskRequest.model_validate(value)
+
+
+def _with_text(generated: Generated, text: str) -> Generated:
+    return Generated(text, generated.tokens_in, generated.tokens_out)
+
+
+def _unchecked(request: AskRequest, question: str, standalone: str, llm: LLMChoice, documents: Sequence[Any],
+               evidence: Evidence) -> Answer:
+    """The Answer before generation: an abstention holding what was searched and given."""
+    metadata = [d.metadata for d in documents]
+    return Answer(
+        question=question, standalone_question=standalone, answer=ABSTAIN_TEXT, short_answer="",
+        abstained=True, provider=llm.provider, model=llm.model, as_of=request.as_of,
+        retrieved=[Retrieved(chunk_id=m["chunk_id"], article_id=m["article_id"], score=m["score"], url=m["url"])
+                   for m in metadata],
+        evidence=_evidence_lines(evidence), evidence_tokens=evidence.tokens,
+        relevance=round(evidence.best_similarity, 4),
+    )
 
 
 def _fill(answer: Answer, verified: Verified, note: str | None) -> None:
@@ -198,21 +309,3 @@ def _timed(timings: dict[str, float], stage: str):
     finally:
         timings[stage] = round(time.perf_counter() - start, 4)
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
-
-
-_default: Answerer | None = None
-
-
-def ask(request: AskRequest, answerer: Answerer | None = None, on_token: TokenFn | None = None) -> Answer:
-    """Answer one question with cited sources (with the configured settings unless given an Answerer)."""
-    global _default
-    if answerer is None:
-        if _default is None:
-            from bot.config import load_settings
-
-            _default = Answerer(load_settings())
-        answerer = _default
-    return answerer.ask(request, on_token)
-
-
-__all__ = ["Answer", "AskRequest", "Answerer", "Citation", "ask"]

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,11 +20,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from pydantic import BaseModel, Field, SecretStr
-
-from bot.llm import ProviderSettings
-from index.errors import NewsqaError
-from index.settings import IndexSettings, default_home
+from newsqa.bot.llm import ProviderSettings
+from newsqa.bot.verify import CheckSettings
+from newsqa.errors import NewsqaError
+from newsqa.index.settings import IndexSettings, default_home
 
 
 class AnswerSettings(BaseModel):
@@ -46,15 +46,6 @@ class AnswerSettings(BaseModel):
     history_turns: int = 4
     max_question_chars: int = 1000
     extractive_sentences: int = 2
-    # The citation check's thresholds (bot/verify.py), calibrated by bench/calibrate.py on hand
-    # labels and replayed RealTime QA answers: every hand-supported claim kept, fewest unsupported.
-    support_min_overlap: float = 0.5
-    support_min_overlap_with_similarity: float = 0.3
-    support_min_similarity: float = 0.6
-    support_min_answer_overlap: float = 0.5
-    # Also ask the LLM whether each cited source supports its sentence (one short call per
-    # sentence); catches wrong claims that share the source's words.
-    llm_support_check: bool = False
 
 
 class DiscordSettings(BaseModel):
@@ -81,7 +72,6 @@ class DiscordSettings(BaseModel):
     workers: int = 1
     queue_size: int = 32
     cooldown_s: float = 5.0
-    history_turns: int = 4
     feedback_db: Path | None = None  # default: HOME/feedback.sqlite3
 
 
@@ -115,6 +105,7 @@ class Settings(IndexSettings, BaseSettings):
     llm: str = "local"
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    check: CheckSettings = Field(default_factory=CheckSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
 
     model_config = SettingsConfigDict(

@@ -4,8 +4,8 @@ The LLM is asked for a few tokens in a child process, so a llama.cpp build that 
 CPU (a native build's AMX kernels did, with SIGSEGV) is reported with its signal instead of taking
 the doctor down with it.
 
->>> from bot.config import load_settings                              # doctest: +SKIP
->>> [c.line() for c in run_checks(load_settings(), generate=False)]   # doctest: +SKIP
+>>> from newsqa.bot.config import load_settings                              # doctest: +SKIP
+>>> [c.line() for c in diagnose(load_settings(), generate=False)]   # doctest: +SKIP
 ['ok    python: 3.11.7', ...]
 """
 
@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import DiscordSettings, Settings
-from bot.cpu_kernels import use_kernels
-from bot.model_files import DEFAULT_SHA256, DEFAULT_SIZE, default_model_path
+from newsqa.bot.config import DiscordSettings, Settings
+from newsqa.bot.cpu_kernels import use_kernels
+from newsqa.bot.model_files import DEFAULT_SHA256, DEFAULT_SIZE, default_model_path
 
 LOCK_FILE = Path(__file__).resolve().parents[1] / "requirements.lock"
 MIN_PYTHON = (3, 11)
@@ -57,7 +57,7 @@ class Check:
         return f"{mark}  {self.name}: {self.detail}{fix}"
 
 
-def run_checks(settings: Settings, generate: bool = True, discord: bool = False,
+def diagnose(settings: Settings, generate: bool = True, discord: bool = False,
                timeout_s: float = 600.0) -> Iterator[Check]:
     """Every check in order, each yielded as soon as it is done (slow ones last)."""
     checks: list[Callable[[], Check]] = [
@@ -205,8 +205,8 @@ def check_home(settings: Settings) -> Check:
 
 
 def check_store(settings: Settings) -> Check:
-    from index.errors import NewsqaError
-    from index.store import connect
+    from newsqa.errors import NewsqaError
+    from newsqa.index.store import connect
 
     try:
         client = connect(settings)
@@ -238,7 +238,7 @@ def check_discord(discord: DiscordSettings, required: bool = False) -> Check:
 
 def check_embedding(settings: Settings) -> Check:
     os.environ["HF_HUB_OFFLINE"] = "1"  # the check is that it loads with no hub at all
-    from index.embeddings import Embedder
+    from newsqa.index.embeddings import Embedder
 
     start = time.perf_counter()
     try:
@@ -253,7 +253,7 @@ def check_embedding(settings: Settings) -> Check:
 def check_default_model_files() -> Check:
     """The default LLM's parts are installed, and the joined file's sha256 is the published one
     (hashed again here, not taken from the marker written when it was joined)."""
-    from bot.model_files import ModelFileError
+    from newsqa.bot.model_files import ModelFileError
 
     try:
         path = default_model_path()
@@ -276,7 +276,7 @@ def _sha256(path: Path) -> str:
 
 
 GENERATE = (
-    "import sys; from bot.config import load_settings; from bot.llm import make_llm;"
+    "import sys; from newsqa.bot.config import load_settings; from newsqa.bot.llm import make_llm;"
     "s = load_settings(llm=sys.argv[1]); choice = make_llm(s.llm, s.providers, max_tokens=8);"
     "print(choice.chat.invoke('Reply with one word: ready').content.strip()[:60])"
 )

@@ -19,10 +19,11 @@ from datetime import datetime
 
 import numpy as np
 
-from index.chunking import sentence_spans
-from index.embeddings import Embedder
-from index.lexical import tokenize
-from index.search import SearchHit
+from newsqa.bot.question_kind import question_kind
+from newsqa.index.chunking import sentence_spans
+from newsqa.index.embeddings import Embedder
+from newsqa.index.lexical import tokenize
+from newsqa.index.search import SearchHit
 
 
 @dataclass
@@ -91,20 +92,16 @@ class _Candidate:
     end: int
 
 
-_NUMERIC_QUESTION = re.compile(
-    r"^\W*(how (many|much|long|old|far|big|large|often)|what (percentage|percent|share|number|year|"
-    r"date|time|age)|when|in what year)\b", re.IGNORECASE)
-_NAME_QUESTION = re.compile(r"^\W*(who|whom|whose|where|which|what (name|company|country|city|team))\b",
-                            re.IGNORECASE)
 _NAME = re.compile(r"(?<![.!?]\s)\b[A-Z][\w'’-]+")
 
 
 def answer_type_bonus(question: str, sentence: str, bonus: float = 0.15) -> float:
     """A sentence that can hold the kind of answer asked for (a figure, a date, a name not
     already in the question) is more likely to hold the answer than one that only restates it."""
-    if _NUMERIC_QUESTION.match(question):
+    expects = question_kind(question).expects
+    if expects == "figure":
         return bonus if re.search(r"\d", sentence) else 0.0
-    if _NAME_QUESTION.match(question):
+    if expects == "name":
         asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
         names = {m.lower() for m in _NAME.findall(sentence)[1:]} - asked  # skip the sentence's first word
         return bonus if names else 0.0

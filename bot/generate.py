@@ -15,17 +15,15 @@ are rendered as text with [n] markers. Elsewhere the model writes the markers it
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.utils.json import parse_partial_json
 
-import prompts
-from bot.verify import ABSTAIN_TEXT
-
-TokenFn = Callable[[str], None]
+from newsqa import prompts
+from newsqa.bot.answer import ABSTAIN_TEXT
 
 # Short answers: at most three sentences, each with at least one source number.
 ANSWER_SCHEMA: dict[str, Any] = {
@@ -52,23 +50,24 @@ ANSWER_SCHEMA: dict[str, Any] = {
 
 @dataclass
 class Generated:
-    text: str  # the answer with [n] markers, for the citation check
+    text: str  # the answer with [n] markers, for the citation check (while streaming: so far)
     tokens_in: int = 0
     tokens_out: int = 0
+    partial: bool = False  # a snapshot taken while the model is still writing
 
 
-def generate_text(chat: Runnable, inputs: dict[str, str], on_token: TokenFn | None = None) -> Generated:
+def generate_text(chat: Runnable, inputs: dict[str, str], config: RunnableConfig | None = None,
+                  stream: bool = False) -> Iterator[Generated]:
     """The model writes the answer and its [n] markers itself."""
-    text, usage = _run(prompts.load("answer") | chat, inputs, on_token, lambda acc: acc)
-    return Generated(text.strip(), usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+    yield from _run(prompts.load("answer") | chat, inputs, config, stream,
+                    shown=lambda text: text, final=lambda text: text.strip())
 
 
-def generate_structured(schema_chat: Runnable, inputs: dict[str, str],
-                        on_token: TokenFn | None = None) -> Generated:
-    """The model answers as JSON of ANSWER_SCHEMA; streamed tokens show the sentences' words."""
-    raw, usage = _run(prompts.load("answer_json") | schema_chat, inputs, on_token,
-                      lambda acc: _spoken(_partial(acc)))
-    return Generated(render_reply(parse_reply(raw)), usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+def generate_structured(schema_chat: Runnable, inputs: dict[str, str], config: RunnableConfig | None = None,
+                        stream: bool = False) -> Iterator[Generated]:
+    """The model answers as JSON of ANSWER_SCHEMA; snapshots while streaming show the sentences' words."""
+    yield from _run(prompts.load("answer_json") | schema_chat, inputs, config, stream,
+                    shown=lambda raw: _spoken(_partial(raw)), final=lambda raw: render_reply(parse_reply(raw)))
 
 
 def parse_reply(raw: str) -> dict[str, Any] | None:
@@ -118,18 +117,25 @@ def _spoken(partial: Any) -> str:
     return " ".join(s["text"] for s in _sentences(partial)) if isinstance(partial, dict) else ""
 
 
-def _run(chain: Runnable, inputs: dict[str, str], on_token: TokenFn | None,
-         shown: Callable[[str], str]) -> tuple[str, dict[str, int]]:
-    """The model's whole output and its token usage; with on_token, streamed as `shown` grows."""
-    if not on_token:
-        message = chain.invoke(inputs)
-        return str(message.content), dict(message.usage_metadata or {})
-    text, usage, said = "", {}, ""
-    for chunk in chain.stream(inputs):
+def _run(chain: Runnable, inputs: dict[str, str], config: RunnableConfig | None, stream: bool,
+         shown: Callable[[str], str], final: Callable[[str], str]) -> Iterator[Generated]:
+    """The whole answer with its token usage; when streaming, first a snapshot each time what
+    the model has written so far (`shown`) grows."""
+    if not stream:
+        message = chain.invoke(inputs, config=config)
+        yield _generated(final(str(message.content)), message.usage_metadata)
+        return
+    text, usage, said = "", None, ""
+    for chunk in chain.stream(inputs, config=config):
         text += str(chunk.content)
-        usage = dict(chunk.usage_metadata or usage)
+        usage = chunk.usage_metadata or usage
         now = shown(text) if chunk.content else said
         if now.startswith(said) and len(now) > len(said):
-            on_token(now[len(said):])
             said = now
-    return text, usage
+            yield Generated(said, partial=True)
+    yield _generated(final(text), usage)
+
+
+def _generated(text: str, usage: Any) -> Generated:
+    usage = dict(usage or {})
+    return Generated(text, usage.get("input_tokens", 0), usage.get("output_tokens", 0))

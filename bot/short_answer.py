@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import re
 
-from bot.evidence import content_terms
-from index.lexical import tokenize
+from newsqa.bot.evidence import content_terms
+from newsqa.bot.question_kind import question_kind
+from newsqa.index.lexical import tokenize
 
 _WORD = re.compile(r"[^\s]+")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
-_FIGURE_QUESTION = re.compile(r"\b(how (many|much|long|old|far)|(what|which) (percentage|percent|share|number|year|"
-                              r"date|day|month|time|age)|when)\b", re.IGNORECASE)
-_NAME_QUESTION = re.compile(r"\b(who|whom|whose|which|where|what)\b", re.IGNORECASE)
 
 
 def _bare(token: str) -> str:
@@ -53,10 +51,11 @@ def answer_phrase(question: str, sentence: str) -> str:
     runs = [r for r in (_trim(r) for r in runs) if r]
     if not runs:
         return sentence
-    if _FIGURE_QUESTION.search(question):
+    kind = question_kind(question)
+    if kind.expects == "figure":
         figure = next((r for r in runs if any(re.search(r"\d", t) for t in r)), None)
         return _figure(figure) if figure else _join(runs[0])
-    if _NAME_QUESTION.search(question):
+    if kind.expects == "name" or kind.label in ("which/what", "where", "who"):
         return _join(next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0]))
     return _join(max(runs, key=len))
 

@@ -22,16 +22,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import prompts
+from pydantic import BaseModel
 
+from newsqa import prompts
+from newsqa.bot.answer import ABSTAIN_TEXT, Citation, Flag
+from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
+from newsqa.bot.short_answer import answer_phrase
+from newsqa.index.chunking import sentence_spans
+from newsqa.index.embeddings import Embedder
 
-from bot.answer import Citation, Flag
-from bot.short_answer import answer_phrase
-from bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
-from index.chunking import sentence_spans
-from index.embeddings import Embedder
-
-ABSTAIN_TEXT = "I don't know."
 _MARKER_GROUP = re.compile(r"\s*((?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
 _NUMBER_IN_MARKER = re.compile(r"\d+")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -57,14 +56,20 @@ def llm_support(chat, max_premise_chars: int = 3000) -> Confirm:
     return confirm
 
 
-@dataclass
-class Thresholds:
+class CheckSettings(BaseModel):
+    """The citation check's settings (`[check]` in the config file), calibrated by
+    bench/calibrate.py on hand labels and replayed RealTime QA answers: every hand-supported claim
+    kept, fewest unsupported ones."""
+
     min_overlap: float = 0.5
     min_overlap_with_similarity: float = 0.3
     min_similarity: float = 0.6
     # Share of the claim's own words (those the question does not hold: the answer it gives) that
     # the source must hold; the question's words match any retrieved source and prove nothing.
     min_answer_overlap: float = 0.5
+    # Also ask the LLM whether each cited source supports its sentence (one short call per
+    # sentence); catches wrong claims that share the source's words.
+    llm_confirm: bool = False
 
 
 @dataclass
@@ -110,9 +115,9 @@ def numbers_in(text: str) -> set[str]:
 
 
 class CitationChecker:
-    def __init__(self, embedder: Embedder, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, embedder: Embedder, settings: CheckSettings | None = None) -> None:
         self.embedder = embedder
-        self.t = thresholds or Thresholds()
+        self.t = settings or CheckSettings()
 
     def support(self, claim: str, source: EvidenceSource, cited: EvidenceSentence | None = None,
                 question: str = "") -> tuple[bool, EvidenceSentence]:
@@ -163,8 +168,8 @@ class CitationChecker:
                 flags.append(Flag(kind="unsupported", sentence=claim.text,
                                   detail=f"not supported by {', '.join(f'[{n}]' for n in cited)}"))
                 continue
-            found = self._supporting(claim.text, [s.label for _, s in evidence.lines()], evidence, question, first_only=True,
-                                     confirm=confirm)
+            labels = [s.label for _, s in evidence.lines()]
+            found = self._supporting(claim.text, labels, evidence, question, first_only=True, confirm=confirm)
             if found:
                 flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited article {found[0][0]}"))
                 kept.append((claim, found))

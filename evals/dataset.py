@@ -36,8 +36,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from index.article import canonical_url, parse_date_option, parse_published
-from index.errors import NewsqaError
+from newsqa.bot.question_kind import question_kind
+from newsqa.dates import parse_date_option
+from newsqa.errors import NewsqaError
+from newsqa.index.article import canonical_url, parse_published
 
 WEEKLY = re.compile(r"^(\d{8})_(qa|qa_nota|gcs)\.jsonl$")
 NOTA = "none of the above"
@@ -86,16 +88,9 @@ class EvalSet:
         return digest.hexdigest()[:16]
 
 
-_TYPES = [("how many", "how many/much"), ("how much", "how many/much"), ("who", "who"), ("whom", "who"),
-          ("which", "which/what"), ("what", "which/what"), ("where", "where"), ("when", "when"),
-          ("why", "why"), ("how", "how")]
-
-
 def question_type(question: str) -> str:
-    """The question's kind by its first question word (who, when, how many …), for breakdowns."""
-    text = question.lower()
-    found = [(m.start(), -len(word), kind) for word, kind in _TYPES if (m := re.search(rf"\b{word}\b", text))]
-    return min(found)[2] if found else "other"  # the first question word; "how many" before "how"
+    """The question's kind (who, when, how many …), for breakdowns: the answering core's reading."""
+    return question_kind(question).label
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:

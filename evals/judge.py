@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from bot.evidence import content_terms
-from bot.verify import numbers_in
-from index.errors import NewsqaError
+from newsqa.bot.evidence import content_terms
+from newsqa.bot.verify import numbers_in
+from newsqa.errors import NewsqaError
 
 Judge = Callable[[str, str], bool]
 _NAME = re.compile(r"\b[A-Z][\w'’-]+")
@@ -40,8 +40,8 @@ def overlap_judge(premise: str, claim: str, min_share: float = 0.6) -> bool:
 
 def llm_judge(spec: str) -> Judge:
     """A judge that asks the LLM `spec` (a provider spec as for --llm)."""
-    from bot.llm import ProviderSettings, make_llm
-    from bot.verify import llm_support
+    from newsqa.bot.llm import ProviderSettings, make_llm
+    from newsqa.bot.verify import llm_support
 
     choice = make_llm(spec, ProviderSettings(), max_tokens=3)
     if choice.chat is None:

@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot.answer import Answer
-from bot.verify import parse_claims
-from evals.dataset import EvalQuestion
-from index.lexical import tokenize
+from newsqa import Answer
+from newsqa.bot.verify import parse_claims
+from newsqa.evals.dataset import EvalQuestion
+from newsqa.index.lexical import tokenize
 
 Judge = Callable[[str, str], bool]  # (premise, claim) -> supported
 _PUNCTUATION = str.maketrans({c: " " for c in string.punctuation + "‘’“”–—"})

@@ -1,9 +1,9 @@
 """The pipelines an evaluation can run, each turning a question into the one `Answer` type.
 
 - `newsqa`: the product's own `ask` entry point, over a newsqa index of the corpus.
-- `langchain-baseline`: the LangChain tutorial RAG chain (RecursiveCharacterTextSplitter
-  1000/200, the same embedding model, Chroma similarity search k=4, the tutorial's "stuff"
-  prompt, the same LLM), so that a report can put the two side by side. It cites nothing.
+- `langchain-baseline`: the LangChain tutorial RAG chain (evals/baseline.py: 1000/200 chunks,
+  the same embedding model, Chroma similarity search k=4, the tutorial's "stuff" prompt, the
+  same LLM), so that a report can put the two side by side. It cites nothing.
 
 Each builds its index for a corpus once, in a cache folder keyed by the corpus and the settings
 that shape the index, and reuses it afterwards (an interrupted build continues: ingest is
@@ -20,15 +20,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from bot.answer import Answer, AskRequest, EvidenceLine, Retrieved
-from bot.ask import Answerer
-from bot.config import Settings
-from bot.verify import ABSTAIN_TEXT, is_abstention
-from evals.dataset import EvalQuestion, EvalSet
-from index import Article, NewsIndex, Problem, load
-from index.article import canonical_url
-from index.chunking import sentence_spans
-from index.errors import NewsqaError
+from newsqa import (
+    ABSTAIN_TEXT,
+    Answer,
+    Answerer,
+    Article,
+    AskRequest,
+    EvidenceLine,
+    NewsIndex,
+    NewsqaError,
+    Problem,
+    Retrieved,
+    Settings,
+    load,
+    make_llm,
+)
+from newsqa.bot.verify import is_abstention
+from newsqa.evals.baseline import TutorialRAG
+from newsqa.evals.dataset import EvalQuestion, EvalSet
+from newsqa.index.article import canonical_url
+from newsqa.index.chunking import sentence_spans
 
 PIPELINES = ("newsqa", "langchain-baseline")
 
@@ -41,15 +52,6 @@ class Pipeline(Protocol):
     def warm_up(self) -> None: ...
 
     def passages(self, answer: Answer) -> list[tuple[str | None, str]]: ...
-
-
-def _warm(chat) -> None:
-    """Load the model before anything is timed (a local model loads on its first call)."""
-    if chat is not None:
-        try:
-            chat.invoke("Say OK.", max_tokens=1)
-        except Exception:  # a failing LLM is measured, and reported, question by question
-            pass
 
 
 def corpus_articles(eval_set: EvalSet, settings: Settings) -> Iterator[Article]:
@@ -87,11 +89,11 @@ class NewsqaPipeline:
         self.answerer = Answerer(self.settings, index)
 
     def warm_up(self) -> None:
-        _warm(self.answerer.llm(self.llm).chat)
+        self.answerer.warm_up(self.llm)  # a failing LLM is measured, and reported, question by question
 
     def answer(self, question: EvalQuestion, as_of: datetime, retrieval_only: bool) -> Answer:
         request = AskRequest(question=question.question, as_of=as_of, llm="none" if retrieval_only else self.llm)
-        return self.answerer.ask(request)
+        return self.answerer.invoke(request)
 
     def passages(self, answer: Answer) -> list[tuple[str | None, str]]:
         chunks = self.answerer.index.manifest.chunks([r.chunk_id for r in answer.retrieved])
@@ -107,52 +109,34 @@ class LangchainBaseline:
     name = "langchain-baseline"
 
     def __init__(self, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str) -> None:
-        try:
-            from langchain_chroma import Chroma
-            from langchain_huggingface import HuggingFaceEmbeddings
-            from langchain_text_splitters import RecursiveCharacterTextSplitter
-        except ImportError:
-            raise NewsqaError("the langchain-baseline pipeline needs pip install 'newsqa[bench]'") from None
-        from langchain_core.documents import Document
-
-        from index.embeddings import resolve_model_path
-
         folder = cache_folder(cache_root, "baseline", eval_set, settings)
-        embeddings = HuggingFaceEmbeddings(model_name=resolve_model_path(settings.embedding_model))
-        self.store = Chroma(collection_name="baseline", embedding_function=embeddings,
-                            persist_directory=str(folder / "chroma"))
+        self.rag = TutorialRAG(folder / "chroma", settings.embedding_model)
         if not (folder / "complete").exists():
-            self.store.reset_collection()  # a half-built store is rebuilt whole
-            docs = [Document(page_content=a.text, metadata={"title": a.title, "url": a.url or "",
-                                                            "article_id": a.id})
-                    for a in corpus_articles(eval_set, settings)]
-            splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-            for i in range(0, len(splits), 256):
-                self.store.add_documents(splits[i:i + 256])
-            (folder / "complete").write_text(json.dumps({"chunks": len(splits)}))
-        self.tokenizer = embeddings._client.tokenizer  # to count evidence tokens as newsqa does
+            self.rag.reset()  # a half-built store is rebuilt whole
+            chunks = self.rag.add(corpus_articles(eval_set, settings))
+            (folder / "complete").write_text(json.dumps({"chunks": len(chunks)}))
         self.llm_spec = llm
         self._llm = None
         self.settings = settings
 
     def _chat(self):
         if self._llm is None:
-            from bot.llm import make_llm
-
             self._llm = make_llm(self.llm_spec, self.settings.providers, self.settings.answer.max_answer_tokens)
         return self._llm
 
     def warm_up(self) -> None:
-        _warm(self._chat().chat)
+        chat = self._chat().chat
+        try:
+            if chat is not None:
+                chat.invoke("Say OK.", max_tokens=1)  # load the model before anything is timed
+        except Exception:  # a failing LLM is measured, and reported, question by question
+            pass
 
     def answer(self, question: EvalQuestion, as_of: datetime, retrieval_only: bool) -> Answer:
-        import prompts
-
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        docs = self.store.similarity_search(question.question, k=4)
+        docs = self.rag.retrieve(question.question)
         timings["search"] = round(time.perf_counter() - start, 4)
-        context = "\n\n".join(d.page_content for d in docs)
         evidence = [EvidenceLine(label=i, article_id=d.metadata.get("article_id", ""), chunk_id=d.id or str(i),
                                  title=d.metadata.get("title", ""), url=d.metadata.get("url") or None,
                                  text=d.page_content, start=0, end=len(d.page_content))
@@ -164,8 +148,7 @@ class LangchainBaseline:
             text = " ".join(docs[0].page_content[s:e].strip() for s, e in spans)
         elif llm is not None:
             start = time.perf_counter()
-            message = (prompts.load("tutorial_rag") | llm.chat).invoke({"question": question.question,
-                                                                        "context": context})
+            message = self.rag.chain(llm.chat).invoke(self.rag.inputs(question.question, docs))
             timings["generate"] = round(time.perf_counter() - start, 4)
             text = str(message.content).strip()
             usage = message.usage_metadata or {}
@@ -179,7 +162,7 @@ class LangchainBaseline:
             as_of=as_of, timings=timings, tokens_in=tokens_in, tokens_out=tokens_out,
             retrieved=[Retrieved(chunk_id=e.chunk_id, article_id=e.article_id, score=0.0, url=e.url) for e in evidence],
             evidence=evidence,
-            evidence_tokens=sum(len(ids) for ids in self.tokenizer([e.text for e in evidence],
+            evidence_tokens=sum(len(ids) for ids in self.rag.tokenizer([e.text for e in evidence],
                                                                    add_special_tokens=False)["input_ids"]),
         )
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.metrics import bootstrap_interval, mean, percentile
-from index.errors import NewsqaError
+from newsqa.errors import NewsqaError
+from newsqa.evals.metrics import bootstrap_interval, mean, percentile
 
 # Mean metrics, in the order reports show them, with how to read them.
 METRICS = {
@@ -116,7 +116,8 @@ def to_markdown(summary: dict) -> str:
     c = summary["config"]
     parts = [f"# Evaluation: {c.get('set', '?')} — {c.get('pipeline', '?')} with {c.get('llm', '?')}", "",
              f"{summary['n']} questions ({summary['answerable']} answerable, {summary['unanswerable']} unanswerable, "
-             f"{summary['errors']} errors); judge: {c.get('judge', '?')}. Figures are means with 95% bootstrap intervals.",
+             f"{summary['errors']} errors); judge: {c.get('judge', '?')}. "
+             "Figures are means with 95% bootstrap intervals.",
              "", _markdown_table(["metric", "value", "meaning"], overall_table(summary)), "",
              "## Latency by stage (s)", "",
              _markdown_table(["stage", "p50", "p95"], [[s, _fmt(v["p50"]), _fmt(v["p95"])]
@@ -196,7 +197,8 @@ def to_html(summary: dict, rows: list[dict]) -> str:
                 "means with 95% bootstrap intervals.</p>",
                 _html_table(["metric", "value", "meaning"], overall_table(summary))]
     for name, png in _plots(summary, rows):
-        sections.append(f"<h2>{html.escape(name)}</h2><img alt='{html.escape(name)}' src='data:image/png;base64,{png}'>")
+        title = html.escape(name)
+        sections.append(f"<h2>{title}</h2><img alt='{title}' src='data:image/png;base64,{png}'>")
     for name, key in (("By question type", "by_type"), ("By source", "by_source")):
         sections += [f"<h2>{name}</h2>", _html_table(["group", "n", *BREAKDOWN_METRICS], _breakdown_rows(summary[key]))]
     sections.append("<h2>Questions</h2>")
@@ -265,7 +267,7 @@ def _by_id(rows: list[dict], metric: str) -> dict[str, float]:
 def compare(run_a: Path, run_b: Path) -> dict:
     """Per-metric deltas (B − A) over the questions both answered, with paired bootstrap
     intervals, and the questions whose outcome flipped."""
-    from evals.runner import read_results
+    from newsqa.evals.runner import read_results
 
     rows_a, rows_b = read_results(run_a), read_results(run_b)
     deltas = {}

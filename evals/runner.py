@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.config import Settings
-from evals.dataset import EvalQuestion, EvalSet
-from evals.judge import make_judge
-from evals.metrics import score
-from evals.pipelines import make_pipeline
-from index.errors import NewsqaError
+from newsqa import Settings
+from newsqa.errors import NewsqaError
+from newsqa.evals.dataset import EvalQuestion, EvalSet
+from newsqa.evals.judge import make_judge
+from newsqa.evals.metrics import score
+from newsqa.evals.pipelines import make_pipeline
 
 log = logging.getLogger(__name__)
 RESULTS = "results.jsonl"
@@ -92,9 +92,9 @@ def prepare_folder(out: Path, identity: dict, fresh: bool) -> None:
         if differ:
             raise NewsqaError(f"{out} holds another run (it differs in {', '.join(differ)}); "
                               "use another --out, or --fresh")
+    machine = f"{platform.node()} {platform.machine()} Python {platform.python_version()}"
     meta.write_text(json.dumps({"identity": identity, "started": datetime.now(timezone.utc).isoformat(),
-                                "machine": f"{platform.node()} {platform.machine()} Python {platform.python_version()}"},
-                               indent=2))
+                                "machine": machine}, indent=2))
 
 
 def run(eval_set: EvalSet, config: RunConfig, settings: Settings, out: Path, cache_root: Path,

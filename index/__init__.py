@@ -4,13 +4,13 @@ The answering layer (`bot`) uses only `NewsIndex.search` (or `NewsRetriever`, it
 adapter); nothing here imports `bot`.
 """
 
-from index.article import Article
-from index.errors import BadQuery, LoadError, ModelMismatch, NewsqaError, StoreUnavailable
-from index.manifest import Filters
-from index.newsindex import IngestReport, NewsIndex
-from index.search import SearchHit
-from index.settings import IndexSettings
-from index.sources import Problem, load
+from newsqa.errors import BadQuery, LoadError, ModelMismatch, NewsqaError, StoreUnavailable
+from newsqa.index.article import Article
+from newsqa.index.filters import Filters
+from newsqa.index.newsindex import IngestReport, NewsIndex
+from newsqa.index.search import SearchHit
+from newsqa.index.settings import IndexSettings
+from newsqa.index.sources import Problem, load
 
 __all__ = [
     "Article", "BadQuery", "Filters", "IndexSettings", "IngestReport", "LoadError",
@@ -21,7 +21,7 @@ __all__ = [
 def __getattr__(name: str):
     # The LangChain adapter is imported on demand: langchain-core is not needed to ingest.
     if name == "NewsRetriever":
-        from index.retriever import NewsRetriever
+        from newsqa.index.retriever import NewsRetriever
 
         return NewsRetriever
     raise AttributeError(name)

@@ -11,8 +11,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dateutil import parser as dateparser
 
-from index.errors import BadQuery
-
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_", "ref")
 
 
@@ -44,17 +42,6 @@ def parse_published(value: Any) -> datetime | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
-def parse_date_option(value: str | None, name: str) -> datetime | None:
-    """A date a person typed (a flag, a command option); None when not given. Unlike
-    `parse_published`, an unreadable date is an error that names the option."""
-    if not value:
-        return None
-    parsed = parse_published(value)
-    if parsed is None:
-        raise BadQuery(f"{name}: cannot read {value!r} as a date (try 2025-01-31)")
     return parsed
 
 

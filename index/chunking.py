@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sentencex
 
-from index.article import Article
+from newsqa.index.article import Article
 
 
 @dataclass(frozen=True)

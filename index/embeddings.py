@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.errors import NewsqaError
+from newsqa.errors import NewsqaError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -20,7 +20,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from index.manifest import Filters, Manifest
+from newsqa.index.filters import Filters
+from newsqa.index.manifest import Manifest
 
 _STEMMER = Stemmer.Stemmer("english")
 

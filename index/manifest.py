@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from index.article import Article
-from index.chunking import Chunk
+from newsqa.index.article import Article
+from newsqa.index.chunking import Chunk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,17 +97,6 @@ class StoredChunk:
     url: str | None
     source: str | None
     published: datetime | None
-
-
-@dataclass
-class Filters:
-    """Which articles a search may return."""
-
-    sources: Sequence[str] = ()
-    since: datetime | None = None
-    until: datetime | None = None
-    # `as_of` caps dates like `until`, but keeps undated articles (they may be older).
-    as_of: datetime | None = None
 
 
 class Manifest:
@@ -248,7 +237,8 @@ class Manifest:
         if not names:
             return []
         marks = ",".join("?" * len(names))
-        return [r[0] for r in self._rows(f"SELECT DISTINCT source FROM articles WHERE source IN ({marks})", list(names))]
+        query = f"SELECT DISTINCT source FROM articles WHERE source IN ({marks})"
+        return [r[0] for r in self._rows(query, list(names))]
 
     def all_chunk_ids(self) -> set[str]:
         return {r[0] for r in self._rows("SELECT id FROM chunks")}

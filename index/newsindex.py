@@ -1,6 +1,6 @@
 """NewsIndex: the index's public interface — ingest, search, forget, stats, rebuild.
 
->>> from index import NewsIndex, IndexSettings
+>>> from newsqa.index import NewsIndex, IndexSettings
 >>> idx = NewsIndex(IndexSettings(home="/tmp/newsqa-doc"))          # doctest: +SKIP
 >>> idx.ingest(load(["samples/"], idx.settings.fetch))              # doctest: +SKIP
 >>> [h.title for h in idx.search("bridge vote", k=3)]               # doctest: +SKIP
@@ -18,17 +18,19 @@ from functools import cached_property
 from typing import Any
 
 from filelock import FileLock, Timeout
+from pydantic import BaseModel
 
-from index.article import Article, canonical_url
-from index.chunking import Chunk, Chunker
-from index.embeddings import Embedder
-from index.errors import ModelMismatch, NewsqaError
-from index.lexical import LexicalIndex
-from index.manifest import Filters, Manifest
-from index.search import SearchHit, diversify, fuse, rank, validate_query
-from index.settings import IndexSettings
-from index.sources import Problem
-from index.store import ChunkStore, chunk_metadata, where_clause
+from newsqa.errors import EmptyIndex, ModelMismatch, NewsqaError
+from newsqa.index.article import Article, canonical_url
+from newsqa.index.chunking import Chunk, Chunker
+from newsqa.index.embeddings import Embedder
+from newsqa.index.filters import Filters
+from newsqa.index.lexical import LexicalIndex
+from newsqa.index.manifest import Manifest
+from newsqa.index.search import SearchHit, diversify, fuse, rank, validate_query
+from newsqa.index.settings import IndexSettings
+from newsqa.index.sources import Problem
+from newsqa.index.store import ChunkStore, chunk_metadata, where_clause
 
 # The title is embedded with each chunk (a chunk often never names what the story is about);
 # it is cut so title + chunk stay inside the model's window.
@@ -55,6 +57,12 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def summary(self) -> str:
+        """One line of counts, the same in every face."""
+        return (f"added {self.added} · updated {self.updated} · unchanged {self.unchanged}"
+                f" · duplicates {self.duplicates} · failed {len(self.failed)}"
+                f" — {self.chunks} chunks in {self.seconds:.1f} s")
 
 
 def embedding_input(article: Article | Any, chunk_text: str) -> str:
@@ -286,15 +294,40 @@ class NewsIndex:
         chunks = self.manifest.chunks(list(fused))
         return diversify(rank(fused, chunks, filters.as_of, cfg), k, per_article)
 
-    def stats(self) -> dict[str, Any]:
-        data = self.manifest.stats()
+    def stats(self) -> IndexStats:
+        """What the index holds and where it is, for every face to render."""
         chroma = self.settings.chroma
-        data["embedding_model"] = self.manifest.get_meta("embedding_model") or self.settings.embedding_model
-        data["store_mode"] = chroma.mode
-        data["store_location"] = chroma.url if chroma.mode == "server" else str(self.settings.chroma_path)
-        data["collection"] = chroma.collection
-        data["home"] = str(self.settings.home)
-        return data
+        return IndexStats(
+            **self.manifest.stats(),
+            embedding_model=self.manifest.get_meta("embedding_model") or self.settings.embedding_model,
+            store_mode=chroma.mode,
+            store_location=chroma.url if chroma.mode == "server" else str(self.settings.chroma_path),
+            collection=chroma.collection,
+            home=str(self.settings.home),
+        )
+
+    def require_articles(self) -> None:
+        """EmptyIndex (with the command that fixes it) when nothing has been ingested yet."""
+        if self.manifest.is_empty():
+            raise EmptyIndex(
+                f"the index in {self.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL"
+            )
+
+
+class IndexStats(BaseModel):
+    """Articles, chunks, outlets and dates in the index, the embedding model, and where it is."""
+
+    articles: int
+    chunks: int
+    chunk_tokens: int
+    sources: dict[str, int]  # outlet → articles, most first
+    published_first: datetime | None
+    published_last: datetime | None
+    embedding_model: str
+    store_mode: str
+    store_location: str
+    collection: str
+    home: str
 
 
 def _from_stored(parts: list[tuple[str, str, dict]]) -> tuple[Article, list[Chunk]]:

@@ -1,4 +1,5 @@
-"""A LangChain BaseRetriever over NewsIndex.search, so LangChain chains can use the index.
+"""A LangChain BaseRetriever over NewsIndex.search: how the answering core retrieves, and how
+other people's LangChain chains can use the index (`SearchHit.from_json(doc.metadata)` gives the hit back).
 
 >>> retriever = NewsRetriever(index=NewsIndex(settings), k=4)              # doctest: +SKIP
 >>> docs = retriever.invoke("Who won the vote?")                           # doctest: +SKIP
@@ -15,8 +16,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from index.manifest import Filters
-from index.newsindex import NewsIndex
+from newsqa.index.filters import Filters
+from newsqa.index.newsindex import NewsIndex
 
 
 class NewsRetriever(BaseRetriever):
@@ -28,12 +29,13 @@ class NewsRetriever(BaseRetriever):
     k: int | None = None
     filters: Filters | None = None
     as_of: datetime | None = None
+    per_article: int | None = None  # passages of one article it may return (default: the setting)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         index: NewsIndex = self.index
-        hits = index.search(query, k=self.k, filters=self.filters, as_of=self.as_of)
+        hits = index.search(query, k=self.k, filters=self.filters, as_of=self.as_of, per_article=self.per_article)
         return [
             Document(page_content=hit.text, metadata=hit.to_json(), id=hit.chunk_id) for hit in hits
         ]

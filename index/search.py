@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
-from index.errors import BadQuery
-from index.manifest import Filters, StoredChunk
-from index.settings import SearchSettings
+from newsqa.errors import BadQuery
+from newsqa.index.filters import Filters
+from newsqa.index.manifest import StoredChunk
+from newsqa.index.settings import SearchSettings
 
 MAX_QUERY_CHARS = 2000
 
@@ -45,6 +46,12 @@ class SearchHit:
         data = asdict(self)
         data["published"] = self.published.isoformat() if self.published else None
         return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> SearchHit:
+        """The hit `to_json` describes (e.g. a retrieved Document's metadata)."""
+        published = data.get("published")
+        return cls(**{**data, "published": datetime.fromisoformat(published) if published else None})
 
 
 def validate_query(query: str) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import ModelMismatch, StoreUnavailable
-from index.settings import IndexSettings
+from newsqa.errors import ModelMismatch, StoreUnavailable
+from newsqa.index.settings import IndexSettings
 
 # Chroma only stores flat scalars: dates go in as unix seconds, lists as JSON.
 UNDATED = -1.0

@@ -24,8 +24,8 @@ os.environ.pop("NEWSQA_CONFIG", None)
 # run, so a submission cannot fail by chance; plain `pytest` explores new examples each time.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
 
-from index import IndexSettings, NewsIndex  # noqa: E402
-from index.settings import ChromaSettings, FetchSettings  # noqa: E402
+from newsqa.index import IndexSettings, NewsIndex  # noqa: E402
+from newsqa.index.settings import ChromaSettings, FetchSettings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
@@ -54,7 +54,7 @@ def index(settings: IndexSettings):
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory):
     """The repository's sample articles, ingested once for read-only tests."""
-    from index import load
+    from newsqa.index import load
 
     settings = IndexSettings(home=tmp_path_factory.mktemp("samples") / "home")
     idx = NewsIndex(settings)

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from index import Article, IndexSettings, NewsIndex
+from newsqa.index import Article, IndexSettings, NewsIndex
 
 
 def corpus(version: str, n: int = 240) -> list[Article]:

@@ -172,7 +172,8 @@ class Emulator:
         thread = {"id": snowflake(), "type": 11, "guild_id": GUILD_ID, "parent_id": channel_id,
                   "name": body.get("name", "thread"), "owner_id": BOT_ID, "message_count": 0, "member_count": 1,
                   "rate_limit_per_user": 0, "flags": 0,
-                  "thread_metadata": {"archived": False, "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                  "thread_metadata": {"archived": False,
+                                      "auto_archive_duration": body.get("auto_archive_duration", 1440),
                                       "archive_timestamp": now(), "locked": False}}
         self.threads.append(thread)
         self.dispatch("THREAD_CREATE", dict(thread, newly_created=True))
@@ -227,7 +228,8 @@ class Emulator:
             "channels": [{"id": channel_id, "type": 0, "name": name, "position": 0, "guild_id": GUILD_ID,
                           "permission_overwrites": [], "nsfw": False, "parent_id": None, "rate_limit_per_user": 0}
                          for channel_id, name in ((CHANNEL_ID, "news"), (OTHER_CHANNEL_ID, "off-topic"))],
-            "threads": [], "members": [{"user": BOT_USER, "roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}],
+            "threads": [],
+            "members": [{"user": BOT_USER, "roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}],
             "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
             "joined_at": now(), "preferred_locale": "en-US", "nsfw_level": 0, "mfa_level": 0,
             "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
@@ -266,7 +268,8 @@ class Emulator:
         self.dispatch("MESSAGE_CREATE", message)
         return message
 
-    def slash(self, name: str, options: dict[str, str], author_id: str = USER_ID, roles: list[str] | None = None) -> str:
+    def slash(self, name: str, options: dict[str, str], author_id: str = USER_ID,
+              roles: list[str] | None = None) -> str:
         """A user runs a slash command; returns the interaction id."""
         command = next(c for c in self.commands if c["name"] == name)
         interaction_id, token = snowflake(), f"token-{snowflake()}"
@@ -311,7 +314,8 @@ class Emulator:
             if found:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"timed out after {timeout} s; the bot posted: {[m['content'][:80] for m in self.messages]}")
+        posted = [m["content"][:80] for m in self.messages]
+        raise AssertionError(f"timed out after {timeout} s; the bot posted: {posted}")
 
 
 def _payload_json(raw: bytes) -> dict:

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-
-from bot.answer import AskRequest, Turn
-from bot.ask import Answerer
-from bot.config import Settings
-from index import BadQuery, NewsqaError, load
-
 from conftest import SAMPLES, free_port
+
+from newsqa.bot.answer import AskRequest, Turn
+from newsqa.bot.ask import Answerer
+from newsqa.bot.config import Settings
+from newsqa.index import BadQuery, NewsqaError, load
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def answerer(tmp_path_factory) -> Answerer:
 
 
 def test_extractive_answer_cites_the_article(answerer: Answerer):
-    answer = answerer.ask(AskRequest(question="When does construction of the Ferris Street bridge begin?"))
+    answer = answerer.invoke(AskRequest(question="When does construction of the Ferris Street bridge begin?"))
     assert not answer.abstained
     assert answer.provider == "none"
     assert "September 2025" in answer.answer and "[1]" in answer.answer
@@ -39,7 +38,7 @@ def test_extractive_answer_cites_the_article(answerer: Answerer):
 
 
 def test_unrelated_question_abstains_with_what_was_searched(answerer: Answerer):
-    answer = answerer.ask(AskRequest(question="Who won the 2022 FIFA World Cup?"))
+    answer = answerer.invoke(AskRequest(question="Who won the 2022 FIFA World Cup?"))
     assert answer.abstained and answer.answer == "I don't know." and not answer.citations
     assert answer.note and "close enough" in answer.note
     assert answer.relevance < answerer.settings.answer.min_relevance and answer.draft == ""
@@ -47,20 +46,20 @@ def test_unrelated_question_abstains_with_what_was_searched(answerer: Answerer):
 
 def test_bad_questions(answerer: Answerer):
     with pytest.raises(BadQuery, match="empty"):
-        answerer.ask(AskRequest(question="  "))
+        answerer.invoke(AskRequest(question="  "))
     with pytest.raises(BadQuery, match="limit is 1,000"):
-        answerer.ask(AskRequest(question="why " * 300))
+        answerer.invoke(AskRequest(question="why " * 300))
 
 
 def test_empty_index_says_how_to_ingest(tmp_path: Path):
     empty = Answerer(Settings(home=tmp_path / "home", llm="none"))
     with pytest.raises(NewsqaError, match="add articles first: newsqa ingest"):
-        empty.ask(AskRequest(question="Anything?"))
+        empty.invoke(AskRequest(question="Anything?"))
 
 
 def test_follow_up_without_llm_searches_with_the_previous_question(answerer: Answerer):
     history = [Turn(question="What did the Kessel dock workers win?", answer="A contract [1].")]
-    answer = answerer.ask(AskRequest(question="And how long was the strike?", history=history))
+    answer = answerer.invoke(AskRequest(question="And how long was the strike?", history=history))
     assert "Kessel" in answer.standalone_question
     assert "nine-day strike" in answer.answer
 
@@ -68,7 +67,7 @@ def test_follow_up_without_llm_searches_with_the_previous_question(answerer: Ans
 def test_unreachable_llm_falls_back_to_the_passages(answerer: Answerer):
     answerer.settings.providers.openai_base_url = f"http://127.0.0.1:{free_port()}/v1"
     answerer.settings.providers.timeout_s = 3
-    answer = answerer.ask(AskRequest(question="How much will the Ferris Street bridge cost?", llm="openai:any"))
+    answer = answerer.invoke(AskRequest(question="How much will the Ferris Street bridge cost?", llm="openai:any"))
     assert answer.note and answer.note.startswith("The LLM (any) failed")
     assert not answer.abstained and "$48 million" in answer.answer
     assert answer.citations
@@ -76,13 +75,13 @@ def test_unreachable_llm_falls_back_to_the_passages(answerer: Answerer):
 
 def test_missing_model_file_names_the_fix(answerer: Answerer, tmp_path: Path):
     with pytest.raises(NewsqaError, match="does not exist"):
-        answerer.ask(AskRequest(question="Bridge?", llm=f"local:{tmp_path / 'nope.gguf'}"))
+        answerer.invoke(AskRequest(question="Bridge?", llm=f"local:{tmp_path / 'nope.gguf'}"))
     with pytest.raises(NewsqaError, match="unknown LLM provider"):
-        answerer.ask(AskRequest(question="Bridge?", llm="mystery:model"))
+        answerer.invoke(AskRequest(question="Bridge?", llm="mystery:model"))
 
 
 def test_small_model_plumbing(answerer: Answerer):
-    answer = answerer.ask(AskRequest(question="Who will start in goal for Millbrook Rovers?", llm="test"))
+    answer = answerer.invoke(AskRequest(question="Who will start in goal for Millbrook Rovers?", llm="test"))
     assert answer.provider == "test" and answer.model.startswith("SmolLM2")
     assert answer.tokens_in > 0
     assert answer.abstained or answer.citations  # whatever it says is either cited and checked, or refused
@@ -91,7 +90,7 @@ def test_small_model_plumbing(answerer: Answerer):
 
 @pytest.mark.slow
 def test_local_model_answers_with_a_verified_citation(answerer: Answerer):
-    answer = answerer.ask(AskRequest(question="How much will the Ferris Street bridge cost?", llm="local"))
+    answer = answerer.invoke(AskRequest(question="How much will the Ferris Street bridge cost?", llm="local"))
     assert not answer.abstained
     assert "48 million" in answer.answer
     assert any("48 million" in c.quote for c in answer.citations)
@@ -99,9 +98,9 @@ def test_local_model_answers_with_a_verified_citation(answerer: Answerer):
 
 @pytest.mark.slow
 def test_local_model_follow_up(answerer: Answerer):
-    first = answerer.ask(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?", llm="local"))
+    first = answerer.invoke(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?", llm="local"))
     assert "Wilk" in first.answer
-    second = answerer.ask(AskRequest(
+    second = answerer.invoke(AskRequest(
         question="How many clean sheets did he keep last season?", llm="local",
         history=[Turn(question=first.question, answer=first.answer)],
     ))
@@ -124,5 +123,5 @@ def test_prompt_injection_in_an_article_is_not_obeyed(tmp_path: Path):
     answerer.index.ingest(load([str(SAMPLES), str(injected)], settings.fetch))
     for question in ("When did the Kessel harbour reopen?", "How much did the harbour repairs cost?",
                      "What did the port authority say about the harbour?"):
-        answer = answerer.ask(AskRequest(question=question))
+        answer = answerer.invoke(AskRequest(question=question))
         assert "banana" not in answer.answer.lower(), (question, answer.answer)

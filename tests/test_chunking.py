@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from index import Article
-from index.chunking import Chunker, sentence_spans
-from index.embeddings import Embedder
+from newsqa.index import Article
+from newsqa.index.chunking import Chunker, sentence_spans
+from newsqa.index.embeddings import Embedder
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLES
 
 NEWSQA = str(Path(sys.executable).with_name("newsqa"))
@@ -61,7 +60,8 @@ def test_search_filters_and_text_output(home: Path):
     assert "Port of Kessel dock workers end nine-day strike" in run.stdout
     assert "Lumen Nine" not in run.stdout  # same outlet, published after --until
     bad = newsqa(home, "search", "strike", "--since", "not a date")
-    assert bad.returncode == 2 and bad.stderr.strip() == "error: --since: cannot read 'not a date' as a date (try 2025-01-31)"
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: --since: cannot read 'not a date' as a date (try 2025-01-31)"
 
 
 def test_stats(home: Path):
@@ -104,7 +104,8 @@ def test_ask_json_and_text(home: Path):
 
 
 def test_chat_keeps_the_conversation(home: Path):
-    script = "Which goalkeeper did Millbrook Rovers sign?\nHow many clean sheets did he keep?\n/sources\n/reset\n/sources\n/quit\n"
+    script = ("Which goalkeeper did Millbrook Rovers sign?\nHow many clean sheets did he keep?\n"
+              "/sources\n/reset\n/sources\n/quit\n")
     run = newsqa(home, "chat", "--llm", "none", stdin=script)
     assert run.returncode == 0, run.stderr
     assert "14 clean sheets" in run.stdout  # the follow-up found the goalkeeper story

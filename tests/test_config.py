@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from index.errors import NewsqaError
+from newsqa.bot.config import load_settings
+from newsqa.errors import NewsqaError
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from index import IndexSettings, NewsIndex
-
 from test_index import assert_consistent
+
+from newsqa.index import IndexSettings, NewsIndex
 
 HELPER = Path(__file__).with_name("crash_ingest.py")
 
@@ -79,7 +78,7 @@ def test_kill_9_at_random_moments_then_rerun(tmp_path: Path):
     proc.wait(timeout=300)
     assert proc.returncode == 0
     index = fresh_index(home)
-    assert index.stats()["articles"] == 240
+    assert index.stats().articles == 240
     assert_consistent(index)
     versions = {v for _, v in index.manifest._rows("SELECT id, version FROM articles")}
     assert len(versions) == 240  # one version of each article

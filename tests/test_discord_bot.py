@@ -14,9 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
-
 from discord_emulator import (
-    ADMIN_ID, APP_ID, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, USER_ID, Emulator,
+    ADMIN_ID,
+    APP_ID,
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    GUILD_ID,
+    OTHER_CHANNEL_ID,
+    USER_ID,
+    Emulator,
 )
 
 NEWSQA = str(Path(sys.executable).with_name("newsqa"))
@@ -156,7 +162,8 @@ def test_a_follow_up_in_the_thread_uses_the_earlier_question(bot, emulator):
     emulator.say("Why did the Port of Kessel dock workers strike?")
     first = answer_in(emulator, start)
     thread_id = first["channel_id"]
-    assert "Kessel" in first["embeds"][0]["fields"][0]["name"] or "Coastal Wire" in first["embeds"][0]["fields"][0]["value"]
+    field = first["embeds"][0]["fields"][0]
+    assert "Kessel" in field["name"] or "Coastal Wire" in field["value"]
     start = len(emulator.messages)
     emulator.say("How many days did it last?", channel_id=thread_id)
     follow_up = answer_in(emulator, start, thread_id)
@@ -196,7 +203,8 @@ def test_an_unexpected_error_gets_an_apology_with_an_error_id(bot, emulator):
     start = len(emulator.messages)
     emulator.reject_posts = 1  # Discord refuses the answer message
     emulator.say("How much will the Ferris Street bridge cost?")
-    sorry = emulator.wait_for(lambda: next((m for m in posted_since(emulator, start) if "error id" in m["content"]), None), 60)
+    sorry = emulator.wait_for(
+        lambda: next((m for m in posted_since(emulator, start) if "error id" in m["content"]), None), 60)
     error_id = re.search(r"error id ([0-9a-f]{8})", sorry["content"]).group(1)
     assert sorry["content"] == f"Sorry, something went wrong while answering (error id {error_id})."
     assert f"error {error_id} while answering a message" in bot.log()
@@ -229,7 +237,8 @@ def test_ingest_is_for_admins_only(bot, emulator, web):
     assert "Only newsqa admins" in refused["data"]["content"]
     start = len(emulator.messages)
     emulator.slash("ingest", {"url_or_feed": f"{web}/story1.html"}, author_id=ADMIN_ID)
-    done = emulator.wait_for(lambda: next((m for m in posted_since(emulator, start) if "added" in m["content"]), None), 60)
+    done = emulator.wait_for(
+        lambda: next((m for m in posted_since(emulator, start) if "added" in m["content"]), None), 60)
     assert done["content"].startswith("added 1") and done["flags"] == 64
     start = len(emulator.messages)
     emulator.say("How many days of repairs did the harbour need before it reopened?")
@@ -253,7 +262,8 @@ def test_feedback_is_stored_and_buttons_survive_a_restart(bot, emulator):
     thanks = emulator.response_to(interaction_id, 10)
     assert "feedback is recorded" in thanks["data"]["content"] and thanks["data"]["flags"] == 64
     db = bot.home / "feedback.sqlite3"
-    rows = sqlite3.connect(db).execute("SELECT a.question, v.vote, v.user_hash FROM votes v JOIN answers a USING (answer_id)").fetchall()
+    rows = sqlite3.connect(db).execute(
+        "SELECT a.question, v.vote, v.user_hash FROM votes v JOIN answers a USING (answer_id)").fetchall()
     assert ("How much will the Ferris Street bridge cost?", 1) in [(q, v) for q, v, _ in rows]
     assert all(USER_ID not in h for _, _, h in rows)
     bot.stop()
@@ -287,7 +297,8 @@ def make_strict_bot(emulator, tmp_path_factory, faulty_server) -> Bot:
     ingest_samples(home)
     # A long article, so that the answer made of its passages runs past one Discord message.
     stalls = [f"Stall {n} at the Millbrook harvest fair sold {n * 3} jars of plum jam to visitors from "
-              f"{['Kessel', 'Tamsin', 'Ferris', 'Brandt'][n % 4]} on the opening day of the fair." for n in range(1, 61)]
+              f"{['Kessel', 'Tamsin', 'Ferris', 'Brandt'][n % 4]} on the opening day of the fair."
+              for n in range(1, 61)]
     article = home.parent / "fair.md"
     article.write_text("---\ntitle: Millbrook harvest fair opens with sixty jam stalls\nsource: Millbrook Ledger\n"
                        "published: 2025-03-15\n---\n" + " ".join(stalls) + "\n")
@@ -364,8 +375,11 @@ def test_cooldown_and_busy_are_said_not_silent(strict_bot, emulator):
     asker = askers[str(refused["message_reference"]["message_id"])]
     again = len(emulator.messages)
     retry = emulator.say("How long did the Kessel strike last?", author_id=asker)
-    reply = emulator.wait_for(lambda: next((m for m in posted_since(emulator, again, CHANNEL_ID)
-                                            if str((m.get("message_reference") or {}).get("message_id")) == retry["id"]), None), 90)
+    def replies_to_retry(m: dict) -> bool:
+        return str((m.get("message_reference") or {}).get("message_id")) == retry["id"]
+
+    reply = emulator.wait_for(
+        lambda: next((m for m in posted_since(emulator, again, CHANNEL_ID) if replies_to_retry(m)), None), 90)
     assert "Please wait" not in reply["content"]
 
 

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Citation
-from bot.discord.format import (
+from newsqa.bot.answer import Answer, Citation
+from newsqa.bot.discord.format import (
     CONTENT_LIMIT,
     EMBED_TOTAL_LIMIT,
     FIELD_NAME_LIMIT,

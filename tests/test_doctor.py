@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.config import load_settings
-from bot.cpu_kernels import choose_kernels, cpu_flags, installed_kernels
-from bot.doctor import check_default_model_files, check_generation, check_lock, read_lock
-from bot.model_files import DEFAULT_SIZE, default_model_path
 from conftest import REPO, free_port
+
+from newsqa.bot.config import load_settings
+from newsqa.bot.cpu_kernels import choose_kernels, cpu_flags, installed_kernels
+from newsqa.bot.doctor import check_default_model_files, check_generation, check_lock, read_lock
+from newsqa.bot.model_files import DEFAULT_SIZE, default_model_path
 
 NEWSQA = str(Path(sys.executable).with_name("newsqa"))
 
@@ -47,9 +47,11 @@ def test_a_ready_machine_passes_every_check(tmp_path: Path):
     assert by_name["data directory"].startswith("ok ")
     assert by_name["chroma"].startswith("ok    chroma: embedded at ")
     assert by_name["discord"] == "skip  discord: not configured"
-    assert by_name["embedding model"].startswith("ok    embedding model: all-MiniLM-L6-v2 loads offline (384 dimensions")
+    assert by_name["embedding model"].startswith(
+        "ok    embedding model: all-MiniLM-L6-v2 loads offline (384 dimensions")
     assert by_name["default LLM files"].startswith("ok    default LLM files: qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
-    assert re.fullmatch(r"ok    LLM \(test\): generated (['\"]).+\1 in [0-9.]+ s \(load included\)", by_name["LLM (test)"])
+    generated = r"ok    LLM \(test\): generated (['\"]).+\1 in [0-9.]+ s \(load included\)"
+    assert re.fullmatch(generated, by_name["LLM (test)"])
 
 
 def test_failures_are_named_with_their_fix_and_exit_1(tmp_path: Path):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.dataset import load_eval_set, load_questions, load_realtimeqa, realtimeqa_weeks
-from index.article import canonical_url
-from index.errors import NewsqaError
+from newsqa.errors import NewsqaError
+from newsqa.evals.dataset import load_eval_set, load_questions, load_realtimeqa, realtimeqa_weeks
+from newsqa.index.article import canonical_url
 
 
 def test_the_seed_questions_are_in_the_format(shared_data: Path):

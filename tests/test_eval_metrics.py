@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.answer import Answer, Citation, EvidenceLine
-from evals.dataset import EvalQuestion, question_type
-from evals.judge import overlap_judge
-from evals.metrics import (
+from newsqa.bot.answer import Answer, Citation, EvidenceLine
+from newsqa.evals.dataset import EvalQuestion, question_type
+from newsqa.evals.judge import overlap_judge
+from newsqa.evals.metrics import (
     bootstrap_interval,
     citation_scores,
     contains_answer,
@@ -117,8 +117,8 @@ def test_question_types(question, kind):
 
 
 def test_judges_by_spec():
-    from evals.judge import make_judge
-    from index.errors import NewsqaError
+    from newsqa.errors import NewsqaError
+    from newsqa.evals.judge import make_judge
 
     assert make_judge("overlap") is overlap_judge
     with pytest.raises(NewsqaError, match="unknown judge"):
@@ -130,7 +130,7 @@ def test_judges_by_spec():
 @pytest.mark.slow
 def test_an_llm_judge_answers_yes_or_no():
     """Plumbing with the small test model: its verdict is a bool, not a quality claim."""
-    from evals.judge import make_judge
+    from newsqa.evals.judge import make_judge
 
     judge = make_judge("llm:test")
     verdict = judge("The council approved the bridge on Tuesday.", "The council approved the bridge.")

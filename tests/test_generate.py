@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.generate import ANSWER_SCHEMA, generate_structured, parse_reply, render_reply
-from bot.llm import ProviderSettings, make_llm
-from bot.verify import is_abstention, parse_claims
+from newsqa.bot.generate import ANSWER_SCHEMA, generate_structured, parse_reply, render_reply
+from newsqa.bot.llm import ProviderSettings, make_llm
+from newsqa.bot.verify import is_abstention, parse_claims
 
 
 def test_sentences_become_cited_text_the_check_parses():
@@ -61,27 +61,28 @@ def test_the_small_model_held_to_the_schema_answers_valid_json():
 @pytest.mark.slow
 def test_the_local_model_streams_the_words_not_the_json():
     llm = make_llm("local", ProviderSettings(), max_tokens=80)
-    streamed: list[str] = []
-    generated = generate_structured(llm.held_to_schema(ANSWER_SCHEMA), INPUTS, streamed.append)
-    assert "Wilk" in generated.text and "[1]" in generated.text
-    shown = "".join(streamed)
+    *snapshots, generated = generate_structured(llm.held_to_schema(ANSWER_SCHEMA), INPUTS, stream=True)
+    assert "Wilk" in generated.text and "[1]" in generated.text and not generated.partial
+    assert snapshots and all(s.partial for s in snapshots)
+    shown = snapshots[-1].text  # what a reader watching the stream saw last
     assert "Wilk" in shown and "{" not in shown and "sources" not in shown
+    assert all(later.text.startswith(earlier.text) for earlier, later in zip(snapshots, snapshots[1:]))
     assert generated.tokens_out > 0
 
 
 def test_structured_answers_through_ask_are_rendered_and_checked(tmp_path):
-    from bot.answer import AskRequest
-    from bot.ask import Answerer
-    from bot.config import Settings
-    from index import load
-
     from conftest import SAMPLES
+
+    from newsqa.bot.answer import AskRequest
+    from newsqa.bot.ask import Answerer
+    from newsqa.bot.config import Settings
+    from newsqa.index import load
 
     settings = Settings(home=tmp_path / "home", llm="test")
     settings.answer.structured_output = "always"
     answerer = Answerer(settings)
     answerer.index.ingest(load([str(SAMPLES)], settings.fetch))
-    answer = answerer.ask(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?"))
+    answer = answerer.invoke(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?"))
     assert answer.tokens_out > 0 and answer.note is None
     assert not answer.draft.lstrip().startswith("{")  # the JSON became text with [n] markers
     assert answer.abstained or (answer.citations and "[1]" in answer.answer)

@@ -6,11 +6,10 @@ import shutil
 from datetime import datetime, timezone
 
 import pytest
-
-from index import Article, Filters, ModelMismatch, NewsIndex, load
-from index.errors import BadQuery
-
 from conftest import SAMPLES
+
+from newsqa.errors import BadQuery
+from newsqa.index import Article, Filters, ModelMismatch, NewsIndex, load
 
 
 def utc(*args) -> datetime:
@@ -78,7 +77,7 @@ def test_changed_article_replaces_its_chunks(index: NewsIndex):
 def test_duplicates_in_one_batch_are_ingested_once(index: NewsIndex):
     report = index.ingest([story(1), story(1), story(2)])
     assert (report.added, report.duplicates) == (2, 1)
-    assert index.stats()["articles"] == 2
+    assert index.stats().articles == 2
     assert_consistent(index)
 
 
@@ -109,7 +108,7 @@ def test_forget_by_id_url_source_and_dates(index: NewsIndex):
     assert index.forget(sources=["wire"], until=utc(2025, 3, 31)) == 1
     assert index.forget(since=utc(2025, 4, 1)) == 1
     assert [a for a in index.manifest.select_articles(sources=["Post"])] == [story(5).id]
-    assert index.stats()["articles"] == 1
+    assert index.stats().articles == 1
     assert_consistent(index)
     assert {h.article_id for h in index.search("ferry passengers", k=10)} == {story(5).id}
 
@@ -165,7 +164,7 @@ def test_rebuild_from_chroma_alone(index: NewsIndex):
 
 
 def test_retriever_adapter(sample_index: NewsIndex):
-    from index import NewsRetriever
+    from newsqa.index import NewsRetriever
 
     docs = NewsRetriever(index=sample_index, k=2).invoke("Which goalkeeper did Millbrook Rovers sign?")
     assert len(docs) == 2

@@ -7,13 +7,12 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from bot.answer import AskRequest
-from bot.ask import Answerer
-from bot.config import Settings
-from index import load
-
 from conftest import SAMPLES
+
+from newsqa.bot.answer import AskRequest
+from newsqa.bot.ask import Answerer
+from newsqa.bot.config import Settings
+from newsqa.index import load
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def test_faulty_llm_gives_the_passages_with_a_note(answerer: Answerer, faulty_se
     answerer.settings.providers.openai_base_url = f"{faulty_server}/{route}/v1"
     answerer._llms.clear()
     started = time.perf_counter()
-    answer = answerer.ask(AskRequest(question="How much will the Ferris Street bridge cost?", llm="openai:faulty"))
+    answer = answerer.invoke(AskRequest(question="How much will the Ferris Street bridge cost?", llm="openai:faulty"))
     assert time.perf_counter() - started < 30
     assert answer.note and answer.note.startswith(note)
     assert not answer.abstained and "$48 million" in answer.answer

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.model_files import (
-    DEFAULT_SIZE, ModelFileError, check_gguf, default_model_path, join_parts, small_model_path,
+from newsqa.bot.model_files import (
+    DEFAULT_SIZE,
+    ModelFileError,
+    check_gguf,
+    default_model_path,
+    join_parts,
+    small_model_path,
 )
 
 

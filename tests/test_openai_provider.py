@@ -10,14 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from bot.answer import AskRequest
-from bot.ask import Answerer
-from bot.config import Settings
-from bot.model_files import small_model_path
-from index import load
-
 from conftest import SAMPLES, free_port
+
+from newsqa.bot.answer import AskRequest
+from newsqa.bot.ask import Answerer
+from newsqa.bot.config import Settings
+from newsqa.bot.model_files import small_model_path
+from newsqa.index import load
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +50,7 @@ def test_answer_through_an_openai_compatible_server(tmp_path: Path, openai_serve
     settings.providers.openai_base_url = openai_server
     answerer = Answerer(settings)
     answerer.index.ingest(load([str(SAMPLES)], settings.fetch))
-    answer = answerer.ask(AskRequest(question="How many households received a heat pump rebate?"))
+    answer = answerer.invoke(AskRequest(question="How many households received a heat pump rebate?"))
     assert answer.provider == "openai" and answer.model == "smollm2"
     assert answer.note is None  # the server answered: no fallback
     assert answer.tokens_in > 0 and answer.tokens_out > 0

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cpu_kernels import KERNELS_DIR, NEEDS, choose_kernels, cpu_flags, installed_kernels
-from bot.doctor import compiled_features, installed_llama_libraries, instructions_beyond_avx2
+from newsqa.bot.cpu_kernels import KERNELS_DIR, NEEDS, choose_kernels, cpu_flags, installed_kernels
+from newsqa.bot.doctor import compiled_features, installed_llama_libraries, instructions_beyond_avx2
 
 pytestmark = pytest.mark.skipif(platform.machine() != "x86_64", reason="the portable build is for x86-64")
 needs_tools = pytest.mark.skipif(not (shutil.which("objdump") and shutil.which("gcc")),
@@ -86,7 +86,7 @@ def test_the_build_is_chosen_from_the_cpu_flags(flags, installed, wanted, chosen
 def test_this_process_loads_the_chosen_build():
     expected = choose_kernels(cpu_flags(), installed_kernels())
     env = {k: v for k, v in os.environ.items() if k != "LLAMA_CPP_LIB_PATH"}
-    code = ("from bot.cpu_kernels import use_kernels; print(use_kernels()); import llama_cpp, pathlib; "
+    code = ("from newsqa.bot.cpu_kernels import use_kernels; print(use_kernels()); import llama_cpp, pathlib; "
             "print(next(l.split()[-1] for l in pathlib.Path('/proc/self/maps').read_text().splitlines() "
             "if 'libggml-cpu' in l))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index import IndexSettings, NewsIndex, load
+from newsqa.index import IndexSettings, NewsIndex, load
 
 
 def test_seed_article_search(shared_data: Path, tmp_path: Path):

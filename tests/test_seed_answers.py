@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import AskRequest
-from bot.ask import Answerer
-from bot.config import Settings
-from index import load
+from newsqa.bot.answer import AskRequest
+from newsqa.bot.ask import Answerer
+from newsqa.bot.config import Settings
+from newsqa.index import load
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def test_seed_questions_with_the_local_model(shared_data: Path, tmp_path: Path):
     questions = [json.loads(line) for line in (shared_data / "seed" / "questions.jsonl").read_text().splitlines()]
     right, wrong = [], []
     for q in questions:
-        answer = answerer.ask(AskRequest(question=q["question"]))
+        answer = answerer.invoke(AskRequest(question=q["question"]))
         if not q["answerable"]:
             assert answer.abstained, (q["id"], answer.answer)
             assert not answer.citations

@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from index import Filters, IndexSettings, NewsIndex, StoreUnavailable, load
-from index.settings import ChromaSettings
-
 from conftest import SAMPLES, free_port
+
+from newsqa.index import Filters, IndexSettings, NewsIndex, StoreUnavailable, load
+from newsqa.index.settings import ChromaSettings
 
 pytestmark = pytest.mark.server
 
@@ -28,7 +27,7 @@ def test_ingest_and_search_on_a_chroma_server(tmp_path: Path, chroma_server: Chr
     assert not (settings.home / "chroma").exists()  # nothing embedded: vectors are on the server
     [hit] = index.search("How long did the Port of Kessel strike last?", k=1)
     assert "nine-day strike" in hit.text
-    assert index.stats()["store_location"] == f"http://127.0.0.1:{chroma_server.port}"
+    assert index.stats().store_location == f"http://127.0.0.1:{chroma_server.port}"
 
 
 def test_second_machine_rebuilds_its_lexical_index_from_the_server(tmp_path: Path, chroma_server):
@@ -49,7 +48,7 @@ def test_chroma_server_down_writes_nothing(tmp_path: Path):
     index = NewsIndex(settings)
     with pytest.raises(StoreUnavailable, match=rf"cannot reach the Chroma server at http://127.0.0.1:{dead.port}"):
         index.ingest(load([str(SAMPLES)], settings.fetch))
-    assert index.stats()["articles"] == 0
+    assert index.stats().articles == 0
     assert index.manifest.pending() == []
 
 

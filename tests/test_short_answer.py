@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.short_answer import answer_phrase
+from newsqa.bot.short_answer import answer_phrase
 
 
 @pytest.mark.parametrize("question,sentence,phrase", [

@@ -8,11 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
-from index import Article, Problem, load
-from index.settings import FetchSettings
-
 from conftest import SAMPLES
+
+from newsqa.index import Article, Problem, load
+from newsqa.index.settings import FetchSettings
 
 FETCH = FetchSettings(allow_private=True, timeout_s=2)
 
@@ -70,7 +69,8 @@ def test_json_records_map_common_field_names(tmp_path: Path):
     articles, problems = load_all(str(tmp_path / "list.json"))
     assert not problems
     a, b = articles
-    assert (a.title, a.text, a.url, a.source, a.authors) == ("A", "Alpha text.", "https://x.example/a", "Wire", ["Kim Lo"])
+    assert (a.title, a.text, a.url, a.source, a.authors) == (
+        "A", "Alpha text.", "https://x.example/a", "Wire", ["Kim Lo"])
     assert a.published == datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     assert a.extra == {"section": "world"}
     assert (b.source, b.authors, b.published.date().isoformat()) == ("Post", ["Ann", "Bo"], "2025-01-03")

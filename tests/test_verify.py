@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evidence import Evidence, EvidenceSentence, EvidenceSource
-from bot.verify import ABSTAIN_TEXT, CitationChecker, is_abstention, parse_claims
-from index.embeddings import Embedder
+from newsqa.bot.answer import ABSTAIN_TEXT
+from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
+from newsqa.bot.verify import CitationChecker, is_abstention, parse_claims
+from newsqa.index.embeddings import Embedder
 
 
 def test_parse_marker_forms():

@@ -20,15 +20,10 @@ from typing import Optional
 import discord
 from discord import app_commands
 
-from bot.answer import Answer, AskRequest, Turn
-from bot.ask import Answerer
-from bot.config import Settings
-from bot.discord.feedback import FeedbackStore
-from bot.discord.format import answer_text, shorten, sources_embed, split_message
-from bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
-from index import Problem, load
-from index.article import parse_date_option
-from index.errors import NewsqaError
+from newsqa import Answer, Answerer, AskRequest, NewsqaError, Settings, Turn, load, parse_date_option
+from newsqa.bot.discord.feedback import FeedbackStore
+from newsqa.bot.discord.format import answer_text, shorten, sources_embed, split_message, stats_line
+from newsqa.bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
 
 log = logging.getLogger("newsqa.discord")
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -100,7 +95,7 @@ class NewsBot(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.work = WorkQueue(self.config.workers, self.config.queue_size)
         self.cooldowns = Cooldowns(self.config.cooldown_s)
-        self.conversations = Conversations(self.config.history_turns)
+        self.conversations = Conversations(settings.answer.history_turns)
         self.feedback = FeedbackStore(self.config.feedback_db or settings.home / "feedback.sqlite3")
         self._answered: OrderedDict[int, Turn] = OrderedDict()
         register_commands(self)
@@ -115,17 +110,7 @@ class NewsBot(discord.Client):
         else:
             await self.tree.sync()
         # Load the LLM in the background: the first question should not wait for it.
-        asyncio.get_running_loop().run_in_executor(None, self._warm_up)
-
-    def _warm_up(self) -> None:
-        """Load the embedding model and the LLM (a local one loads on its first call)."""
-        try:
-            self.answerer.index.embedder.encode(["warm up"])
-            chat = self.answerer.llm(None).chat
-            if chat is not None:
-                chat.invoke("Say OK.", max_tokens=1)
-        except Exception as exc:  # it will be reported when a question needs it
-            log.warning("could not load the models yet: %s", exc)
+        asyncio.get_running_loop().run_in_executor(None, self.answerer.warm_up)
 
     async def close(self) -> None:
         await super().close()
@@ -220,8 +205,7 @@ class NewsBot(discord.Client):
                                            "answering a message", reply_to)
         if delivered is not None:
             answer, last = delivered
-            turn = Turn(question=answer.standalone_question, answer=answer.answer)
-            self.conversations.add(key, turn, history if key not in self.conversations else None)
+            turn = self.conversations.add(key, answer, history if key not in self.conversations else None)
             self.remember(last.id, turn)
 
     async def deliver(self, send, request: AskRequest, user_id: int, doing: str,
@@ -229,7 +213,7 @@ class NewsBot(discord.Client):
         """Answer off the event loop and send it; when that fails, say so in one message instead
         (busy, a user-caused problem, or an apology with the error id of the logged traceback)."""
         try:
-            answer = await self.work.run(self.answerer.ask, request)
+            answer = await self.work.run(self.answerer.invoke, request)
             return answer, await self.send_answer(send, answer, user_id, reply_to)
         except Busy:
             text = BUSY  # "ask again in a minute": so the refused question starts no cooldown
@@ -283,7 +267,7 @@ class NewsBot(discord.Client):
         delivered = await self.deliver(interaction.followup.send, request, interaction.user.id, "answering /ask")
         if delivered is not None:
             answer, message = delivered
-            self.remember(message.id, Turn(question=answer.standalone_question, answer=answer.answer))
+            self.remember(message.id, Turn.of(answer))
 
     async def ingest_command(self, interaction: discord.Interaction, url_or_feed: str) -> None:
         if not self.is_admin(interaction.user):
@@ -304,24 +288,19 @@ class NewsBot(discord.Client):
 
     def _ingest(self, url: str) -> str:
         """Fetch through the index's guarded fetcher and ingest; one line of what happened."""
-        items = list(load([url], self.settings.fetch))
-        problems = [i for i in items if isinstance(i, Problem)]
-        report = self.answerer.index.ingest([i for i in items if not isinstance(i, Problem)])
-        line = f"added {report.added} · updated {report.updated} · unchanged {report.unchanged}"
-        failed = problems + report.failed
-        if failed:
-            line += f" · failed {len(failed)}: {shorten(str(failed[0]), 300)}"
+        report = self.answerer.index.ingest(load([url], self.settings.fetch))
+        line = report.summary()
+        if report.failed:
+            line += f": {shorten(str(report.failed[0]), 300)}"
+        if report.warnings:
+            line += f" · warning: {shorten(str(report.warnings[0]), 200)}"
         return line
 
     async def stats_command(self, interaction: discord.Interaction) -> None:
         if not self.is_admin(interaction.user):
             await interaction.response.send_message("Only newsqa admins can see the stats.", ephemeral=True)
             return
-        data = self.answerer.index.stats()
-        first, last = data["published_first"], data["published_last"]
-        text = (f"{data['articles']:,} articles · {data['chunks']:,} chunks · {len(data['sources'])} outlets · "
-                f"published {first.date() if first else '–'} … {last.date() if last else '–'} · "
-                f"model {data['embedding_model']}")
+        text = stats_line(self.answerer.index.stats())
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.answer import Answer
+from newsqa import Answer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

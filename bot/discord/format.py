@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.answer import Answer
+from newsqa import Answer, IndexStats
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -135,7 +135,8 @@ def sources_embed(answer: Answer) -> SourcesEmbed | None:
     if not answer.citations:
         return None
     citations = answer.citations[:FIELDS_LIMIT]
-    footer = shorten(f"{answer.model} · {len(answer.citations)} source{'s' * (len(answer.citations) != 1)}", FOOTER_LIMIT)
+    count = len(answer.citations)
+    footer = shorten(f"{answer.model} · {count} source{'s' * (count != 1)}", FOOTER_LIMIT)
     if len(answer.citations) > FIELDS_LIMIT:
         footer = shorten(f"{footer} · {len(answer.citations) - FIELDS_LIMIT} more not shown", FOOTER_LIMIT)
     quote_chars = QUOTE_CHARS
@@ -150,3 +151,11 @@ def sources_embed(answer: Answer) -> SourcesEmbed | None:
                 embed.fields.pop()
             return embed
 
+
+
+def stats_line(stats: IndexStats) -> str:
+    """/stats in one line."""
+    first, last = stats.published_first, stats.published_last
+    return (f"{stats.articles:,} articles · {stats.chunks:,} chunks · {len(stats.sources)} outlets · "
+            f"published {first.date() if first else '–'} … {last.date() if last else '–'} · "
+            f"model {stats.embedding_model}")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
-from bot.answer import Turn
+from newsqa import Answer, Conversation, Turn
 
 T = TypeVar("T")
 
@@ -66,26 +66,30 @@ class Cooldowns:
 
 
 class Conversations:
-    """Recent turns per conversation (a thread, or a chain of replies), bounded in turns and in
-    conversations kept (least recently used go first). Kept in memory: a restart starts afresh."""
+    """Recent turns per conversation (a thread, or a chain of replies), each kept as every face
+    keeps one (`Conversation`), bounded in conversations kept (least recently used go first).
+    Kept in memory: a restart starts afresh."""
 
     def __init__(self, turns: int, keep: int = 2000) -> None:
         self.turns, self.keep = turns, keep
-        self._by_key: OrderedDict[int, deque[Turn]] = OrderedDict()
+        self._by_key: OrderedDict[int, Conversation] = OrderedDict()
 
     def history(self, key: int) -> list[Turn]:
         found = self._by_key.get(key)
         if found is None:
             return []
         self._by_key.move_to_end(key)
-        return list(found)
+        return found.history
 
-    def add(self, key: int, turn: Turn, before: list[Turn] | None = None) -> None:
-        turns = self._by_key.setdefault(key, deque(before or [], maxlen=max(self.turns, 1)))
-        turns.append(turn)
+    def add(self, key: int, answer: Answer, before: list[Turn] | None = None) -> Turn:
+        """Record the answer in its conversation (started from `before` when new); its turn."""
+        if key not in self._by_key:
+            self._by_key[key] = Conversation(self.turns, before or [])
+        turn = self._by_key[key].add(answer)
         self._by_key.move_to_end(key)
         while len(self._by_key) > self.keep:
             self._by_key.popitem(last=False)
+        return turn
 
     def __contains__(self, key: int) -> bool:
         return key in self._by_key

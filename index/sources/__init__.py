@@ -3,7 +3,7 @@
 Every item is loaded on its own: a bad file, record, entry or URL becomes a `Problem` and the
 rest of the batch goes on.
 
->>> from index.settings import FetchSettings
+>>> from newsqa.index.settings import FetchSettings
 >>> [type(x).__name__ for x in load(["/no/such/file.txt"], FetchSettings())]
 ['Problem']
 """
@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from index.article import Article
-from index.errors import LoadError
-from index.settings import FetchSettings
-from index.sources.feeds import articles_from_feed, looks_like_feed
-from index.sources.fetch import fetch
-from index.sources.html import article_from_html
-from index.sources.problems import Problem
-from index.sources.records import articles_from_json_values, parse_json, parse_jsonl
-from index.sources.text import article_from_text
+from newsqa.errors import LoadError
+from newsqa.index.article import Article
+from newsqa.index.settings import FetchSettings
+from newsqa.index.sources.feeds import articles_from_feed, looks_like_feed
+from newsqa.index.sources.fetch import fetch
+from newsqa.index.sources.html import article_from_html
+from newsqa.index.sources.problems import Problem
+from newsqa.index.sources.records import articles_from_json_values, parse_json, parse_jsonl
+from newsqa.index.sources.text import article_from_text
 
 __all__ = ["Problem", "load", "KNOWN_SUFFIXES"]
 

@@ -8,13 +8,13 @@ from datetime import datetime, timezone
 import feedparser
 import lxml.html
 
-from index.article import Article
-from index.errors import LoadError
-from index.settings import FetchSettings
-from index.sources.fetch import fetch
-from index.sources.html import article_from_html
-from index.sources.problems import Problem
-from index.sources.records import authors_from
+from newsqa.errors import LoadError
+from newsqa.index.article import Article
+from newsqa.index.settings import FetchSettings
+from newsqa.index.sources.fetch import fetch
+from newsqa.index.sources.html import article_from_html
+from newsqa.index.sources.problems import Problem
+from newsqa.index.sources.records import authors_from
 
 # An entry whose own content is shorter than this is a teaser: the article is on its page.
 FULL_TEXT_MIN_CHARS = 600

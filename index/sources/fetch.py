@@ -14,8 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from index.errors import FetchError
-from index.settings import FetchSettings
+from newsqa.errors import FetchError
+from newsqa.index.settings import FetchSettings
 
 TEXT_TYPES = (
     "text/html",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import trafilatura
 
-from index.article import Article, parse_published
-from index.errors import LoadError
+from newsqa.errors import LoadError
+from newsqa.index.article import Article, parse_published
 
 
 def article_from_html(html: str | bytes, url: str | None, item: str) -> Article:

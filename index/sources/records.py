@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from index.article import Article, parse_published
-from index.sources.problems import Problem
+from newsqa.index.article import Article, parse_published
+from newsqa.index.sources.problems import Problem
 
 TITLE_KEYS = ("title", "headline", "name")
 TEXT_KEYS = ("text", "body", "content", "article", "maintext", "description")

@@ -7,8 +7,8 @@ from typing import Any
 
 import frontmatter
 
-from index.article import Article, parse_published
-from index.sources.records import authors_from
+from newsqa.index.article import Article, parse_published
+from newsqa.index.sources.records import authors_from
 
 MAX_HEADLINE_CHARS = 150
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")

@@ -23,3 +23,7 @@ class ModelMismatch(NewsqaError):
 
 class BadQuery(NewsqaError):
     """A search or question that cannot be run as given."""
+
+
+class EmptyIndex(NewsqaError):
+    """A search or question before any article was ingested."""

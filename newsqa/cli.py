@@ -1,15 +1,14 @@
-"""The `newsqa` command line: a thin layer over the index and the answering entry point."""
+"""The `newsqa` command line: a face over the Python API (`from newsqa import …`) and the
+evaluation harness; it holds no answering logic."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -22,10 +21,25 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
-from bot.config import Settings, load_settings
-from index import Filters, IngestReport, NewsIndex, NewsqaError, load
-from index.article import parse_date_option
+from newsqa import (
+    Answer,
+    Answerer,
+    AskRequest,
+    Conversation,
+    Filters,
+    IndexStats,
+    IngestReport,
+    NewsIndex,
+    NewsqaError,
+    Settings,
+    diagnose,
+    llm_spec_help,
+    load,
+    load_settings,
+    parse_date_option,
+)
 
 app = typer.Typer(
     help="Ask questions about news articles and get answers cited to their sources.",
@@ -86,12 +100,7 @@ def ingest(
 
 
 def _print_report(report: IngestReport) -> None:
-    summary = (
-        f"added {report.added} · updated {report.updated} · unchanged {report.unchanged}"
-        f" · duplicates {report.duplicates} · failed {len(report.failed)}"
-        f" — {report.chunks} chunks in {report.seconds:.1f} s"
-    )
-    out.print(summary, highlight=False)
+    out.print(report.summary(), highlight=False)
     for problem in report.warnings:
         err.print(f"[yellow]warning[/] {escape(str(problem))}")
     for problem in report.failed:
@@ -111,8 +120,9 @@ def search(
 ) -> None:
     """Show the passages the index ranks best for a query."""
     index = NewsIndex(_settings(home))
-    _require_articles(index)
-    filters = Filters(sources=source or (), since=parse_date_option(since, "--since"), until=parse_date_option(until, "--until"))
+    index.require_articles()
+    filters = Filters(sources=source or (), since=parse_date_option(since, "--since"),
+                      until=parse_date_option(until, "--until"))
     hits = index.search(query, k=k, filters=filters, as_of=parse_date_option(as_of, "--as-of"))
     if as_json:
         keys = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score")
@@ -129,38 +139,32 @@ def search(
         out.print("   " + escape(" ".join(hit.text.split())[:400]), highlight=False)
 
 
-def _require_articles(index: NewsIndex) -> None:
-    if index.manifest.is_empty():
-        raise NewsqaError(
-            f"the index in {index.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL"
-        )
-
-
 @app.command()
 def stats(as_json: JsonOption = False, home: HomeOption = None) -> None:
     """Articles, chunks, sources, date range, model, and where the store is."""
     data = NewsIndex(_settings(home)).stats()
     if as_json:
-        print(json.dumps(data, indent=2, default=_json_default))
+        print(data.model_dump_json(indent=2))
         return
+    out.print(_stats_table(data))
+
+
+def _stats_table(data: IndexStats) -> Table:
     table = Table(show_header=False, box=None)
-    first, last = data["published_first"], data["published_last"]
+    first, last = data.published_first, data.published_last
+    outlets = ", ".join(f"{s} ({n})" for s, n in list(data.sources.items())[:8])
     rows = [
-        ("articles", f"{data['articles']:,}"),
-        ("chunks", f"{data['chunks']:,} ({data['chunk_tokens']:,} tokens)"),
-        ("sources", f"{len(data['sources'])}: " + ", ".join(f"{s} ({n})" for s, n in list(data["sources"].items())[:8])),
+        ("articles", f"{data.articles:,}"),
+        ("chunks", f"{data.chunks:,} ({data.chunk_tokens:,} tokens)"),
+        ("sources", f"{len(data.sources)}: {outlets}"),
         ("published", f"{first.date() if first else '–'} … {last.date() if last else '–'}"),
-        ("embedding model", data["embedding_model"]),
-        ("store", f"{data['store_mode']} · {data['store_location']} · collection {data['collection']}"),
-        ("data directory", data["home"]),
+        ("embedding model", data.embedding_model),
+        ("store", f"{data.store_mode} · {data.store_location} · collection {data.collection}"),
+        ("data directory", data.home),
     ]
     for name, value in rows:
         table.add_row(f"[bold]{name}[/]", escape(str(value)))
-    out.print(table)
-
-
-def _json_default(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    return table
 
 
 @app.command()
@@ -190,18 +194,17 @@ def rebuild(home: HomeOption = None) -> None:
     out.print(f"rebuilt the manifest and lexical index: {count} articles")
 
 
-LlmOption = Annotated[Optional[str], typer.Option("--llm", help="LLM spec: local, local:PATH.gguf, test, openai:MODEL, ollama:MODEL, anthropic:MODEL, none.")]
+LlmOption = Annotated[Optional[str], typer.Option("--llm", help=f"LLM spec: {llm_spec_help()}.")]
 
 
 def _request(question: str, llm: str | None, k: int | None, source: list[str] | None,
-             since: str | None, until: str | None, as_of: str | None, history=None):
-    from bot.answer import AskRequest
-
-    fields = {"question": question, "llm": llm, "k": k, "sources": source or [],
-              "since": parse_date_option(since, "--since"), "until": parse_date_option(until, "--until"), "history": history or []}
+             since: str | None, until: str | None, as_of: str | None,
+             conversation: Conversation | None = None) -> AskRequest:
+    fields = {"llm": llm, "k": k, "sources": source or [],
+              "since": parse_date_option(since, "--since"), "until": parse_date_option(until, "--until")}
     if as_of:
         fields["as_of"] = parse_date_option(as_of, "--as-of")
-    return AskRequest(**fields)
+    return (conversation or Conversation(turns=1)).request(question, **fields)
 
 
 @app.command()
@@ -218,24 +221,32 @@ def ask(
     home: HomeOption = None,
 ) -> None:
     """Answer a question from the indexed articles, citing them."""
-    from bot.ask import Answerer
-
     answerer = Answerer(_settings(home))
     request = _request(question, llm, k, source, since, until, as_of)
-    on_token = None
     if stream and not as_json:
-        def on_token(text: str) -> None:
-            err.print(text, end="", style="dim", highlight=False)
-    answer = answerer.ask(request, on_token=on_token)
-    if on_token:
-        err.print()
+        answer = _streamed(answerer, request)
+    else:
+        answer = answerer.invoke(request)
     if as_json:
         print(answer.model_dump_json(indent=2))
     else:
         render_answer(answer)
 
 
-def render_answer(answer) -> None:
+def _streamed(answerer: Answerer, request: AskRequest) -> Answer:
+    """The model's words dimmed on stderr as they come (Answerer.stream's snapshots), then the
+    checked answer."""
+    shown = ""
+    for answer in answerer.stream(request):
+        if answer.partial and answer.draft.startswith(shown):
+            err.print(answer.draft[len(shown):], end="", style="dim", highlight=False)
+            shown = answer.draft
+    if shown:
+        err.print()
+    return answer
+
+
+def render_answer(answer: Answer) -> None:
     """The answer first, then its numbered sources with the supporting quotes."""
     out.print(escape(answer.answer), highlight=False)
     if answer.note:
@@ -259,11 +270,9 @@ def chat(
 
     Commands: /sources (sources of the last answer), /reset (forget the conversation), /help, /quit.
     """
-    from bot.answer import Turn
-    from bot.ask import Answerer
-
-    answerer = Answerer(_settings(home))
-    history: list[Turn] = []
+    settings = _settings(home)
+    answerer = Answerer(settings)
+    conversation = Conversation(settings.answer.history_turns)
     last = None
     out.print("Ask a question (/help for commands).")
     while True:
@@ -279,24 +288,27 @@ def chat(
             out.print("/sources  the sources of the last answer\n/reset    start a new conversation\n/quit     leave")
             continue
         if line == "/reset":
-            history, last = [], None
+            conversation.reset()
+            last = None
             out.print("Conversation reset.")
             continue
         if line == "/sources":
             if last is None or not last.citations:
                 out.print("No sources yet.")
             for c in (last.citations if last else []):
-                out.print(f"[{c.n}] {escape(c.title)} — {escape(c.source or 'unknown outlet')} {escape(c.url or '')}\n    “{escape(c.quote)}”", highlight=False)
+                outlet = escape(c.source or "unknown outlet")
+                out.print(f"[{c.n}] {escape(c.title)} — {outlet} {escape(c.url or '')}\n    “{escape(c.quote)}”",
+                          highlight=False)
             continue
         try:
-            last = answerer.ask(_request(line, llm, None, source, None, None, None, history))
+            last = answerer.invoke(_request(line, llm, None, source, None, None, None, conversation))
         except NewsqaError as exc:
             err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
             continue
         out.print(escape(last.answer), highlight=False)
         if last.note:
             out.print(f"[yellow]note:[/] {escape(last.note)}", highlight=False)
-        history.append(Turn(question=line, answer=last.answer))
+        conversation.add(last)
 
 
 @app.command("discord")
@@ -304,7 +316,7 @@ def discord_bot(home: HomeOption = None) -> None:
     """Run the Discord bot (token from DISCORD_TOKEN; see the README for set-up and intents)."""
     import logging
 
-    from bot.discord.client import run
+    from newsqa.bot.discord.client import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(logging.WARNING)
@@ -319,10 +331,8 @@ def doctor(
     home: HomeOption = None,
 ) -> None:
     """Check that this machine can answer: versions, models, llama.cpp, the store, the data directory."""
-    from bot.doctor import run_checks
-
     failed = 0
-    for check in run_checks(load_settings(home=home, llm=llm), generate=not no_generate, discord=discord):
+    for check in diagnose(load_settings(home=home, llm=llm), generate=not no_generate, discord=discord):
         style = {True: "green", False: "red", None: "dim"}[check.ok]
         out.print(f"[{style}]{escape(check.line())}[/]", highlight=False)
         failed += check.ok is False
@@ -347,25 +357,29 @@ app.add_typer(eval_app, name="eval")
 
 @eval_app.command("run")
 def eval_run(
-    questions: Annotated[Path, typer.Argument(help="A questions .jsonl file, or a folder of RealTime QA weekly files.")],
-    corpus: Annotated[Optional[list[str]], typer.Option("--corpus", help="Articles to index (repeatable); default: the questions' folder.")] = None,
+    questions: Annotated[Path, typer.Argument(
+        help="A questions .jsonl file, or a folder of RealTime QA weekly files.")],
+    corpus: Annotated[Optional[list[str]], typer.Option(
+        "--corpus", help="Articles to index (repeatable); default: the questions' folder.")] = None,
     llm: LlmOption = None,
     pipeline: Annotated[str, typer.Option(help="newsqa or langchain-baseline.")] = "newsqa",
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Skip the LLM; score the evidence.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N questions.")] = None,
-    run_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: eval-runs/SET-PIPELINE-LLM).")] = None,
+    run_dir: Annotated[Optional[Path], typer.Option(
+        "--out", help="Run folder (default: eval-runs/SET-PIPELINE-LLM).")] = None,
     first_week: Annotated[Optional[str], typer.Option("--from", help="RealTime QA: first week (date).")] = None,
     last_week: Annotated[Optional[str], typer.Option("--to", help="RealTime QA: last week (date).")] = None,
     nota: Annotated[bool, typer.Option("--nota", help="RealTime QA: the none-of-the-above variant.")] = False,
     judge: Annotated[str, typer.Option(help="Citation judge: overlap (offline) or llm:SPEC.")] = "overlap",
     fresh: Annotated[bool, typer.Option("--fresh", help="Start the run over instead of resuming it.")] = False,
-    require: Annotated[Optional[list[str]], typer.Option("--require", help="Fail (exit 1) unless e.g. 'containment>=0.8' holds (repeatable).")] = None,
+    require: Annotated[Optional[list[str]], typer.Option(
+        "--require", help="Fail (exit 1) unless e.g. 'containment>=0.8' holds (repeatable).")] = None,
     home: HomeOption = None,
 ) -> None:
     """Run every question through `ask` (or the baseline) and write results and reports."""
-    from evals.dataset import load_eval_set
-    from evals.report import check_requirements, overall_table, parse_requirement, write_reports
-    from evals.runner import RunConfig, run
+    from newsqa.evals.dataset import load_eval_set
+    from newsqa.evals.report import check_requirements, overall_table, parse_requirement, write_reports
+    from newsqa.evals.runner import RunConfig, run
 
     requirements = [parse_requirement(r) for r in require or []]
     settings = _settings(home)
@@ -373,7 +387,8 @@ def eval_run(
     config = RunConfig(pipeline=pipeline, llm=llm or settings.llm, judge=judge,
                        retrieval_only=retrieval_only, limit=limit)
     llm_name = "none" if retrieval_only else config.llm
-    run_dir = run_dir or Path("eval-runs") / f"{eval_set.name}-{pipeline}-{llm_name.replace(':', '_').replace('/', '_')}"
+    run_name = f"{eval_set.name}-{pipeline}-{llm_name.replace(':', '_').replace('/', '_')}"
+    run_dir = run_dir or Path("eval-runs") / run_name
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True)
     with progress:
@@ -384,7 +399,8 @@ def eval_run(
 
         rows = run(eval_set, config, settings, run_dir, settings.home / "eval-indexes", fresh, on_progress)
     summary = write_reports(run_dir, rows, config.describe(eval_set, settings))
-    table = Table("metric", "value [95% interval]", title=f"{eval_set.name} · {pipeline} · {llm_name} · {summary['n']} questions")
+    title = f"{eval_set.name} · {pipeline} · {llm_name} · {summary['n']} questions"
+    table = Table("metric", "value [95% interval]", title=title)
     for row in overall_table(summary):
         table.add_row(*(escape(c) for c in row[:2]))
     out.print(table)
@@ -405,7 +421,7 @@ def eval_compare(
     """Deltas (B − A) with 95% paired bootstrap intervals, and the questions that flipped.
 
     A and B are each run's mean; the delta is over the questions both have the figure for."""
-    from evals.report import compare
+    from newsqa.evals.report import compare
 
     for folder in (run_a, run_b):
         if not (folder / "results.jsonl").is_file():

@@ -1,0 +1,18 @@
+"""Which articles a search may return: by outlet, by publication date, as on a date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass
+class Filters:
+    """Which articles a search may return."""
+
+    sources: Sequence[str] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    # `as_of` caps dates like `until`, but keeps undated articles (they may be older).
+    as_of: datetime | None = None

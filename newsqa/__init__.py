@@ -1,0 +1,99 @@
+"""newsqa: answers about news articles, every claim cited to the article it came from.
+
+The Python API is these names; the faces (the CLI, Discord, the evaluation harness) use nothing
+deeper. See the README's "Python API" section for examples (they run as tests).
+
+    from newsqa import Answerer, AskRequest, NewsIndex, load, load_settings
+
+    settings = load_settings(home="news-data", llm="none")
+    index = NewsIndex(settings)
+    index.ingest(load(["articles/"], settings.fetch))
+    answer = Answerer(settings, index).invoke(AskRequest(question="Who won?"))
+
+Names are imported on first use, so `import newsqa` stays cheap and `newsqa.index` never pulls
+in the answering core.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# name → module that defines it
+_API: dict[str, str] = {
+    # settings
+    "Settings": "newsqa.bot.config",
+    "load_settings": "newsqa.bot.config",
+    # the index
+    "NewsIndex": "newsqa.index.newsindex",
+    "IngestReport": "newsqa.index.newsindex",
+    "IndexStats": "newsqa.index.newsindex",
+    "Article": "newsqa.index.article",
+    "SearchHit": "newsqa.index.search",
+    "Filters": "newsqa.index.filters",
+    "NewsRetriever": "newsqa.index.retriever",
+    "load": "newsqa.index.sources",
+    "Problem": "newsqa.index.sources",
+    # answering
+    "Answerer": "newsqa.bot.ask",
+    "AskRequest": "newsqa.bot.answer",
+    "Answer": "newsqa.bot.answer",
+    "Citation": "newsqa.bot.answer",
+    "Turn": "newsqa.bot.answer",
+    "Retrieved": "newsqa.bot.answer",
+    "EvidenceLine": "newsqa.bot.answer",
+    "Flag": "newsqa.bot.answer",
+    "ABSTAIN_TEXT": "newsqa.bot.answer",
+    "Conversation": "newsqa.bot.conversation",
+    # LLMs (one registry of providers) and the machine check
+    "make_llm": "newsqa.bot.llm",
+    "llm_spec_help": "newsqa.bot.llm",
+    "diagnose": "newsqa.bot.doctor",
+    # dates as people type them (flags, options)
+    "parse_date_option": "newsqa.dates",
+    # errors a user can cause, each with a one-line message
+    "NewsqaError": "newsqa.errors",
+    "BadQuery": "newsqa.errors",
+    "EmptyIndex": "newsqa.errors",
+    "LoadError": "newsqa.errors",
+    "FetchError": "newsqa.errors",
+    "StoreUnavailable": "newsqa.errors",
+    "ModelMismatch": "newsqa.errors",
+}
+
+__all__ = [  # the same names as _API (a test holds them equal)
+    "ABSTAIN_TEXT", "Answer", "Answerer", "Article", "AskRequest", "BadQuery", "Citation",
+    "Conversation", "EmptyIndex", "EvidenceLine", "FetchError", "Filters", "Flag", "IndexStats",
+    "IngestReport", "LoadError", "ModelMismatch", "NewsIndex", "NewsRetriever", "NewsqaError",
+    "Problem", "Retrieved", "SearchHit", "Settings", "StoreUnavailable", "Turn", "diagnose",
+    "llm_spec_help", "load", "load_settings", "make_llm", "parse_date_option",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'newsqa' has no attribute {name!r}")
+    value = getattr(import_module(_API[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # what type checkers and editors see
+    from newsqa.bot.answer import ABSTAIN_TEXT, Answer, AskRequest, Citation, EvidenceLine, Flag, Retrieved, Turn
+    from newsqa.bot.ask import Answerer
+    from newsqa.bot.config import Settings, load_settings
+    from newsqa.bot.conversation import Conversation
+    from newsqa.bot.doctor import diagnose
+    from newsqa.bot.llm import llm_spec_help, make_llm
+    from newsqa.dates import parse_date_option
+    from newsqa.errors import BadQuery, EmptyIndex, FetchError, LoadError, ModelMismatch, NewsqaError, StoreUnavailable
+    from newsqa.index.article import Article
+    from newsqa.index.filters import Filters
+    from newsqa.index.newsindex import IndexStats, IngestReport, NewsIndex
+    from newsqa.index.retriever import NewsRetriever
+    from newsqa.index.search import SearchHit
+    from newsqa.index.sources import Problem, load

@@ -1,0 +1,19 @@
+"""Dates people type (command-line flags, Discord and HTTP options), read one way for every face."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from newsqa.errors import BadQuery
+from newsqa.index.article import parse_published
+
+
+def parse_date_option(value: str | None, name: str) -> datetime | None:
+    """A date a person typed (a flag, a command option); None when not given. Unlike
+    `parse_published`, an unreadable date is an error that names the option."""
+    if not value:
+        return None
+    parsed = parse_published(value)
+    if parsed is None:
+        raise BadQuery(f"{name}: cannot read {value!r} as a date (try 2025-01-31)")
+    return parsed

@@ -1,0 +1,20 @@
+"""The examples in the modules' docstrings run (those marked +SKIP need models or a network)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+pytestmark = pytest.mark.spec
+
+MODULES = ["newsqa.bot.llm", "newsqa.bot.cpu_kernels", "newsqa.bot.question_kind", "newsqa.bot.generate",
+           "newsqa.bot.conversation", "newsqa.index.article", "newsqa.index.newsindex", "newsqa.index.sources",
+           "newsqa.prompts"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -1,0 +1,112 @@
+"""Fast spec tests of evidence selection, the question kinds and the short answer, with a stub
+embedder (bag of words) instead of the real model: the rules, not the model, are under test."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pytest
+
+from newsqa.bot.evidence import select_evidence
+from newsqa.bot.question_kind import question_kind
+from newsqa.bot.short_answer import answer_phrase
+from newsqa.index.search import SearchHit
+
+pytestmark = pytest.mark.spec
+
+
+class StubEmbedder:
+    """Unit vectors of hashed words: texts sharing words are similar."""
+
+    dims = 256
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dims))
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dims] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def tokenizer(self, texts: list[str], **_: object) -> dict:
+        return {"input_ids": [text.split() for text in texts]}
+
+
+def hit(article: str, text: str, chunk: str | None = None) -> SearchHit:
+    return SearchHit(article, chunk or f"{article}-0", f"Title {article}", "Outlet", None, None, text, 0,
+                     len(text), 1.0)
+
+
+BRIDGE = hit("A", "The Ferris Street bridge will cost $48 million. Work on the bridge begins in September. "
+                  "The council met on Tuesday.")
+OTHER = hit("B", "The Ferris Street bridge was built in 1911. Traffic on the bridge grew last year.")
+
+
+def test_evidence_stays_under_the_token_budget_and_the_sentence_cap():
+    ev = select_evidence("When does work on the Ferris Street bridge begin?", [BRIDGE, OTHER], StubEmbedder(),
+                         token_budget=12, max_sentences=4, min_relative_score=0.0)
+    assert 0 < ev.tokens <= 12 + max(len(s.text.split()) for _, s in ev.lines())  # the first always fits
+    ev = select_evidence("bridge", [BRIDGE, OTHER], StubEmbedder(), token_budget=500, max_sentences=2,
+                         min_relative_score=0.0)
+    assert len(ev.lines()) == 2
+
+
+def test_evidence_is_numbered_by_article_best_sentence_first():
+    ev = select_evidence("Did the council meet on Tuesday?", [OTHER, BRIDGE], StubEmbedder(),
+                         token_budget=500, max_sentences=4, min_relative_score=0.0)
+    assert ev.sources[0].article_id == "A" and ev.sources[0].sentences[0].text == "The council met on Tuesday."
+    assert [s.label for _, s in ev.lines()] == list(range(1, len(ev.lines()) + 1))
+    for source in ev.sources:
+        scores = [s.score for s in source.sentences]
+        assert scores == sorted(scores, reverse=True)
+        for s in source.sentences:  # offsets point into the article text
+            assert BRIDGE.text[s.start:s.end] == s.text or OTHER.text[s.start:s.end] == s.text
+
+
+def test_weak_sentences_are_left_out():
+    ev = select_evidence("Did the council meet on Tuesday?", [BRIDGE], StubEmbedder(),
+                         token_budget=500, max_sentences=4, min_relative_score=0.95)
+    assert [s.text for _, s in ev.lines()] == ["The council met on Tuesday."]
+    ev = select_evidence("Did the council meet on Tuesday?", [BRIDGE], StubEmbedder(),
+                         token_budget=500, max_sentences=4, min_relative_score=0.0)
+    assert len(ev.lines()) == 3
+
+
+def test_no_passages_no_evidence():
+    ev = select_evidence("Anything?", [], StubEmbedder())
+    assert ev.sources == [] and ev.tokens == 0 and ev.best_similarity == 0.0
+
+
+def test_a_figure_question_prefers_the_sentence_with_a_figure():
+    hits = [hit("A", "The bridge cost was debated by the council members. The bridge will cost 48 million dollars.")]
+    ev = select_evidence("How much will the bridge cost?", hits, StubEmbedder(), token_budget=500, max_sentences=1)
+    assert "48 million" in ev.lines()[0][1].text
+
+
+@pytest.mark.parametrize("question,label,expects", [
+    ("How many U.S. troops are in Iraq?", "how many/much", "figure"),
+    ("When does work begin?", "when", "figure"),
+    ("In what year did the war end?", "which/what", "figure"),
+    ("What percentage voted yes?", "which/what", "figure"),
+    ("Who delivered a eulogy?", "who", "name"),
+    ("The leader of which country said no?", "which/what", "name"),
+    ("Where was the summit held?", "where", "name"),
+    ("What did the court decide?", "which/what", ""),
+    ("Why did the talks fail?", "why", ""),
+    ("Name the winner.", "other", ""),
+])
+def test_question_kinds(question, label, expects):
+    kind = question_kind(question)
+    assert (kind.label, kind.expects) == (label, expects)
+
+
+@pytest.mark.parametrize("question,sentence,phrase", [
+    ("Which country has become the third in Asia to legalise same-sex marriage?",
+     "Thailand has become the third country in Asia to legalise same-sex marriage.", "Thailand"),
+    ("How much will the Ferris Street bridge cost?", "The Ferris Street bridge will cost $48 million.",
+     "$48 million"),
+])
+def test_short_answer_is_the_new_words_of_the_asked_kind(question, sentence, phrase):
+    assert answer_phrase(question, sentence) == phrase
