@@ -7,7 +7,7 @@ export TOKENIZERS_PARALLELISM := false
 
 SEED := ../shared/data/seed/questions.jsonl
 
-.PHONY: setup demo test smoke-eval bench lock
+.PHONY: setup demo test lint spec smoke-eval bench lock
 
 setup: $(VENV)/.installed
 
@@ -21,9 +21,19 @@ demo: setup
 	NEWSQA_HOME=$(DEMO_HOME) $(VENV)/bin/newsqa ingest samples/
 	NEWSQA_HOME=$(DEMO_HOME) $(VENV)/bin/newsqa ask "When does work on the Ferris Street bridge begin?"
 
+# Fastest first: lint, the spec tests of the pure functions (seconds), the smoke evaluation, the rest.
 test: setup
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory spec
 	$(MAKE) --no-print-directory smoke-eval
-	$(PY) -m pytest -q -ra --hypothesis-profile=ci
+	$(PY) -m pytest -q -ra -m "not spec" --hypothesis-profile=ci
+
+# ruff (pyproject.toml: line length 120); the layering contracts run in tests/test_package.py.
+lint: setup
+	$(VENV)/bin/ruff check .
+
+spec: setup
+	$(PY) -m pytest -q -m spec --hypothesis-profile=ci
 
 # The seed questions with no LLM and with the small test model; thresholds fail CI on a regression.
 smoke-eval: setup
