@@ -1,6 +1,6 @@
 """The pipelines an evaluation can run, each turning a question into the one `Answer` type.
 
-- `newsqa`: the product's own `ask` entry point, over a newsqa index of the corpus.
+- `newsqa`: the product itself (`Answerer.invoke`, the Python API), over a newsqa index of the corpus.
 - `langchain-baseline`: the LangChain tutorial RAG chain (evals/baseline.py: 1000/200 chunks,
   the same embedding model, Chroma similarity search k=4, the tutorial's "stuff" prompt, the
   same LLM), so that a report can put the two side by side. It cites nothing.

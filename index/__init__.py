@@ -1,7 +1,7 @@
 """newsqa's index: sources → Article → chunks → embeddings → Chroma + lexical index, and search.
 
-The answering layer (`bot`) uses only `NewsIndex.search` (or `NewsRetriever`, its LangChain
-adapter); nothing here imports `bot`.
+The answering core (`newsqa.bot`) retrieves through `NewsRetriever`, the LangChain adapter of
+`NewsIndex.search`; nothing here imports the core or a face (an import-linter contract).
 """
 
 from newsqa.errors import BadQuery, LoadError, ModelMismatch, NewsqaError, StoreUnavailable

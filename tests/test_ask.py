@@ -1,4 +1,4 @@
-"""The `ask` entry point end to end on the sample articles, with `none`, the small test model,
+"""Answering (`Answerer.invoke`) end to end on the sample articles, with `none`, the small test model,
 the default local model, and a failing provider."""
 
 from __future__ import annotations

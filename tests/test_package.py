@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,6 +18,7 @@ import newsqa
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    shutil.rmtree(REPO / "build", ignore_errors=True)  # setuptools' staging folder may hold removed modules
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-cache-dir", "-w", str(out),
                     str(REPO)], check=True, capture_output=True, text=True)
     (found,) = out.glob("newsqa-*.whl")

@@ -1,5 +1,5 @@
 """The Discord wiring: events, slash commands, buttons. Parsing and formatting live in format.py,
-queueing in work.py, feedback storage in feedback.py; answering is the one `ask` entry point.
+queueing in work.py, feedback storage in feedback.py; answering is the Python API (`Answerer.invoke`), as in every face.
 
 Intents: the default, non-privileged ones. Discord delivers a message's content to a bot without
 the message-content intent when the message mentions the bot (a reply to the bot mentions it
