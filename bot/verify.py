@@ -21,11 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from newsqa import prompts
 from newsqa.bot.answer import ABSTAIN_TEXT, Citation, Flag
+from newsqa.bot.claims import held_to
 from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
 from newsqa.bot.short_answer import answer_phrase
 from newsqa.index.chunking import sentence_spans
@@ -70,6 +72,17 @@ class CheckSettings(BaseModel):
     # Also ask the LLM whether each cited source supports its sentence (one short call per
     # sentence); catches wrong claims that share the source's words.
     llm_confirm: bool = False
+    # Hold each claim to the source sentence it rests on (bot/claims.py): magnitudes, dates,
+    # polarity, figures and names in their places. Off: the word check alone, as before.
+    strict: bool = True
+
+
+class Support(NamedTuple):
+    """The check of one claim against one source."""
+
+    ok: bool
+    quote: EvidenceSentence  # the source's sentence that states it best
+    reason: str  # the rule that decided, in words
 
 
 @dataclass
@@ -120,14 +133,15 @@ class CitationChecker:
         self.t = settings or CheckSettings()
 
     def support(self, claim: str, source: EvidenceSource, cited: EvidenceSentence | None = None,
-                question: str = "") -> tuple[bool, EvidenceSentence]:
-        """Whether the source supports the claim, and the quote: the source's sentence sharing
-        most of the claim's numbers and words (the cited line on a tie)."""
+                question: str = "") -> Support:
+        """Whether the source supports the claim, the quote (the source's sentence sharing most of
+        the claim's numbers and words; the cited line on a tie), and the rule that decided."""
         evidence_text = source.text
         vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
         similarity = vectors[1:] @ vectors[0]
         terms = content_terms(claim)
         claim_numbers = numbers_in(claim)
+
         # The quote is the sentence sharing most of the claim's numbers and words, then meaning;
         # the line the model cited wins a tie (models often cite the right article's wrong line).
         def key(pair: tuple[EvidenceSentence, float]) -> tuple[int, int]:
@@ -138,15 +152,29 @@ class CitationChecker:
         best_pair = max(pairs, key=lambda p: (*key(p), p[1]))
         cited_pair = next((p for p in pairs if p[0] is cited), None)
         best = cited if cited_pair and key(cited_pair) == key(best_pair) else best_pair[0]
-        if not claim_numbers <= numbers_in(evidence_text):
-            return False, best
+        missing = sorted(claim_numbers - numbers_in(evidence_text))
+        if missing:
+            return Support(False, best, f"figures not in the source: {', '.join(missing)}")
         answer_terms = terms - content_terms(question)
-        if answer_terms and lexical_overlap(answer_terms, evidence_text) < self.t.min_answer_overlap:
-            return False, best
+        answer_overlap = lexical_overlap(answer_terms, evidence_text) if answer_terms else 1.0
+        if answer_overlap < self.t.min_answer_overlap:
+            return Support(False, best, f"the source holds {answer_overlap:.0%} of the answer's own words "
+                                        f"(at least {self.t.min_answer_overlap:.0%} needed)")
         overlap = lexical_overlap(terms, evidence_text)
+        close = float(similarity.max())
         if overlap >= self.t.min_overlap:
-            return True, best
-        return overlap >= self.t.min_overlap_with_similarity and similarity.max() >= self.t.min_similarity, best
+            why = f"the source holds {overlap:.0%} of its words and all its figures"
+        elif overlap >= self.t.min_overlap_with_similarity and close >= self.t.min_similarity:
+            why = (f"the source holds {overlap:.0%} of its words, all its figures, and a sentence close in "
+                   f"meaning ({close:.2f})")
+        else:
+            return Support(False, best, f"the source holds {overlap:.0%} of its words (at least "
+                                        f"{self.t.min_overlap:.0%}, or {self.t.min_overlap_with_similarity:.0%} "
+                                        f"with a sentence as close as {self.t.min_similarity:.2f}; "
+                                        f"closest {close:.2f})")
+        # Sharing the words and figures is not stating the same: hold the claim to its sentence.
+        fault = held_to(claim, best.text, evidence_text) if self.t.strict else None
+        return Support(False, best, fault) if fault else Support(True, best, why)
 
     def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None) -> Verified:
         """Verify every sentence's citations; `question` lets the short answer be its bare phrase;
@@ -187,7 +215,7 @@ class CitationChecker:
             source, line = evidence.by_label(label)
             if any(n == source.n for n, _ in out):
                 continue
-            ok, sentence = self.support(claim, source, line, question)
+            ok, sentence, _ = self.support(claim, source, line, question)
             if ok and confirm is not None:
                 ok = confirm(source.text, claim)
             if ok:

@@ -134,6 +134,12 @@ def score(question: EvalQuestion, answer: Answer, judge: Judge, passages: Sequen
         "tokens_in": answer.tokens_in,
         "tokens_out": answer.tokens_out,
     }
+    right = (not answer.abstained and answerable
+             and bool(metrics["containment"] or metrics["em"] or (metrics["f1"] or 0) >= 0.5))
+    # Of the answers given, the right ones (an answer to an unanswerable question is wrong);
+    # of the answerable questions, those answered right.
+    metrics["answered_precision"] = None if answer.abstained else float(right)
+    metrics["answered_right"] = float(right) if answerable else None
     metrics.update(citation_scores(answer, judge))
     return metrics
 

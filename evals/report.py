@@ -33,6 +33,8 @@ METRICS = {
     "mrr": "mean reciprocal rank of the first gold passage",
     "abstained_unanswerable": "unanswerable questions answered \"I don't know\" (higher is better)",
     "false_abstain": "answerable questions answered \"I don't know\" (lower is better)",
+    "answered_precision": "answers given that are right (containment, EM or F1 >= 0.5)",
+    "answered_right": "answerable questions answered right",
     "cited_share": "answer sentences with a citation",
     "citation_recall": "sentences whose citations support them (ALCE)",
     "citation_precision": "citations that are not irrelevant (ALCE)",

@@ -45,6 +45,10 @@ _API: dict[str, str] = {
     "Flag": "newsqa.bot.answer",
     "ABSTAIN_TEXT": "newsqa.bot.answer",
     "Conversation": "newsqa.bot.conversation",
+    # the citation check on its own (`newsqa check`)
+    "AnswerChecker": "newsqa.bot.check",
+    "CheckRequest": "newsqa.bot.check",
+    "CheckResult": "newsqa.bot.check",
     # LLMs (one registry of providers) and the machine check
     "make_llm": "newsqa.bot.llm",
     "llm_spec_help": "newsqa.bot.llm",
@@ -62,11 +66,12 @@ _API: dict[str, str] = {
 }
 
 __all__ = [  # the same names as _API (a test holds them equal)
-    "ABSTAIN_TEXT", "Answer", "Answerer", "Article", "AskRequest", "BadQuery", "Citation",
-    "Conversation", "EmptyIndex", "EvidenceLine", "FetchError", "Filters", "Flag", "IndexStats",
-    "IngestReport", "LoadError", "ModelMismatch", "NewsIndex", "NewsRetriever", "NewsqaError",
-    "Problem", "Retrieved", "SearchHit", "Settings", "StoreUnavailable", "Turn", "diagnose",
-    "llm_spec_help", "load", "load_settings", "make_llm", "parse_date_option",
+    "ABSTAIN_TEXT", "Answer", "AnswerChecker", "Answerer", "Article", "AskRequest", "BadQuery",
+    "CheckRequest", "CheckResult", "Citation", "Conversation", "EmptyIndex", "EvidenceLine",
+    "FetchError", "Filters", "Flag", "IndexStats", "IngestReport", "LoadError", "ModelMismatch",
+    "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "Retrieved", "SearchHit", "Settings",
+    "StoreUnavailable", "Turn", "diagnose", "llm_spec_help", "load", "load_settings", "make_llm",
+    "parse_date_option",
 ]
 
 
@@ -85,6 +90,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and editors see
     from newsqa.bot.answer import ABSTAIN_TEXT, Answer, AskRequest, Citation, EvidenceLine, Flag, Retrieved, Turn
     from newsqa.bot.ask import Answerer
+    from newsqa.bot.check import AnswerChecker, CheckRequest, CheckResult
     from newsqa.bot.config import Settings, load_settings
     from newsqa.bot.conversation import Conversation
     from newsqa.bot.doctor import diagnose

@@ -25,8 +25,10 @@ from typer.core import TyperGroup
 
 from newsqa import (
     Answer,
+    AnswerChecker,
     Answerer,
     AskRequest,
+    CheckResult,
     Conversation,
     Filters,
     IndexStats,
@@ -309,6 +311,39 @@ def chat(
         if last.note:
             out.print(f"[yellow]note:[/] {escape(last.note)}", highlight=False)
         conversation.add(last)
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(
+        help="JSON lines: {id, question?, answer with [n], sources: [{n, text}]}; - for stdin.")],
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Hold any cited answer to its sources: each sentence kept only if a source it cites states it."""
+    if str(file) != "-" and not file.is_file():
+        raise NewsqaError(f"{file} is not a file")
+    checker = AnswerChecker(_settings(home))
+    failed = 0
+    with (sys.stdin if str(file) == "-" else file.open(encoding="utf-8", errors="replace")) as lines:
+        for result in checker.check_lines(lines):
+            if isinstance(result, NewsqaError):
+                err.print(f"[red]error:[/] {escape(str(result))}", highlight=False)
+                failed += 1
+            elif as_json:
+                print(result.model_dump_json())
+            else:
+                _print_checked(result)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_checked(result: CheckResult) -> None:
+    out.print(f"[bold]{escape(result.id)}[/]", highlight=False)
+    for sentence in result.sentences:
+        mark = "[green]kept[/]   " if sentence.supported else "[red]refused[/]"
+        out.print(f"  {mark} {escape(sentence.text)}\n          {escape(sentence.reason)}", highlight=False)
+    out.print(f"  answer: {escape(result.answer)}", highlight=False)
 
 
 @app.command("discord")

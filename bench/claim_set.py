@@ -1,0 +1,166 @@
+"""An adversarial set for the citation check, made from RealTime QA 2025 articles (not a test).
+
+Each case is a claim citing one source: a sentence of a news article with its neighbours (two
+before, two after) as the source, as newsqa's evidence gives it. Kinds:
+- true: the sentence itself;
+- paraphrases, which must be kept: "about" put before a figure, the opening phrase dropped,
+  "percent" written "%", a relative clause dropped, the subject name replaced by a pronoun;
+- corruptions, which must be refused: two figures swapped, another figure of the same article put
+  in, a magnitude changed (million → billion), a month changed, a "not" inserted, two names swapped.
+Cases are drawn with a fixed seed, so the set is the same on every machine; it is built in memory
+from ../shared/data and never stored in the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsqa.index.chunking import sentence_spans
+
+PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun")
+CORRUPTIONS = ("figures_swapped", "other_figure", "magnitude", "month", "negation", "names_swapped")
+KINDS = ("true", *PARAPHRASES, *CORRUPTIONS)
+
+_FIGURE = re.compile(r"(?<![\w.,])\$?\d[\d,]*(?:\.\d+)?(?![\w])")
+_MAGNITUDES = ["thousand", "million", "billion", "trillion"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_AUXILIARY = re.compile(r"\b(is|was|are|were|will|has|have|had|can|could|would|should)\b(?! not\b)")
+_NEGATED = re.compile(r"\b(not|no|never|n't|without)\b|n't\b", re.IGNORECASE)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+_SUBJECT_NAME = re.compile(r"^([A-Z][a-z]+(?:\s+[A-Z][a-z.]+){1,2})\s+(said|says|told|added|announced|wrote)\b")
+_OPENING = re.compile(r"^((?:On|In|At|After|Before|During|Last|This|Earlier|Later|Since|By|Over|For example|"
+                      r"Meanwhile|However|Still|Now|Also|Then|Today|Yesterday)\b[^,]{0,40}),\s+(?=[a-zA-Z])")
+_RELATIVE = re.compile(r",\s+(which|who)\s+[^,]{5,80},")
+
+
+@dataclass
+class Case:
+    id: str
+    kind: str
+    claim: str
+    source: str  # the sentence with its neighbours
+    sentence: str  # the sentence the claim was made from
+
+
+def articles(folder: Path, weeks: list[str]) -> list[str]:
+    """The texts of those weeks' search-result articles, each once (by URL)."""
+    seen: dict[str, str] = {}
+    for week in weeks:
+        for line in (folder / f"{week}_gcs.jsonl").read_text(encoding="utf-8").splitlines():
+            for result in json.loads(line).get("search_result") or []:
+                if result.get("url") and result.get("text"):
+                    seen.setdefault(result["url"], result["text"])
+    return list(seen.values())
+
+
+def _sentences(text: str) -> list[str]:
+    return [" ".join(text[a:b].split()) for a, b in sentence_spans(text)]
+
+
+def _usable(sentence: str) -> bool:
+    words = sentence.split()
+    return (10 <= len(words) <= 45 and sentence.endswith(".") and sentence[0].isupper()
+            and not re.search(r"[“”\"]|http|@|\|", sentence))
+
+
+def _figures(sentence: str) -> list[str]:
+    return [m.group(0) for m in _FIGURE.finditer(sentence) if not re.fullmatch(r"(19|20)\d\d", m.group(0))]
+
+
+def _replace_at(text: str, old: str, new: str, start: int) -> str:
+    return text[:start] + new + text[start + len(old):]
+
+
+def make(kind: str, sentence: str, article_figures: list[str], rng: random.Random) -> str | None:
+    """The claim of this kind made from the sentence, or None where the sentence offers none."""
+    figures = _figures(sentence)
+    if kind == "true":
+        return sentence
+    if kind == "about":
+        match = next((m for m in _FIGURE.finditer(sentence) if m.group(0) in figures), None)
+        if match is None or re.search(r"(about|nearly|some|around|over|almost)\s+$", sentence[:match.start()]):
+            return None
+        return _replace_at(sentence, match.group(0), f"about {match.group(0)}", match.start())
+    if kind == "opening_dropped":
+        match = _OPENING.match(sentence)
+        if not match or len(match.group(1).split()) > 6:
+            return None
+        rest = sentence[match.end():]
+        return rest[0].upper() + rest[1:]
+    if kind == "percent_sign":
+        return re.sub(r"(\d) percent\b", r"\1%", sentence) if re.search(r"\d percent\b", sentence) else None
+    if kind == "clause_dropped":
+        return _RELATIVE.sub("", sentence, count=1) if _RELATIVE.search(sentence) else None
+    if kind == "pronoun":
+        match = _SUBJECT_NAME.match(sentence)
+        return f"They {match.group(2)}{sentence[match.end():]}" if match else None
+    if kind == "figures_swapped":
+        distinct = list(dict.fromkeys(figures))
+        if len(distinct) < 2:
+            return None
+        a, b = distinct[:2]
+        return re.sub(rf"(?<![\w.,]){re.escape(a)}(?![\w])|(?<![\w.,]){re.escape(b)}(?![\w])",
+                      lambda m: b if m.group(0) == a else a, sentence)
+    if kind == "other_figure":
+        others = [f for f in article_figures if f not in figures and f.lstrip("$") not in sentence]
+        match = next((m for m in _FIGURE.finditer(sentence) if m.group(0) in figures), None)
+        if not others or match is None:
+            return None
+        return _replace_at(sentence, match.group(0), rng.choice(others), match.start())
+    if kind == "magnitude":
+        match = re.search(r"\b(thousand|million|billion|trillion)\b", sentence)
+        if not match:
+            return None
+        swap = {"thousand": "million", "million": "billion", "billion": "million", "trillion": "billion"}
+        return _replace_at(sentence, match.group(1), swap[match.group(1)], match.start())
+    if kind == "month":
+        match = re.search(r"\b(" + "|".join(_MONTHS) + r")\b", sentence)
+        if not match:
+            return None
+        month = _MONTHS[(_MONTHS.index(match.group(1)) + rng.randint(1, 11)) % 12]
+        return _replace_at(sentence, match.group(1), month, match.start())
+    if kind == "negation":
+        match = _AUXILIARY.search(sentence)
+        if not match or _NEGATED.search(sentence):
+            return None
+        return sentence[:match.end()] + " not" + sentence[match.end():]
+    if kind == "names_swapped":
+        names = list(dict.fromkeys(m.group(0) for m in _NAME.finditer(sentence)))
+        if len(names) < 2 or names[0] in names[1] or names[1] in names[0]:
+            return None
+        a, b = names[:2]
+        return re.sub(rf"{re.escape(a)}|{re.escape(b)}", lambda m: b if m.group(0) == a else a, sentence)
+    raise ValueError(kind)
+
+
+def cases(folder: Path, weeks: list[str], per_kind: int, seed: int = 2025) -> Iterator[Case]:
+    """Up to `per_kind` cases of every kind, each from a different sentence, in a fixed order."""
+    rng = random.Random(seed)
+    texts = articles(folder, weeks)
+    rng.shuffle(texts)
+    made = {kind: 0 for kind in KINDS}
+    used: set[str] = set()
+    for a, text in enumerate(texts):
+        sentences = _sentences(text)
+        article_figures = list(dict.fromkeys(f for s in sentences for f in _figures(s)))
+        for i, sentence in enumerate(sentences):
+            if not _usable(sentence) or sentence in used:
+                continue
+            source = " ".join(sentences[max(0, i - 2): i + 3])
+            for kind in sorted(KINDS, key=lambda k: made[k]):  # the rarest kinds first
+                if made[kind] >= per_kind:
+                    continue
+                claim = make(kind, sentence, article_figures, rng)
+                if claim and claim != sentence or (claim and kind == "true"):
+                    made[kind] += 1
+                    used.add(sentence)
+                    yield Case(f"{kind}-{made[kind]}", kind, claim, source, sentence)
+                    break
+        if all(n >= per_kind for n in made.values()):
+            return

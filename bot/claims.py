@@ -1,0 +1,185 @@
+"""What a claim states, held to the source sentence it rests on: figures with their magnitudes and
+what they count, months and days, polarity, and names in their places.
+
+The word check (verify.py) finds that a source shares a claim's words and figures; these rules
+catch the wrong claims that share them all: "$48 billion" where the source says "$48 million",
+"in October" where it says "in September", a "not" the source lacks, two figures or two names
+swapped, a figure the source gives for something else. Each rule returns the reason it refuses,
+or None.
+
+>>> held_to("The bridge will cost $48 billion.", "The bridge will cost $48 million.", "")
+'magnitude: the claim says 48 billion, the source 48 million'
+>>> held_to("Al-Sudani has not condemned the attacks.", "Al-Sudani has condemned the attacks.", "")
+'polarity: the claim says "not", the source does not'
+>>> held_to("The US has 2,500 troops in Syria and 900 in Iraq.",
+...         "The US has 900 troops in Syria and 2,500 in Iraq.", "") is not None
+True
+>>> held_to("The bridge will cost about $48 million.", "The bridge will cost $48 million.", "") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+_TOKEN = re.compile(r"\$|£|€|%|\d[\d,]*(?:\.\d+)?|[A-Za-z][\w'’-]*")
+_FIGURE = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
+_MAGNITUDE = {"thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
+              "m": "million", "bn": "billion", "k": "thousand", "%": "%", "percent": "%"}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_NEGATIONS = {"not", "no", "never", "n't", "without", "denied", "denies", "deny", "failed", "fails", "nobody",
+              "none", "neither", "nor", "cannot"}
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*\b")
+_YEAR = re.compile(r"^(1[89]|20)\d\d$")
+# Words around a figure that say what it counts, when they are no content (skipped).
+_FILLER = {"the", "a", "an", "of", "and", "or", "in", "on", "at", "to", "for", "by", "with", "than", "more", "less",
+           "about", "nearly", "some", "around", "over", "almost", "roughly", "approximately", "up", "least", "just",
+           "only", "were", "was", "is", "are", "had", "has", "have", "be", "been", "its", "their", "his", "her",
+           "who", "which", "that", "those", "these", "from", "as", "per", "cent", "percent"}
+
+
+def held_to(claim: str, sentence: str, source: str) -> str | None:
+    """The reason the claim misstates `sentence` (the source sentence it rests on; `source` is
+    all the cited evidence), or None when no rule finds a fault."""
+    mine, theirs = _tokens(claim), _tokens(sentence)
+    whole = _tokens(source) if source else theirs
+    names = list(dict.fromkeys(tuple(_tokens(m.group(0))) for m in _NAME.finditer(claim)
+                               if " " in m.group(0) or "-" in m.group(0) or m.start() > 0))  # not "The" opening it
+    rules = (lambda: _magnitudes(mine, whole), lambda: _months(mine, whole), lambda: _polarity(mine, theirs),
+             lambda: _swapped(mine, theirs, names), lambda: _figure_roles(mine, whole))
+    return next((reason for rule in rules if (reason := rule())), None)
+
+
+def _tokens(text: str) -> list[str]:
+    words = []
+    for token in _TOKEN.findall(text.replace("’", "'")):
+        lower = token.lower()
+        if lower.endswith("n't"):  # "didn't" → "did", "n't"
+            words += [lower[:-3] or "n't", "n't"]
+        else:
+            words.append(token.replace(",", "") if _FIGURE.match(token) else lower)
+    return words
+
+
+def _figures(tokens: list[str]) -> list[tuple[int, str]]:
+    return [(i, t) for i, t in enumerate(tokens) if _FIGURE.match(t) and not _YEAR.match(t)]
+
+
+def _magnitude_after(tokens: list[str], i: int) -> str:
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+    return _MAGNITUDE.get(nxt, "")
+
+
+def _magnitudes(claim: list[str], source: list[str]) -> str | None:
+    """A figure's magnitude (thousand/million/billion, %) as the source gives that figure."""
+    for i, figure in _figures(claim):
+        mine = _magnitude_after(claim, i)
+        theirs = {_magnitude_after(source, j) for j, f in _figures(source) if f == figure}
+        if theirs and mine not in theirs:
+            said = sorted(m for m in theirs if m) or ["(none)"]
+            return f"magnitude: the claim says {figure} {mine or '(none)'}, the source {figure} {' or '.join(said)}"
+    return None
+
+
+def _months(claim: list[str], source: list[str]) -> str | None:
+    """Months (with their day, where the claim gives one) as the source states them."""
+    for i, word in enumerate(claim):
+        if word not in _MONTHS:
+            continue
+        if word not in source:
+            return f"date: the source does not say {word.capitalize()}"
+        day = claim[i + 1] if i + 1 < len(claim) and claim[i + 1].isdigit() else None
+        if day is not None and not _has_date(source, word, day):
+            return f"date: the source does not say {word.capitalize()} {day}"
+    return None
+
+
+def _has_date(tokens: list[str], month: str, day: str) -> bool:
+    return any(t == month and ((j + 1 < len(tokens) and tokens[j + 1] == day) or (j > 0 and tokens[j - 1] == day))
+               for j, t in enumerate(tokens))
+
+
+def _polarity(claim: list[str], sentence: list[str]) -> str | None:
+    """A negation in the claim that the source sentence lacks, or the reverse."""
+    mine = {t for t in claim if t in _NEGATIONS}
+    theirs = {t for t in sentence if t in _NEGATIONS}
+    if mine and not theirs:
+        return f'polarity: the claim says "{sorted(mine)[0]}", the source does not'
+    if theirs and not mine and _overlap(claim, sentence) >= 0.6:
+        return f'polarity: the source says "{sorted(theirs)[0]}", the claim does not'
+    return None
+
+
+def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
+    """Two figures, or two names, that stand in each other's places in the source sentence."""
+    figures = list(dict.fromkeys(f for _, f in _figures(claim) if f in sentence))
+    names = [n for n in names if _contains(sentence, n)]
+    base = _similarity(claim, sentence)
+    for kind, items in (("figures", figures), ("names", names)):
+        for a_index, a in enumerate(items):
+            for b in items[a_index + 1:]:
+                swapped = _swap(claim, a, b)
+                if _similarity(swapped, sentence) > base + 0.02:
+                    shown = (a, b) if kind == "figures" else (" ".join(a), " ".join(b))
+                    return f"{kind} swapped: the source has {shown[0]} and {shown[1]} the other way round"
+    return None
+
+
+def _figure_roles(claim: list[str], source: list[str]) -> str | None:
+    """A figure the source gives for something else: the words that say what it counts in the
+    claim (the first two after it) are not near that figure anywhere in the source."""
+    for i, figure in _figures(claim):
+        counted = set(_content(claim[i + 1: i + 8])[:2])
+        if not counted:
+            continue
+        places = [j for j, f in _figures(source) if f == figure]
+        near = [set(_content(source[max(0, j - 4): j])) | set(_content(source[j + 1: j + 10])[:4]) for j in places]
+        if places and not any(counted & words for words in near):
+            return f"figure: {figure} in the source is not about {' '.join(sorted(counted))}"
+    return None
+
+
+def _content(tokens: list[str]) -> list[str]:
+    """The content words of a stretch of tokens, in order, crudely stemmed."""
+    return [_stem(t) for t in tokens if len(t) > 1 and t not in _FILLER and t not in _MAGNITUDE
+            and not _FIGURE.match(t) and t not in ("$", "£", "€")]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ies", "es", "s"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def _contains(tokens: list[str], run: tuple[str, ...]) -> bool:
+    n = len(run)
+    return any(tuple(tokens[j:j + n]) == run for j in range(len(tokens) - n + 1))
+
+
+def _swap(tokens: list[str], a: str | tuple[str, ...], b: str | tuple[str, ...]) -> list[str]:
+    run_a = a if isinstance(a, tuple) else (a,)
+    run_b = b if isinstance(b, tuple) else (b,)
+    out, j = [], 0
+    while j < len(tokens):
+        if tuple(tokens[j:j + len(run_a)]) == run_a:
+            out += run_b
+            j += len(run_a)
+        elif tuple(tokens[j:j + len(run_b)]) == run_b:
+            out += run_a
+            j += len(run_b)
+        else:
+            out.append(tokens[j])
+            j += 1
+    return out
+
+
+def _similarity(a: list[str], b: list[str]) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _overlap(claim: list[str], sentence: list[str]) -> float:
+    words = set(claim)
+    return len(words & set(sentence)) / len(words) if words else 0.0

@@ -1,0 +1,58 @@
+"""The claim rules (bot/claims.py), each with a claim it must keep and one it must refuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsqa.bot.claims import held_to
+
+pytestmark = pytest.mark.spec
+
+SEED = ("As of the latest reporting, there have been 36 attacks in Iraq and 37 in Syria. Security analysts "
+        "express growing concern that the conflict could expand. The United States maintains a military presence "
+        "of 900 troops in Syria and 2,500 in Iraq, with the mission of advising local forces. The Iraqi Prime "
+        "Minister, Mohammed Shia al-Sudani, has condemned these attacks and U.S. counter-strikes as violations of "
+        "Iraq's sovereignty.")
+TROOPS = "The United States maintains a military presence of 900 troops in Syria and 2,500 in Iraq."
+SUDANI = "The Iraqi Prime Minister, Mohammed Shia al-Sudani, has condemned these attacks."
+BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in September 2025."
+
+
+@pytest.mark.parametrize("rule,kept,refused,sentence", [
+    ("magnitude", "The bridge will cost $48 million.", "The bridge will cost $48 billion.", BRIDGE),
+    ("magnitude", "Turnout rose to 62%.", "Turnout rose to 62 million.", "Turnout rose to 62 percent."),
+    ("date", "Work begins in September 2025.", "Work begins in October 2025.", BRIDGE),
+    ("date", "Voting ends on May 31.", "Voting ends on May 30.", "Voting ends on May 31, officials said."),
+    ("polarity", "al-Sudani has condemned these attacks.", "al-Sudani has not condemned these attacks.", SUDANI),
+    ("polarity", "The mayor did not resign.", "The mayor resigned.", "The mayor did not resign on Friday."),
+    ("polarity", "The council never voted on it.", "The council voted on it.", "The council never voted on it."),
+    ("figures swapped", "The US has 900 troops in Syria and 2,500 in Iraq.",
+     "The United States has 2,500 troops in Syria and 900 in Iraq.", TROOPS),
+    ("names swapped", "Rovers beat City Athletic Club in the final.", "City Athletic Club beat Rovers in the final.",
+     "Millbrook Rovers beat City Athletic Club in the final."),
+    ("names swapped", "Maria Lopez defeated John Smith in the runoff.",
+     "John Smith defeated Maria Lopez in the runoff.", "Maria Lopez defeated John Smith in the runoff on Tuesday."),
+])
+def test_each_rule_keeps_the_true_claim_and_refuses_the_wrong_one(rule, kept, refused, sentence):
+    assert held_to(kept, sentence, sentence) is None
+    reason = held_to(refused, sentence, sentence)
+    assert reason is not None and reason.startswith(rule.split()[0])
+
+
+def test_a_figure_given_for_something_else_is_no_support():
+    sentence = "As of the latest reporting, there have been 36 attacks in Iraq and 37 in Syria."
+    assert held_to("There have been 37 attacks in Syria.", sentence, SEED) is None
+    reason = held_to("There are 37 U.S. troops stationed in Syria.", sentence, SEED)
+    assert reason is not None and reason.startswith("figure: 37")
+
+
+@pytest.mark.parametrize("paraphrase,sentence", [
+    ("About 900 U.S. troops are in Syria.", TROOPS),
+    ("The United States has 2,500 troops in Iraq.", TROOPS),
+    ("It condemned the attacks.", SUDANI),
+    ("The bridge costs $48 million.", BRIDGE),
+    ("Support rose to 40%.", "Support for the plan rose to 40 percent in March."),
+    ("Nobody was hurt.", "No one was hurt in the fire."),
+])
+def test_paraphrases_of_what_the_source_says_are_kept(paraphrase, sentence):
+    assert held_to(paraphrase, sentence, sentence) is None

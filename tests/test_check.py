@@ -1,0 +1,72 @@
+"""`newsqa check` and AnswerChecker: any cited answer held to its sources, line by line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsqa import AnswerChecker, CheckRequest, Settings
+
+SOURCE = ("The council approved the Ferris Street bridge on Tuesday. The bridge will cost $48 million. "
+          "Work begins in September.")
+GOOD = {"id": "bridge", "question": "How much will the bridge cost?",
+        "answer": "The Ferris Street bridge will cost $48 million [1]. It opens in 2027 [1]. Nobody knows [3]. "
+                  "Work begins in September.",
+        "sources": [{"n": 1, "text": SOURCE, "title": "Bridge approved", "published": "2025-03-04"}]}
+
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory) -> AnswerChecker:
+    return AnswerChecker(Settings(home=tmp_path_factory.mktemp("check")))
+
+
+def test_each_sentence_is_kept_only_when_a_source_it_cites_states_it(checker: AnswerChecker):
+    result = checker.check(GOOD)
+    by_text = {s.text: s for s in result.sentences}
+    assert by_text["The Ferris Street bridge will cost $48 million."].supported
+    assert "The bridge will cost $48 million." in by_text["The Ferris Street bridge will cost $48 million."].reason
+    assert not by_text["It opens in 2027."].supported
+    assert by_text["It opens in 2027."].reason == "[1] does not: figures not in the source: 2027"
+    assert by_text["Nobody knows."].reason == "cites [3], which is not a source"
+    assert by_text["Work begins in September."].reason == "cites no source"  # not auto-cited here
+    assert result.answer == "The Ferris Street bridge will cost $48 million [1]."
+
+
+def test_nothing_supported_or_an_abstention_is_i_dont_know(checker: AnswerChecker):
+    refused = checker.check(CheckRequest(id="x", answer="It opens in 2027 [1].", sources=GOOD["sources"]))
+    assert refused.answer == "I don't know." and not refused.sentences[0].supported
+    assert checker.check({"id": "y", "answer": "I don't know.", "sources": []}).answer == "I don't know."
+
+
+def test_the_command_checks_every_good_line_and_names_each_bad_one(tmp_path: Path):
+    lines = [json.dumps(GOOD), "not json", json.dumps({"id": "no answer"}),
+             json.dumps({"id": "empty", "answer": "A [1].", "sources": [{"n": 1, "text": ""}]}), "",
+             json.dumps({**GOOD, "id": "again"})]
+    path = tmp_path / "answers.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "NEWSQA_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+    run = subprocess.run([str(Path(sys.executable).with_name("newsqa")), "check", str(path), "--json"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "error: line 2: not JSON (Expecting value)",
+        "error: line 3: answer: Field required",
+        "error: line 4: sources.0.text: String should have at least 1 character",
+    ]
+    results = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["id"] for r in results] == ["bridge", "again"]
+    assert set(results[0]) == {"id", "sentences", "answer"}
+    assert set(results[0]["sentences"][0]) == {"text", "sources", "supported", "reason"}
+    assert results[0]["answer"] == "The Ferris Street bridge will cost $48 million [1]."
+
+    text = subprocess.run([str(Path(sys.executable).with_name("newsqa")), "check", "-"], input=json.dumps(GOOD),
+                          capture_output=True, text=True, env=env)
+    assert text.returncode == 0 and "refused It opens in 2027." in text.stdout
+    missing = subprocess.run([str(Path(sys.executable).with_name("newsqa")), "check", str(tmp_path / "none.jsonl")],
+                             capture_output=True, text=True, env=env)
+    assert missing.returncode == 2 and missing.stderr.strip() == f"error: {tmp_path / 'none.jsonl'} is not a file"
