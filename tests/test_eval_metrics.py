@@ -135,3 +135,20 @@ def test_an_llm_judge_answers_yes_or_no():
     judge = make_judge("llm:test")
     verdict = judge("The council approved the bridge on Tuesday.", "The council approved the bridge.")
     assert isinstance(verdict, bool)
+
+
+def test_answered_precision_counts_the_answers_given_and_answered_right_the_questions():
+    from newsqa.evals.metrics import score
+
+    asked = EvalQuestion(id="1", question="How much will the bridge cost?", answers=["$4.2 million"])
+    unanswerable = EvalQuestion(id="2", question="Who won the cup?", answerable=False)
+    right = score(asked, _answer("The bridge will cost $4.2 million [1].", SOURCES), overlap_judge, [])
+    wrong = score(asked, _answer("The bridge will cost $9 million [1].", SOURCES), overlap_judge, [])
+    idk = _answer("I don't know.", {})
+    idk.abstained = True
+    abstained = score(asked, idk, overlap_judge, [])
+    made_up = score(unanswerable, _answer("Rovers won the cup [1].", SOURCES), overlap_judge, [])
+    assert (right["answered_precision"], right["answered_right"]) == (1.0, 1.0)
+    assert (wrong["answered_precision"], wrong["answered_right"]) == (0.0, 0.0)
+    assert (abstained["answered_precision"], abstained["answered_right"]) == (None, 0.0)
+    assert (made_up["answered_precision"], made_up["answered_right"]) == (0.0, None)
