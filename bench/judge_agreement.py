@@ -87,6 +87,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--judges", nargs="+", default=["overlap"])
     parser.add_argument("--sample", type=int)
+    parser.add_argument("--per-kind", type=int, default=20, help="adversarial claims of each kind")
+    parser.add_argument("--table", default="judge_agreement", help="name of the table in bench/results")
     parser.add_argument("--from-runs", nargs="+", type=Path, default=[])
     parser.add_argument("--corpus", nargs="+", default=[],
                         help="corpus files (relative to ../shared/data) for sampling")
@@ -116,19 +118,37 @@ def main() -> None:
             verdicts[f"newsqa citation check, then {spec}"] = [
                 kept and said for kept, said in zip(checked, verdicts[spec])]
     for spec, said in verdicts.items():
-        tp = sum(g and s for g, s in zip(gold, said))
-        tn = sum(not g and not s for g, s in zip(gold, said))
-        fp = sum(not g and s for g, s in zip(gold, said))
-        fn = sum(g and not s for g, s in zip(gold, said))
-        rows.append([spec, str(len(cases)), f"{(tp + tn) / len(cases):.2f}", f"{kappa(gold, said):.2f}",
-                     str(tp), str(tn), str(fp), str(fn)])
-    write_table("judge_agreement", "Citation judges against hand labels",
-                ["judge", "cases", "accuracy", "Cohen's kappa", "both support", "both not", "judge yes / hand no",
-                 "judge no / hand yes"], rows,
+        rows.append(_agreement_row(f"{spec} · hand labels", gold, said))
+    # The adversarial set of bench/claim_set.py (test weeks): supported = a true or paraphrased claim.
+    from bench.claim_check import TEST_WEEKS
+    from bench.claim_set import CORRUPTIONS
+    from bench.claim_set import cases as claim_cases
+    from bench.common import RTQA_2025
+
+    adversarial = list(claim_cases(RTQA_2025, TEST_WEEKS, args.per_kind))
+    truth = [c.kind not in CORRUPTIONS for c in adversarial]
+    for spec in args.judges:
+        judge = make_judge(spec)
+        rows.append(_agreement_row(f"{spec} · adversarial set", truth, [judge(c.source, c.claim) for c in adversarial]))
+    write_table(args.table, "Citation judges against hand labels and the adversarial claim set",
+                ["judge · cases", "cases", "accuracy", "Cohen's kappa", "both support", "both not",
+                 "judge yes / truth no", "judge no / truth yes"], rows,
                 [f"Hand labels: {sum(gold)} supported, {len(gold) - sum(gold)} not ({LABELS.name}); cases are "
                  "answer sentences of newsqa runs (kept by the citation check, and removed by it) with the "
                  "evidence their citations pointed to.",
-                 "Command: .venv/bin/python bench/judge_agreement.py --judges " + " ".join(args.judges)])
+                 f"Adversarial set: bench/claim_set.py on RealTime QA 2025 weeks {TEST_WEEKS[0]}–{TEST_WEEKS[-1]}, "
+                 f"{args.per_kind} claims a kind: true and paraphrased claims are supported, corruptions not.",
+                 "Command: .venv/bin/python bench/judge_agreement.py --judges " + " ".join(args.judges)
+                 + f" --per-kind {args.per_kind} --table {args.table}"])
+
+
+def _agreement_row(name: str, gold: list[bool], said: list[bool]) -> list[str]:
+    tp = sum(g and s for g, s in zip(gold, said))
+    tn = sum(not g and not s for g, s in zip(gold, said))
+    fp = sum(not g and s for g, s in zip(gold, said))
+    fn = sum(g and not s for g, s in zip(gold, said))
+    return [name, str(len(gold)), f"{(tp + tn) / len(gold):.2f}", f"{kappa(gold, said):.2f}",
+            str(tp), str(tn), str(fp), str(fn)]
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from newsqa.index.chunking import sentence_spans
+
 _TOKEN = re.compile(r"\$|£|€|%|\d[\d,]*(?:\.\d+)?|[A-Za-z][\w'’-]*")
 _FIGURE = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
 _MAGNITUDE = {"thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
@@ -50,6 +52,15 @@ def held_to(claim: str, sentence: str, source: str) -> str | None:
     rules = (lambda: _magnitudes(mine, whole), lambda: _months(mine, whole), lambda: _polarity(mine, theirs),
              lambda: _swapped(mine, theirs, names), lambda: _figure_roles(mine, whole))
     return next((reason for rule in rules if (reason := rule())), None)
+
+
+def holds(claim: str, premise: str) -> str | None:
+    """`held_to` against the premise's sentence that shares most of the claim's words: for a judge
+    that has the cited evidence as one text."""
+    sentences = [premise[a:b] for a, b in sentence_spans(premise)] or [premise]
+    words = set(_tokens(claim))
+    best = max(sentences, key=lambda sentence: len(words & set(_tokens(sentence))))
+    return held_to(claim, best, premise)
 
 
 def _tokens(text: str) -> list[str]:
@@ -120,11 +131,24 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
     for kind, items in (("figures", figures), ("names", names)):
         for a_index, a in enumerate(items):
             for b in items[a_index + 1:]:
+                if kind == "names" and (_passive_between(claim, a, b) or _passive_between(sentence, a, b)):
+                    continue  # "A was sued by B" says what "B sued A" does: order proves nothing
                 swapped = _swap(claim, a, b)
                 if _similarity(swapped, sentence) > base + 0.02:
                     shown = (a, b) if kind == "figures" else (" ".join(a), " ".join(b))
                     return f"{kind} swapped: the source has {shown[0]} and {shown[1]} the other way round"
     return None
+
+
+def _passive_between(tokens: list[str], a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """"by" between the two names: a passive sentence, whose order of names is not its roles'."""
+    starts = {run: [j for j in range(len(tokens)) if tuple(tokens[j:j + len(run)]) == run] for run in (a, b)}
+    for i in starts[a]:
+        for j in starts[b]:
+            lo, hi = sorted((i, j))
+            if "by" in tokens[lo:hi]:
+                return True
+    return False
 
 
 def _figure_roles(claim: list[str], source: list[str]) -> str | None:

@@ -4,6 +4,9 @@
   in the premise, every name it uses (capitalised words after its first) appears there too, and
   at least 60% of its content words (stemmed, stop words dropped) do. Its agreement with hand
   labels is measured by `bench/judge_agreement.py` and reported in the README.
+- `claims`: `overlap`, then the claim rules of newsqa's check (bot/claims.py) against the
+  premise's sentence that shares most of the claim's words: magnitudes, dates, polarity, figures
+  and names in their places.
 - `llm:SPEC`: any configured LLM (`llm:local`, `llm:openai:MODEL`, …) asked with prompts/judge.*
   for a one-word yes or no.
 """
@@ -14,6 +17,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from newsqa.bot.claims import holds
 from newsqa.bot.evidence import content_terms
 from newsqa.bot.verify import numbers_in
 from newsqa.errors import NewsqaError
@@ -38,6 +42,11 @@ def overlap_judge(premise: str, claim: str, min_share: float = 0.6) -> bool:
     return not terms or len(terms & content_terms(premise)) / len(terms) >= min_share
 
 
+def claims_judge(premise: str, claim: str) -> bool:
+    """`overlap`, then the claim rules against the premise's closest sentence."""
+    return overlap_judge(premise, claim) and holds(claim, premise) is None
+
+
 def llm_judge(spec: str) -> Judge:
     """A judge that asks the LLM `spec` (a provider spec as for --llm)."""
     from newsqa.bot.llm import ProviderSettings, make_llm
@@ -50,9 +59,11 @@ def llm_judge(spec: str) -> Judge:
 
 
 def make_judge(spec: str) -> Judge:
-    """`overlap` or `llm:PROVIDER_SPEC`."""
+    """`overlap`, `claims` or `llm:PROVIDER_SPEC`."""
     if spec == "overlap":
         return overlap_judge
+    if spec == "claims":
+        return claims_judge
     if spec.startswith("llm:"):
         return llm_judge(spec.removeprefix("llm:"))
-    raise NewsqaError(f"unknown judge {spec!r}; use overlap or llm:SPEC (e.g. llm:local)")
+    raise NewsqaError(f"unknown judge {spec!r}; use overlap, claims or llm:SPEC (e.g. llm:local)")

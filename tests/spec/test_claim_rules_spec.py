@@ -56,3 +56,9 @@ def test_a_figure_given_for_something_else_is_no_support():
 ])
 def test_paraphrases_of_what_the_source_says_are_kept(paraphrase, sentence):
     assert held_to(paraphrase, sentence, sentence) is None
+
+
+def test_a_passive_sentence_names_the_roles_in_the_other_order():
+    source = "The Department of Transportation announced Wednesday it was suing Southwest Airlines for delays."
+    claim = "Southwest Airlines is being sued by the Department of Transportation over delayed flights."
+    assert held_to(claim, source, source) is None
