@@ -73,7 +73,7 @@ def main() -> None:
             notes.append(f"{name}, {label}: {len(seconds)} checks, {np.percentile(ms, 50):.1f} / "
                          f"{np.percentile(ms, 95):.1f} ms p50 / p95 per one-sentence answer (embedding model loaded)")
     notes += [
-        "Targets (issue 14): keep ≥ 0.95 of true and ≥ 0.85 of paraphrased claims; refuse ≥ 0.85 of corruptions "
+        "Targets: keep ≥ 0.95 of true and ≥ 0.85 of paraphrased claims; refuse ≥ 0.85 of corruptions "
         "and ≥ 0.70 of each kind; p95 ≤ 50 ms an answer without the LLM.",
         "A case is one article sentence turned into a claim citing [1], whose source is that sentence with two "
         "sentences before and after it (bench/claim_set.py says how each kind is made).",
