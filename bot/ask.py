@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -122,10 +122,11 @@ class Answerer(Runnable[AskRequest, Answer]):
             standalone = condense.invoke(question, child)
         with _timed(timings, "search"):
             documents = self._retriever(request).invoke(standalone, child)
+            hits = [SearchHit.from_json(d.metadata) for d in documents]
         with _timed(timings, "evidence"):
-            select = RunnableLambda(lambda docs: self._evidence(standalone, docs), name="evidence")
-            evidence = select.invoke(documents, child)
-        answer = _unchecked(request, question, standalone, llm, documents, evidence)
+            select = RunnableLambda(lambda hits: self._evidence(standalone, hits), name="evidence")
+            evidence = select.invoke(hits, child)
+        answer = _unchecked(request, question, standalone, llm, hits, evidence)
         a = self.settings.answer
         if not evidence.sources or evidence.best_similarity < a.min_relevance:
             answer.note = "Nothing in the indexed articles is close enough to the question."
@@ -178,9 +179,8 @@ class Answerer(Runnable[AskRequest, Answer]):
                              filters=Filters(sources=request.sources, since=request.since, until=request.until),
                              per_article=self.settings.answer.evidence_chunks_per_article)
 
-    def _evidence(self, question: str, documents: Sequence[Any]) -> Evidence:
+    def _evidence(self, question: str, hits: list[SearchHit]) -> Evidence:
         a = self.settings.answer
-        hits = [SearchHit.from_json(d.metadata) for d in documents]
         return select_evidence(question, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences,
                                min_relative_score=a.evidence_min_relative_score)
 
@@ -253,15 +253,14 @@ def _with_text(generated: Generated, text: str) -> Generated:
     return Generated(text, generated.tokens_in, generated.tokens_out)
 
 
-def _unchecked(request: AskRequest, question: str, standalone: str, llm: LLMChoice, documents: Sequence[Any],
+def _unchecked(request: AskRequest, question: str, standalone: str, llm: LLMChoice, hits: list[SearchHit],
                evidence: Evidence) -> Answer:
     """The Answer before generation: an abstention holding what was searched and given."""
-    metadata = [d.metadata for d in documents]
     return Answer(
         question=question, standalone_question=standalone, answer=ABSTAIN_TEXT, short_answer="",
         abstained=True, provider=llm.provider, model=llm.model, as_of=request.as_of,
-        retrieved=[Retrieved(chunk_id=m["chunk_id"], article_id=m["article_id"], score=m["score"], url=m["url"])
-                   for m in metadata],
+        retrieved=[Retrieved(chunk_id=h.chunk_id, article_id=h.article_id, score=h.score, url=h.url)
+                   for h in hits],
         evidence=_evidence_lines(evidence), evidence_tokens=evidence.tokens,
         relevance=round(evidence.best_similarity, 4),
     )

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from newsqa.bot.answer import ABSTAIN_TEXT
 from newsqa.bot.config import Settings
 from newsqa.bot.evidence import EvidenceSentence, EvidenceSource
-from newsqa.bot.verify import CitationChecker, is_abstention, parse_claims
+from newsqa.bot.verify import CitationChecker, cite, is_abstention, markers, parse_claims
 from newsqa.errors import BadQuery
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
@@ -75,9 +75,7 @@ class AnswerChecker:
     @property
     def checker(self) -> CitationChecker:
         if self._checker is None:
-            s = self.settings
-            embedder = Embedder(s.embedding_model, s.embedding_device, s.embed_batch_size)
-            self._checker = CitationChecker(embedder, s.check)
+            self._checker = CitationChecker(Embedder.configured(self.settings), self.settings.check)
         return self._checker
 
     def check(self, request: CheckRequest | dict) -> CheckResult:
@@ -91,17 +89,15 @@ class AnswerChecker:
 
 def check_answer(request: CheckRequest, checker: CitationChecker) -> CheckResult:
     """Every sentence of the answer held to the sources it cites."""
-    sources = {s.n: _as_evidence(s) for s in request.sources}
     if is_abstention(request.answer):
         return CheckResult(id=request.id, sentences=[], answer=ABSTAIN_TEXT)
+    sources = {s.n: _as_evidence(s) for s in request.sources}
     checked, kept = [], []
     for claim in parse_claims(request.answer):
         sentence, supporting = _check_claim(claim.text, claim.cited, sources, request.question, checker)
         checked.append(sentence)
         if supporting:
-            body = claim.text.rstrip()
-            end = body[-1] if body[-1] in ".!?" else "."
-            kept.append(f"{body.rstrip('.!?')} {''.join(f'[{n}]' for n in supporting)}{end}")
+            kept.append(cite(claim.text, supporting))
     return CheckResult(id=request.id, sentences=checked, answer=" ".join(kept) or ABSTAIN_TEXT)
 
 
@@ -129,7 +125,7 @@ def _check_claim(text: str, cited: list[int], sources: dict[int, EvidenceSource]
     unknown = [n for n in cited if n not in sources]
     known = [n for n in cited if n in sources]
     if not known:
-        reason = (f"cites {_markers(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not a source"
+        reason = (f"cites {markers(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not a source"
                   if unknown else "cites no source")
         return CheckedSentence(text=text, sources=cited, supported=False, reason=reason), []
     reasons, supporting = [], []
@@ -141,7 +137,7 @@ def _check_claim(text: str, cited: list[int], sources: dict[int, EvidenceSource]
         else:
             reasons.append(f"[{n}] does not: {why}")
     if unknown:
-        reasons.append(f"{_markers(unknown)} not a source")
+        reasons.append(f"{markers(unknown)} not a source")
     sentence = CheckedSentence(text=text, sources=cited, supported=bool(supporting), reason="; ".join(reasons))
     return sentence, supporting
 
@@ -152,10 +148,6 @@ def _as_evidence(source: CheckSource) -> EvidenceSource:
                  for a, b in sentence_spans(source.text)]
     return EvidenceSource(n=source.n, article_id=f"source-{source.n}", title=source.title, source=None, url=None,
                           published=source.published, sentences=sentences)
-
-
-def _markers(numbers: list[int]) -> str:
-    return "".join(f"[{n}]" for n in numbers)
 
 
 __all__ = ["AnswerChecker", "CheckRequest", "CheckResult", "CheckSource", "CheckedSentence", "check_answer",

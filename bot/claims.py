@@ -85,9 +85,10 @@ def _magnitude_after(tokens: list[str], i: int) -> str:
 
 def _magnitudes(claim: list[str], source: list[str]) -> str | None:
     """A figure's magnitude (thousand/million/billion, %) as the source gives that figure."""
+    in_source = _figures(source)
     for i, figure in _figures(claim):
         mine = _magnitude_after(claim, i)
-        theirs = {_magnitude_after(source, j) for j, f in _figures(source) if f == figure}
+        theirs = {_magnitude_after(source, j) for j, f in in_source if f == figure}
         if theirs and mine not in theirs:
             said = sorted(m for m in theirs if m) or ["(none)"]
             return f"magnitude: the claim says {figure} {mine or '(none)'}, the source {figure} {' or '.join(said)}"
@@ -154,11 +155,12 @@ def _passive_between(tokens: list[str], a: tuple[str, ...], b: tuple[str, ...]) 
 def _figure_roles(claim: list[str], source: list[str]) -> str | None:
     """A figure the source gives for something else: the words that say what it counts in the
     claim (the first two after it) are not near that figure anywhere in the source."""
+    in_source = _figures(source)
     for i, figure in _figures(claim):
         counted = set(_content(claim[i + 1: i + 8])[:2])
         if not counted:
             continue
-        places = [j for j, f in _figures(source) if f == figure]
+        places = [j for j, f in in_source if f == figure]
         near = [set(_content(source[max(0, j - 4): j])) | set(_content(source[j + 1: j + 10])[:4]) for j in places]
         if places and not any(counted & words for words in near):
             return f"figure: {figure} in the source is not about {' '.join(sorted(counted))}"

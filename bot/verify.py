@@ -123,6 +123,22 @@ def parse_claims(answer: str) -> list[Claim]:
     return claims
 
 
+def markers(numbers: list[int]) -> str:
+    """The source numbers as markers: [1][3]."""
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def cite(sentence: str, numbers: list[int]) -> str:
+    """The sentence with its source markers before its final stop.
+
+    >>> cite("It rose.", [1, 3])
+    'It rose [1][3].'
+    """
+    body = sentence.rstrip()
+    end = body[-1] if body[-1] in ".!?" else "."
+    return f"{body.rstrip('.!?')} {markers(numbers)}{end}"
+
+
 def numbers_in(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
@@ -242,10 +258,7 @@ class CitationChecker:
                         chunk_id=sentence.chunk_id, start=sentence.start, end=sentence.end,
                     ))
                 shown.append(renumber[n])
-            body = claim.text.rstrip()
-            end = body[-1] if body[-1] in ".!?" else "."
-            body = body.rstrip(".!?")
-            parts.append(f"{body} {''.join(f'[{m}]' for m in shown)}{end}")
+            parts.append(cite(claim.text, shown))
         first = kept[0][0].text.rstrip(".!? ")
         short = answer_phrase(question, first) if question else first
         return Verified(" ".join(parts), short, False, citations, flags)

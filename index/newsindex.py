@@ -88,11 +88,7 @@ class NewsIndex:
     # Loaded on first use: `stats` and `forget` need neither the model nor (for stats) vectors.
     @cached_property
     def embedder(self) -> Embedder:
-        return Embedder(
-            self.settings.embedding_model,
-            self.settings.embedding_device,
-            self.settings.embed_batch_size,
-        )
+        return Embedder.configured(self.settings)
 
     @cached_property
     def store(self) -> ChunkStore:
