@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, Field
 
+from newsqa.bot.time_window import TimeWindow
+
 # What an answer says when the indexed articles do not state the answer.
 ABSTAIN_TEXT = "I don't know."
 
@@ -106,6 +108,8 @@ class Answer(BaseModel):
     provider: str
     model: str
     as_of: datetime
+    # The time the question names ("this week", "in June", "latest") and how the search used it.
+    time_window: TimeWindow | None = None
     # True for the snapshots `Answerer.stream` yields while the model writes (their `draft` grows);
     # the last one, the checked answer, is not partial.
     partial: bool = False

@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForChainRun
@@ -28,6 +30,7 @@ from newsqa.bot.config import Settings
 from newsqa.bot.evidence import Evidence, select_evidence
 from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
 from newsqa.bot.llm import LLMChoice, make_llm
+from newsqa.bot.time_window import TimeWindow, read_time_window
 from newsqa.bot.verify import CitationChecker, Verified, llm_support
 from newsqa.errors import BadQuery
 from newsqa.index import Filters, NewsIndex, SearchHit
@@ -121,12 +124,12 @@ class Answerer(Runnable[AskRequest, Answer]):
             condense = RunnableLambda(lambda q: self._condense(q, request, llm), name="condense")
             standalone = condense.invoke(question, child)
         with _timed(timings, "search"):
-            documents = self._retriever(request).invoke(standalone, child)
-            hits = [SearchHit.from_json(d.metadata) for d in documents]
+            hits, window = self.retrieve(standalone, request, child)
         with _timed(timings, "evidence"):
             select = RunnableLambda(lambda hits: self._evidence(standalone, hits), name="evidence")
             evidence = select.invoke(hits, child)
         answer = _unchecked(request, question, standalone, llm, hits, evidence)
+        answer.time_window = window
         a = self.settings.answer
         if not evidence.sources or evidence.best_similarity < a.min_relevance:
             answer.note = "Nothing in the indexed articles is close enough to the question."
@@ -174,10 +177,49 @@ class Answerer(Runnable[AskRequest, Answer]):
             rewritten = ""
         return rewritten or _carry_names(question, history[-1].question)
 
-    def _retriever(self, request: AskRequest) -> NewsRetriever:
-        return NewsRetriever(index=self.index, k=request.k, as_of=request.as_of,
-                             filters=Filters(sources=request.sources, since=request.since, until=request.until),
-                             per_article=self.settings.answer.evidence_chunks_per_article)
+    def retrieve(self, question: str, request: AskRequest,
+                 config: RunnableConfig | None = None) -> tuple[list[SearchHit], TimeWindow | None]:
+        """The passages an answer to `question` (already standalone) reads, and the time it
+        names with how the search used it."""
+        window = self._window(question, request)
+        return self._search(question, request, window, config or {}), window
+
+    def _window(self, question: str, request: AskRequest) -> TimeWindow | None:
+        """The time the question names, unless the request sets its own dates."""
+        if request.since or request.until:
+            return None
+        window = read_time_window(question, request.as_of)
+        if window is not None:
+            mode = self.settings.answer.time_window if window.is_window else self.settings.answer.fresh_news
+            window.used = mode
+            if mode != "off" and not window.is_window:  # "latest": prefer the last fresh_days of news
+                window.since = request.as_of - timedelta(days=self.settings.answer.fresh_days)
+                window.until = request.as_of
+        return window
+
+    def _search(self, query: str, request: AskRequest, window: TimeWindow | None,
+                config: RunnableConfig) -> list[SearchHit]:
+        """The search's hits; with a window, only the window's news ("filter", all news when the
+        window holds too little) or the window's news first ("prefer")."""
+        everything = Filters(sources=request.sources, since=request.since, until=request.until)
+        if window is None or window.used == "off":
+            return self._retrieve(query, request, everything, config)
+        inside = self._retrieve(query, request, replace(everything, since=window.since, until=window.until), config)
+        if window.used == "filter" and len(inside) >= self.settings.answer.window_min_hits:
+            return inside
+        if window.used == "filter":
+            window.used = "all"
+            return self._retrieve(query, request, everything, config)
+        k = request.k or self.settings.search.k
+        taken = inside[: (k + 1) // 2]
+        seen = {h.chunk_id for h in taken}
+        rest = [h for h in self._retrieve(query, request, everything, config) if h.chunk_id not in seen]
+        return taken + rest[: k - len(taken)]
+
+    def _retrieve(self, query: str, request: AskRequest, filters: Filters, config: RunnableConfig) -> list[SearchHit]:
+        retriever = NewsRetriever(index=self.index, k=request.k, as_of=request.as_of, filters=filters,
+                                  per_article=self.settings.answer.evidence_chunks_per_article)
+        return [SearchHit.from_json(d.metadata) for d in retriever.invoke(query, config)]
 
     def _evidence(self, question: str, hits: list[SearchHit]) -> Evidence:
         a = self.settings.answer

@@ -44,6 +44,14 @@ class AnswerSettings(BaseModel):
     # which the local model pays in latency), "never" = plain text with [n] markers everywhere.
     structured_output: Literal["served", "always", "never"] = "served"
     history_turns: int = 4
+    # A time the question names ("this week", "in June", "since March"): "filter" = search only
+    # that window's news (all news when it holds fewer than window_min_hits passages), "prefer" =
+    # the window's news fills half the results, "off" = ignore it. "latest"/"recently": fresh_news
+    # does the same with the last fresh_days of news. Chosen by measurement (README, Numbers).
+    time_window: Literal["filter", "prefer", "off"] = "prefer"
+    window_min_hits: int = 2
+    fresh_news: Literal["filter", "prefer", "off"] = "off"
+    fresh_days: int = 30
     max_question_chars: int = 1000
     extractive_sentences: int = 2
 

@@ -134,19 +134,24 @@ def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
     return out
 
 
-def select_evidence(
-    question: str,
-    hits: list[SearchHit],
-    embedder: Embedder,
-    token_budget: int = 220,
-    max_sentences: int = 4,
-    overlap_weight: float = 0.3,
-    min_relative_score: float = 0.8,
-) -> Evidence:
-    """The best sentences for the question under `token_budget`, grouped and numbered by article."""
+@dataclass
+class ScoredSentences:
+    """Every sentence of the retrieved passages, scored against the question once; `choose`
+    picks the evidence from them (a benchmark tries many budgets on one scoring)."""
+
+    candidates: list[_Candidate]
+    scores: np.ndarray
+    similarity: np.ndarray
+    lengths: list[int]  # tokens of each sentence
+
+
+def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
+                    overlap_weight: float = 0.3) -> ScoredSentences:
+    """Each sentence's score: similarity to the question, plus the share of the question's
+    content words it holds, plus the answer-type bonus."""
     candidates = _candidates(hits)
     if not candidates:
-        return Evidence([], 0.0, 0)
+        return ScoredSentences([], np.zeros(0), np.zeros(0), [])
     vectors = embedder.encode([question] + [c.text for c in candidates])
     similarity = vectors[1:] @ vectors[0]
     terms = content_terms(question)
@@ -155,17 +160,70 @@ def select_evidence(
     )
     lengths = [len(ids) for ids in embedder.tokenizer([c.text for c in candidates], add_special_tokens=False,
                                                      verbose=False)["input_ids"]]
-    chosen, used = [], 0
+    return ScoredSentences(candidates, scores, similarity, lengths)
+
+
+# A sentence opening with one of these leans on the one before it for its subject.
+_LEANS = re.compile(r"^(?:he|she|it|they|his|her|its|their|this|that|these|those|but|however|the move|the deal)\b",
+                    re.IGNORECASE)
+
+
+def _context_of(candidates: list[_Candidate], i: int) -> int | None:
+    """The sentence just before candidate i in its article, when i leans on it."""
+    c = candidates[i]
+    if not _LEANS.match(c.text):
+        return None
+    return next((j for j, p in enumerate(candidates)
+                 if p.hit.article_id == c.hit.article_id and p.end <= c.start and c.start - p.end <= 3), None)
+
+
+def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int = 4,
+           min_relative_score: float = 0.8, per_article: int | None = None, context: bool = False) -> Evidence:
+    """The best sentences under `token_budget`, at most `per_article` of one article (so that
+    the evidence spans several stories), each with the sentence before it when it leans on it
+    for its subject (`context`), grouped and numbered by article."""
+    if not scored.candidates:
+        return Evidence([], 0.0, 0)
+    scores, lengths = scored.scores, scored.lengths
+    chosen: list[int] = []
+    used, picked, taken = 0, 0, {}
     best = float(scores.max())
-    for i in np.argsort(-scores):
+    for i in np.argsort(-scores, kind="stable"):
         # Weak sentences only distract the model: keep those close to the best one.
-        if len(chosen) == max_sentences or scores[i] < min_relative_score * best:
+        if picked == max_sentences or scores[i] < min_relative_score * best:
             break
-        if used + lengths[i] > token_budget and chosen:
+        if i in chosen:  # already in as another sentence's context
             continue
-        chosen.append(i)
-        used += lengths[i]
-    return Evidence(_group(candidates, chosen, scores, similarity), float(similarity.max()), used)
+        article = scored.candidates[i].hit.article_id
+        if per_article and taken.get(article, 0) >= per_article:
+            continue
+        before = _context_of(scored.candidates, i) if context else None
+        extra = [before] if before is not None and before not in chosen else []
+        cost = lengths[i] + sum(lengths[j] for j in extra)
+        if used + cost > token_budget and chosen:
+            continue
+        chosen += extra + [i]
+        used += cost
+        picked += 1
+        taken[article] = taken.get(article, 0) + 1
+    sources = _group(scored.candidates, chosen, scores, scored.similarity)
+    return Evidence(sources, float(scored.similarity.max()), used)
+
+
+def select_evidence(
+    question: str,
+    hits: list[SearchHit],
+    embedder: Embedder,
+    token_budget: int = 220,
+    max_sentences: int = 4,
+    overlap_weight: float = 0.3,
+    min_relative_score: float = 0.8,
+    per_article: int | None = None,
+    context: bool = False,
+) -> Evidence:
+    """The best sentences for the question under `token_budget`, grouped and numbered by article."""
+    scored = score_sentences(question, hits, embedder, overlap_weight)
+    return choose(scored, token_budget, max_sentences, min_relative_score, per_article, context)
 
 
 def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) -> list[EvidenceSource]:

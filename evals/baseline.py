@@ -10,6 +10,7 @@ Needs `pip install 'newsqa[bench]'`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,10 @@ class TutorialRAG:
         from langchain_core.documents import Document
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        docs = [Document(page_content=a.text, metadata={"title": a.title, "url": a.url or "", "article_id": a.id})
+        docs = [Document(page_content=a.text, metadata={
+                    "title": a.title, "url": a.url or "", "article_id": a.id,
+                    # for the as_of row: undated articles stay searchable, as in newsqa
+                    "published_ts": a.published.timestamp() if a.published else -1.0})
                 for a in articles]
         return RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP).split_documents(docs)
 
@@ -61,9 +65,13 @@ class TutorialRAG:
     def reset(self) -> None:
         self.store.reset_collection()
 
-    def retrieve(self, question: str) -> list[Any]:
-        """The tutorial's retrieval: the k=4 most similar chunks."""
-        return self.store.similarity_search(question, k=K)
+    def retrieve(self, question: str, as_of: datetime | None = None) -> list[Any]:
+        """The tutorial's retrieval: the k=4 most similar chunks; with `as_of`, only of articles
+        published by then (or undated), the date filter newsqa applies."""
+        if as_of is None:
+            return self.store.similarity_search(question, k=K)
+        published_by = {"$or": [{"published_ts": {"$lte": as_of.timestamp()}}, {"published_ts": {"$eq": -1.0}}]}
+        return self.store.similarity_search(question, k=K, filter=published_by)
 
     @staticmethod
     def chain(chat: Any) -> Any:

@@ -123,6 +123,8 @@ def score(question: EvalQuestion, answer: Answer, judge: Judge, passages: Sequen
         "em": exact_match(answer.short_answer, question.answers) if answerable else None,
         "f1": token_f1(answer.short_answer, question.answers) if answerable else None,
         "containment": contains_answer(answer.answer, question.answers) if answerable else None,
+        "answer_in_passages": (contains_answer(" ".join(text for _, text in passages), question.answers)
+                               if answerable else None),
         "answer_in_evidence": contains_answer(evidence_text, question.answers) if answerable else None,
         "evidence_tokens": answer.evidence_tokens,
         "hit_at_1": float(bool(ranks) and ranks[0] <= 1) if question.gold_evidence else None,

@@ -3,7 +3,11 @@
 - `newsqa`: the product itself (`Answerer.invoke`, the Python API), over a newsqa index of the corpus.
 - `langchain-baseline`: the LangChain tutorial RAG chain (evals/baseline.py: 1000/200 chunks,
   the same embedding model, Chroma similarity search k=4, the tutorial's "stuff" prompt, the
-  same LLM), so that a report can put the two side by side. It cites nothing.
+  same LLM), so that a report can put the two side by side. It cites nothing. Its answer goes
+  through newsqa's short-answer step (the phrase of its first sentence that the question lacks)
+  before EM and F1, so that like is compared with like.
+- `langchain-baseline-as-of`: the same chain searching only articles published by the
+  question's date (undated ones kept), the date filter newsqa applies.
 
 Each builds its index for a corpus once, in a cache folder keyed by the corpus and the settings
 that shape the index, and reuses it afterwards (an interrupted build continues: ingest is
@@ -35,13 +39,14 @@ from newsqa import (
     load,
     make_llm,
 )
+from newsqa.bot.short_answer import answer_phrase
 from newsqa.bot.verify import is_abstention
 from newsqa.evals.baseline import TutorialRAG
 from newsqa.evals.dataset import EvalQuestion, EvalSet
 from newsqa.index.article import canonical_url
 from newsqa.index.chunking import sentence_spans
 
-PIPELINES = ("newsqa", "langchain-baseline")
+PIPELINES = ("newsqa", "langchain-baseline", "langchain-baseline-as-of")
 
 
 class Pipeline(Protocol):
@@ -108,8 +113,11 @@ class LangchainBaseline:
 
     name = "langchain-baseline"
 
-    def __init__(self, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str) -> None:
-        folder = cache_folder(cache_root, "baseline", eval_set, settings)
+    def __init__(self, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str,
+                 dated: bool = False) -> None:
+        self.dated = dated
+        self.name = "langchain-baseline-as-of" if dated else "langchain-baseline"
+        folder = cache_folder(cache_root, "tutorial", eval_set, settings)  # its chunks carry their dates
         self.rag = TutorialRAG(folder / "chroma", settings.embedding_model)
         if not (folder / "complete").exists():
             self.rag.reset()  # a half-built store is rebuilt whole
@@ -135,7 +143,7 @@ class LangchainBaseline:
     def answer(self, question: EvalQuestion, as_of: datetime, retrieval_only: bool) -> Answer:
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        docs = self.rag.retrieve(question.question)
+        docs = self.rag.retrieve(question.question, as_of if self.dated else None)
         timings["search"] = round(time.perf_counter() - start, 4)
         evidence = [EvidenceLine(label=i, article_id=d.metadata.get("article_id", ""), chunk_id=d.id or str(i),
                                  title=d.metadata.get("title", ""), url=d.metadata.get("url") or None,
@@ -155,9 +163,12 @@ class LangchainBaseline:
             tokens_in, tokens_out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
         timings["total"] = round(sum(timings.values()), 4)
         abstained = is_abstention(text) or "don't know" in text.lower() or "do not know" in text.lower()
+        spans = sentence_spans(text)
+        first = text[spans[0][0]:spans[0][1]] if spans else text
         return Answer(
             question=question.question, standalone_question=question.question,
-            answer=ABSTAIN_TEXT if abstained else text, short_answer="" if abstained else text,
+            answer=ABSTAIN_TEXT if abstained else text,
+            short_answer="" if abstained else answer_phrase(question.question, first),
             abstained=abstained, provider=llm.provider if llm else "none", model=llm.model if llm else "retrieval-only",
             as_of=as_of, timings=timings, tokens_in=tokens_in, tokens_out=tokens_out,
             retrieved=[Retrieved(chunk_id=e.chunk_id, article_id=e.article_id, score=0.0, url=e.url) for e in evidence],
@@ -176,6 +187,6 @@ class LangchainBaseline:
 def make_pipeline(kind: str, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str) -> Pipeline:
     if kind == "newsqa":
         return NewsqaPipeline(eval_set, settings, cache_root, llm)
-    if kind == "langchain-baseline":
-        return LangchainBaseline(eval_set, settings, cache_root, llm)
+    if kind in ("langchain-baseline", "langchain-baseline-as-of"):
+        return LangchainBaseline(eval_set, settings, cache_root, llm, dated=kind.endswith("as-of"))
     raise NewsqaError(f"unknown pipeline {kind!r}; use {' or '.join(PIPELINES)}")

@@ -26,6 +26,7 @@ METRICS = {
     "em": "exact match of the short answer (answerable questions)",
     "f1": "token F1 of the short answer",
     "containment": "a right answer appears in the full answer",
+    "answer_in_passages": "a right answer appears in the passages the search returned",
     "answer_in_evidence": "a right answer appears in the evidence given to the LLM",
     "evidence_tokens": "evidence size in tokens",
     "hit_at_1": "gold evidence in the first retrieved passage",
@@ -39,7 +40,8 @@ METRICS = {
     "citation_recall": "sentences whose citations support them (ALCE)",
     "citation_precision": "citations that are not irrelevant (ALCE)",
 }
-BREAKDOWN_METRICS = ("em", "f1", "containment", "answer_in_evidence", "false_abstain", "abstained_unanswerable")
+BREAKDOWN_METRICS = ("em", "f1", "containment", "answer_in_passages", "answer_in_evidence", "false_abstain",
+                     "abstained_unanswerable")
 
 
 def _values(rows: list[dict], metric: str) -> list[float]:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import logging
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import htmldate
 from dateutil import parser as dateparser
+
+# htmldate logs every date it cannot use at WARNING; the caller decides what is worth saying.
+logging.getLogger("htmldate").setLevel(logging.ERROR)
 
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_", "ref")
 
@@ -43,6 +49,42 @@ def parse_published(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed
+
+
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_WRITTEN_DATE = rf"{_MONTHS}\s+\d{{1,2}},?\s+(?:19|20)\d\d|\d{{1,2}}\s+{_MONTHS}\s+(?:19|20)\d\d"
+# "Updated June 16, 2026", "Published: 16 June 2026" anywhere near the top; a dateline
+# ("WASHINGTON, June 16, 2026 —", "June 16, 2026 -") at the very start.
+_STAMP = re.compile(rf"\b(?:Updated|Published|Posted)(?:\s+on)?:?\s+({_WRITTEN_DATE})", re.IGNORECASE)
+_DATELINE = re.compile(rf"^\s*(?:[A-Z][A-Za-z .'()-]{{0,40}},\s+)?({_WRITTEN_DATE})\s*(?:[—–-]|\(|$)")
+
+
+def inferred_published(article: Article) -> tuple[datetime, str] | None:
+    """For an undated article, the date its URL (/2026/06/16/), an "Updated June 16, 2026"
+    line or its dateline gives, with which of them gave it; None when none does."""
+    if article.url:
+        found = htmldate.find_date("<html><body></body></html>", url=article.url, extensive_search=False)
+        if found:
+            return parse_published(found), "url"
+    head = article.text[:600]
+    for pattern, how in ((_STAMP, "updated line"), (_DATELINE, "dateline")):
+        match = pattern.search(head)
+        published = parse_published(match.group(1)) if match else None
+        if published is not None:
+            return published, how
+    return None
+
+
+def with_inferred_date(article: Article) -> Article:
+    """The article, dated from its URL or text when it has no date of its own; the inferred
+    date is recorded as such in `extra["published_inferred"]` (url, updated line, dateline)."""
+    if article.published is not None:
+        return article
+    inferred = inferred_published(article)
+    if inferred is None:
+        return article
+    published, how = inferred
+    return replace(article, published=published, extra={**article.extra, "published_inferred": how})
 
 
 def _digest(*parts: str) -> str:

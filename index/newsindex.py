@@ -21,7 +21,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel
 
 from newsqa.errors import EmptyIndex, ModelMismatch, NewsqaError
-from newsqa.index.article import Article, canonical_url
+from newsqa.index.article import Article, canonical_url, with_inferred_date
 from newsqa.index.chunking import Chunk, Chunker
 from newsqa.index.embeddings import Embedder
 from newsqa.index.filters import Filters
@@ -181,7 +181,7 @@ class NewsIndex:
             elif item.id in unique:
                 report.duplicates += 1
             else:
-                unique[item.id] = item
+                unique[item.id] = with_inferred_date(item)
         stored = self.manifest.versions(unique)
         changed = []
         for article in unique.values():

@@ -45,6 +45,8 @@ _API: dict[str, str] = {
     "Flag": "newsqa.bot.answer",
     "ABSTAIN_TEXT": "newsqa.bot.answer",
     "Conversation": "newsqa.bot.conversation",
+    "TimeWindow": "newsqa.bot.time_window",
+    "read_time_window": "newsqa.bot.time_window",
     # the citation check on its own (`newsqa check`)
     "AnswerChecker": "newsqa.bot.check",
     "CheckRequest": "newsqa.bot.check",
@@ -70,8 +72,8 @@ __all__ = [  # the same names as _API (a test holds them equal)
     "CheckRequest", "CheckResult", "Citation", "Conversation", "EmptyIndex", "EvidenceLine",
     "FetchError", "Filters", "Flag", "IndexStats", "IngestReport", "LoadError", "ModelMismatch",
     "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "Retrieved", "SearchHit", "Settings",
-    "StoreUnavailable", "Turn", "diagnose", "llm_spec_help", "load", "load_settings", "make_llm",
-    "parse_date_option",
+    "StoreUnavailable", "TimeWindow", "Turn", "diagnose", "llm_spec_help", "load", "load_settings", "make_llm",
+    "parse_date_option", "read_time_window",
 ]
 
 
@@ -95,6 +97,7 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from newsqa.bot.conversation import Conversation
     from newsqa.bot.doctor import diagnose
     from newsqa.bot.llm import llm_spec_help, make_llm
+    from newsqa.bot.time_window import TimeWindow, read_time_window
     from newsqa.dates import parse_date_option
     from newsqa.errors import BadQuery, EmptyIndex, FetchError, LoadError, ModelMismatch, NewsqaError, StoreUnavailable
     from newsqa.index.article import Article

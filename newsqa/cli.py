@@ -253,6 +253,7 @@ def render_answer(answer: Answer) -> None:
     out.print(escape(answer.answer), highlight=False)
     if answer.note:
         out.print(f"[yellow]note:[/] {escape(answer.note)}", highlight=False)
+    _print_window(answer)
     if answer.abstained and not answer.citations:
         out.print(f"[dim]searched for: {escape(answer.standalone_question)}[/]", highlight=False)
     for c in answer.citations:
@@ -260,6 +261,13 @@ def render_answer(answer: Answer) -> None:
         out.print(f"[bold][{c.n}][/] {escape(c.title)} — {escape(c.source or 'unknown outlet')}, {date}"
                   + (f"  {escape(c.url)}" if c.url else ""), highlight=False)
         out.print(f"    “{escape(c.quote)}”", highlight=False)
+
+
+def _print_window(answer: Answer) -> None:
+    """Which news the question's own time ("this week") limited the search to."""
+    line = answer.time_window.searched() if answer.time_window else None
+    if line:
+        out.print(f"[dim]{escape(line)}[/]", highlight=False)
 
 
 @app.command()
@@ -310,6 +318,7 @@ def chat(
         out.print(escape(last.answer), highlight=False)
         if last.note:
             out.print(f"[yellow]note:[/] {escape(last.note)}", highlight=False)
+        _print_window(last)
         conversation.add(last)
 
 
@@ -397,7 +406,7 @@ def eval_run(
     corpus: Annotated[Optional[list[str]], typer.Option(
         "--corpus", help="Articles to index (repeatable); default: the questions' folder.")] = None,
     llm: LlmOption = None,
-    pipeline: Annotated[str, typer.Option(help="newsqa or langchain-baseline.")] = "newsqa",
+    pipeline: Annotated[str, typer.Option(help="newsqa, langchain-baseline or langchain-baseline-as-of.")] = "newsqa",
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Skip the LLM; score the evidence.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N questions.")] = None,
     run_dir: Annotated[Optional[Path], typer.Option(

@@ -115,6 +115,9 @@ def answer_text(answer: Answer) -> str:
         text = answer.answer
     if answer.note:
         text += f"\n*{answer.note.replace('*', '')}*"
+    window = answer.time_window.searched() if answer.time_window else None
+    if window:
+        text += f"\n-# {window}"  # Discord's small grey subtext
     return suppress_previews(text)
 
 

@@ -110,3 +110,29 @@ def test_question_kinds(question, label, expects):
 ])
 def test_short_answer_is_the_new_words_of_the_asked_kind(question, sentence, phrase):
     assert answer_phrase(question, sentence) == phrase
+
+
+def test_evidence_spans_several_articles_when_one_article_would_fill_it():
+    first = hit("D", "The harbour tunnel toll rises in May. The harbour tunnel toll rises to nine dollars.")
+    second = hit("E", "Drivers protested the harbour toll.")
+    question = "How much does the harbour tunnel toll rise?"
+    ev = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=2,
+                         min_relative_score=0.0)
+    assert [src.article_id for src in ev.sources] == ["D"]  # D's two sentences score best
+    ev = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=2,
+                         min_relative_score=0.0, per_article=1)
+    assert [src.article_id for src in ev.sources] == ["D", "E"]
+
+
+def test_a_sentence_that_leans_on_the_one_before_brings_it_along():
+    story = hit("C", "Maria Lopez was named the new head of the port authority. She starts in March 2026. "
+                     "The port handled record cargo.")
+    question = "When does the new head start in March?"
+    without = select_evidence(question, [story], StubEmbedder(), token_budget=500, max_sentences=1,
+                              min_relative_score=0.0)
+    assert [s.text for _, s in without.lines()] == ["She starts in March 2026."]
+    with_context = select_evidence(question, [story], StubEmbedder(), token_budget=500, max_sentences=1,
+                                   min_relative_score=0.0, context=True)
+    assert [s.text for _, s in with_context.lines()] == [
+        "Maria Lopez was named the new head of the port authority.", "She starts in March 2026."]
+    assert with_context.tokens == sum(len(s.text.split()) for _, s in with_context.lines())

@@ -1,0 +1,100 @@
+"""Evidence curve (not a test): of the answers the search finds, how many survive into what the
+model reads, against how many tokens it reads.
+
+For every question of the weeks (searched as of its date, no LLM): the passages the search
+returns (answer-in-passages), then the evidence each way of choosing sentences gives at each
+token budget (answer-in-evidence and its mean tokens). The same for each use of the question's
+time window (answer.time_window off / filter / prefer), over the questions that name a time.
+Sentences are scored once a question; only the choosing varies. Prints Markdown tables and
+saves them to bench/results/evidence_curve.md.
+
+Run: .venv/bin/python bench/evidence_curve.py --from 2025-01-03 --to 2025-02-21 [--k 8 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import RTQA_2025, write_table  # noqa: E402
+from newsqa import Answerer, AskRequest, load_settings  # noqa: E402
+from newsqa.bot.evidence import choose, score_sentences  # noqa: E402
+from newsqa.evals.dataset import load_eval_set  # noqa: E402
+from newsqa.evals.metrics import contains_answer  # noqa: E402
+from newsqa.evals.pipelines import NewsqaPipeline  # noqa: E402
+
+BUDGETS = (110, 160, 220, 300, 400, 600)
+# name -> (sentences at most, relative floor, sentences of one article at most, with context)
+STRATEGIES = {
+    "best 4, floor 0.8": (4, 0.8, None, False),
+    "best, no cap": (99, 0.0, None, False),
+    "best, ≤2 an article": (99, 0.0, 2, False),
+    "best, ≤1 an article": (99, 0.0, 1, False),
+    "best, with context": (99, 0.0, None, True),
+    "best, ≤2 an article, with context": (99, 0.0, 2, True),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--from", dest="first", default="2025-01-03")
+    parser.add_argument("--to", dest="last", default="2025-02-21")
+    parser.add_argument("--k", type=int, nargs="+", default=[8, 16])
+    parser.add_argument("--home", type=Path, help="data directory holding the evaluation indexes")
+    args = parser.parse_args()
+    settings = load_settings(**({"home": args.home} if args.home else {}))
+    eval_set = load_eval_set(RTQA_2025, start=args.first, end=args.last)
+    questions = [q for q in eval_set.questions if q.answerable]
+    pipeline = NewsqaPipeline(eval_set, settings, settings.home / "eval-indexes", "none")
+    index = pipeline.answerer.index
+    answerers = {mode: Answerer(pipeline.settings.model_copy(update={"answer": pipeline.settings.answer.model_copy(
+        update={"time_window": mode})}), index) for mode in ("off", "filter", "prefer")}
+
+    curve_rows, window_rows = [], []
+    for k in args.k:
+        found: dict[str, list[float]] = {mode: [] for mode in answerers}
+        named: list[int] = []
+        outcome: dict[tuple[str, int], list[tuple[float, int]]] = {}
+        for i, q in enumerate(questions):
+            for mode, answerer in answerers.items():
+                request = AskRequest(question=q.question, as_of=q.as_of, llm="none", k=k)
+                hits, window = answerer.retrieve(q.question, request)
+                found[mode].append(contains_answer(" ".join(h.text for h in hits), q.answers))
+                if mode == "off":
+                    if window is not None and window.is_window:
+                        named.append(i)
+                    scored = score_sentences(q.question, hits, index.embedder)
+                    for name, (most, floor, per_article, context) in STRATEGIES.items():
+                        for budget in BUDGETS:
+                            ev = choose(scored, budget, most, floor, per_article, context)
+                            text = " ".join(src.text for src in ev.sources)
+                            outcome.setdefault((name, budget), []).append((contains_answer(text, q.answers),
+                                                                           ev.tokens))
+        in_passages = statistics.mean(found["off"])
+        for (name, budget), values in outcome.items():
+            curve_rows.append([str(k), name, str(budget), f"{statistics.mean(t for _, t in values):.0f}",
+                               f"{in_passages:.3f}", f"{statistics.mean(a for a, _ in values):.3f}"])
+        for mode, values in found.items():
+            window_rows.append([str(k), mode, f"{statistics.mean(values):.3f}",
+                                f"{statistics.mean(values[i] for i in named):.3f}" if named else "–", str(len(named))])
+    notes = [f"RealTime QA 2025 weeks {args.first} to {args.last}: {len(questions)} answerable questions, "
+             "each searched as of its date; no LLM.",
+             "Answer in passages: the right choice's text is in the passages the search returned; answer in "
+             "evidence: in the sentences chosen from them for the model. Tokens: the chosen sentences' "
+             "(all-MiniLM-L6-v2 tokenizer), without titles.",
+             f"Command: .venv/bin/python bench/evidence_curve.py --from {args.first} --to {args.last} "
+             f"--k {' '.join(map(str, args.k))}"]
+    write_table("evidence_curve", f"Evidence curve, RealTime QA 2025 weeks {args.first} to {args.last}",
+                ["k passages", "choosing", "token budget", "evidence tokens (mean)", "answer in passages",
+                 "answer in evidence"], curve_rows, notes)
+    write_table("time_window", f"Time read from the question, RealTime QA 2025 weeks {args.first} to {args.last}",
+                ["k passages", "answer.time_window", "answer in passages (all)",
+                 "answer in passages (questions naming a time)", "questions naming a time"], window_rows, notes)
+
+
+if __name__ == "__main__":
+    main()
