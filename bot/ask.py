@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
+from itertools import zip_longest
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForChainRun
@@ -211,10 +212,7 @@ class Answerer(Runnable[AskRequest, Answer]):
             window.used = "all"
             return self._retrieve(query, request, everything, config)
         k = request.k or self.settings.search.k
-        taken = inside[: (k + 1) // 2]
-        seen = {h.chunk_id for h in taken}
-        rest = [h for h in self._retrieve(query, request, everything, config) if h.chunk_id not in seen]
-        return taken + rest[: k - len(taken)]
+        return _interleave(inside[: (k + 1) // 2], self._retrieve(query, request, everything, config), k)
 
     def _retrieve(self, query: str, request: AskRequest, filters: Filters, config: RunnableConfig) -> list[SearchHit]:
         retriever = NewsRetriever(index=self.index, k=request.k, as_of=request.as_of, filters=filters,
@@ -224,7 +222,7 @@ class Answerer(Runnable[AskRequest, Answer]):
     def _evidence(self, question: str, hits: list[SearchHit]) -> Evidence:
         a = self.settings.answer
         return select_evidence(question, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences,
-                               min_relative_score=a.evidence_min_relative_score)
+                               min_relative_score=a.evidence_min_relative_score, rank_weight=a.evidence_rank_weight)
 
     def _generate(self, question: str, request: AskRequest, evidence: Evidence, llm: LLMChoice,
                   config: RunnableConfig, stream: bool) -> Iterator[tuple[Generated, str | None]]:
@@ -281,6 +279,18 @@ class Answerer(Runnable[AskRequest, Answer]):
         ranked = sorted(((s, src.n) for src in evidence.sources for s in src.sentences), key=lambda x: -x[0].score)
         picked = ranked[: self.settings.answer.extractive_sentences]
         return " ".join(f"{s.text.rstrip()} [{n}]" for s, n in picked)
+
+
+def _interleave(preferred: list[SearchHit], others: list[SearchHit], k: int) -> list[SearchHit]:
+    """The k hits taking turns from both lists (each in its own rank order), each chunk once:
+    the preferred ones get half the places and neither list's best is pushed down."""
+    merged, seen = [], set()
+    for pair in zip_longest(preferred, others):
+        for hit in pair:
+            if hit is not None and hit.chunk_id not in seen and len(merged) < k:
+                seen.add(hit.chunk_id)
+                merged.append(hit)
+    return merged
 
 
 def _as_request(value: AskRequest | str | dict) -> AskRequest:

@@ -33,6 +33,8 @@ class AnswerSettings(BaseModel):
     max_evidence_sentences: int = 4
     # Sentences scoring below this share of the best one are left out: they only distract.
     evidence_min_relative_score: float = 0.8
+    # A sentence's score gains this over the search rank of the passage it came from.
+    evidence_rank_weight: float = 0.4
     # Evidence may take more passages of one article than a search result list shows.
     evidence_chunks_per_article: int = 6
     # Below this cosine similarity between the question and its best evidence sentence, the

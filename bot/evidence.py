@@ -90,6 +90,7 @@ class _Candidate:
     text: str
     start: int
     end: int
+    rank: int  # the search rank (from 1) of the best passage holding the sentence
 
 
 _NAME = re.compile(r"(?<![.!?]\s)\b[A-Z][\w'’-]+")
@@ -124,13 +125,13 @@ def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
     """Every sentence of the hits, once (overlapping chunks repeat sentences)."""
     seen: set[tuple[str, int]] = set()
     out = []
-    for hit in hits:
+    for rank, hit in enumerate(hits, start=1):
         for s, e in sentence_spans(hit.text):
             key = (hit.article_id, hit.start + s)
             if key in seen:
                 continue
             seen.add(key)
-            out.append(_Candidate(hit, hit.text[s:e], hit.start + s, hit.start + e))
+            out.append(_Candidate(hit, hit.text[s:e], hit.start + s, hit.start + e, rank))
     return out
 
 
@@ -146,9 +147,12 @@ class ScoredSentences:
 
 
 def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
-                    overlap_weight: float = 0.3) -> ScoredSentences:
+                    overlap_weight: float = 0.3, rank_weight: float = 0.4) -> ScoredSentences:
     """Each sentence's score: similarity to the question, plus the share of the question's
-    content words it holds, plus the answer-type bonus."""
+    content words it holds, plus the answer-type bonus, plus `rank_weight / rank` of the best
+    passage it came from: the search ranks whole passages (dense and lexical, with the words
+    around the sentence), and the answer often sits in a sentence that restates little of the
+    question next to one that restates it all (measured: bench/evidence_curve.py)."""
     candidates = _candidates(hits)
     if not candidates:
         return ScoredSentences([], np.zeros(0), np.zeros(0), [])
@@ -156,7 +160,8 @@ def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
     similarity = vectors[1:] @ vectors[0]
     terms = content_terms(question)
     scores = similarity + np.array(
-        [overlap_weight * lexical_overlap(terms, c.text) + answer_type_bonus(question, c.text) for c in candidates]
+        [overlap_weight * lexical_overlap(terms, c.text) + answer_type_bonus(question, c.text)
+         + rank_weight / c.rank for c in candidates]
     )
     lengths = [len(ids) for ids in embedder.tokenizer([c.text for c in candidates], add_special_tokens=False,
                                                      verbose=False)["input_ids"]]
@@ -220,9 +225,10 @@ def select_evidence(
     min_relative_score: float = 0.8,
     per_article: int | None = None,
     context: bool = False,
+    rank_weight: float = 0.4,
 ) -> Evidence:
     """The best sentences for the question under `token_budget`, grouped and numbered by article."""
-    scored = score_sentences(question, hits, embedder, overlap_weight)
+    scored = score_sentences(question, hits, embedder, overlap_weight, rank_weight)
     return choose(scored, token_budget, max_sentences, min_relative_score, per_article, context)
 
 

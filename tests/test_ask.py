@@ -125,3 +125,37 @@ def test_prompt_injection_in_an_article_is_not_obeyed(tmp_path: Path):
                      "What did the port authority say about the harbour?"):
         answer = answerer.invoke(AskRequest(question=question))
         assert "banana" not in answer.answer.lower(), (question, answer.answer)
+
+
+AS_OF_MARCH_15 = "2025-03-15T12:00:00Z"
+
+
+def test_a_question_naming_this_week_prefers_that_weeks_news(answerer: Answerer):
+    answer = answerer.invoke(AskRequest(question="What did the Millbrook council approve this week?",
+                                        as_of=AS_OF_MARCH_15))
+    window = answer.time_window
+    assert window is not None and window.phrase == "this week" and window.used == "prefer"
+    assert (window.since.date().isoformat(), window.until.date().isoformat()) == ("2025-03-08", "2025-03-15")
+    assert window.searched() == "Searched news from 8–15 March 2025 first (“this week”), then older news."
+    # the bridge story ran on 4 March, outside the week: preferred news does not hide it
+    assert not answer.abstained and "bridge" in answer.citations[0].title.lower()
+
+
+def test_as_a_filter_the_window_keeps_older_news_out_unless_it_holds_none(answerer: Answerer):
+    strict = Answerer(answerer.settings.model_copy(update={"answer": answerer.settings.answer.model_copy(
+        update={"time_window": "filter"})}), answerer.index)
+    answer = strict.invoke(AskRequest(question="What did the Millbrook council approve this week?",
+                                      as_of=AS_OF_MARCH_15))
+    assert answer.time_window.used == "filter"
+    bridge = next(a for a in load([str(SAMPLES)], strict.settings.fetch) if "bridge" in a.title.lower())
+    assert answer.retrieved and bridge.id not in {r.article_id for r in answer.retrieved}
+    empty = strict.invoke(AskRequest(question="What did the Millbrook council approve in 2021?",
+                                     as_of=AS_OF_MARCH_15))
+    assert empty.time_window.used == "all" and "bridge" in empty.answer and "Ferris Street" in empty.answer
+    assert empty.time_window.searched().startswith("No news from 1 January – 31 December 2021")
+
+
+def test_explicit_dates_win_over_the_questions_words(answerer: Answerer):
+    answer = answerer.invoke(AskRequest(question="What did the council approve this week?", as_of=AS_OF_MARCH_15,
+                                        since="2025-03-01T00:00:00Z"))
+    assert answer.time_window is None

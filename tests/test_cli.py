@@ -119,3 +119,13 @@ def test_ask_streams_tokens_then_the_checked_answer(home: Path):
     assert run.stderr.strip()  # the model's tokens, as they came
     first = run.stdout.splitlines()[0]
     assert first == "I don't know." or "[1]" in first  # then the verified answer
+
+
+def test_ask_says_which_news_the_questions_time_searched(home: Path):
+    run = newsqa(home, "ask", "What did the Millbrook council approve this week?", "--llm", "none",
+                 "--as-of", "2025-03-15")
+    assert run.returncode == 0, run.stderr
+    assert "Searched news from 8–15 March 2025 first (“this week”), then older news." in run.stdout
+    answer = json.loads(newsqa(home, "ask", "What did the Millbrook council approve this week?", "--llm", "none",
+                               "--as-of", "2025-03-15", "--json").stdout)
+    assert answer["time_window"]["phrase"] == "this week" and answer["time_window"]["used"] == "prefer"

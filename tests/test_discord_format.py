@@ -21,6 +21,7 @@ from newsqa.bot.discord.format import (
     split_message,
     suppress_previews,
 )
+from newsqa.bot.time_window import read_time_window
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789.,'", min_size=1, max_size=30)
 markers = st.integers(1, 30).map(lambda n: f"[{n}]") | st.lists(st.integers(1, 9), min_size=2, max_size=3).map(
@@ -103,3 +104,12 @@ def test_i_dont_know_says_so_and_what_was_searched():
     text = answer_text(_answer(0, abstained=True, text="I don't know."))
     assert text.startswith("I don't know") and "When does the bridge open?" in text
     assert sources_embed(_answer(0, abstained=True)) is None
+
+
+def test_the_time_the_question_named_is_said_under_the_answer():
+    answer = _answer(1)
+    assert "Searched" not in answer_text(answer)
+    answer.time_window = read_time_window("When does the bridge open this week?", datetime(2025, 3, 15, 12,
+                                                                                           tzinfo=timezone.utc))
+    answer.time_window.used = "prefer"
+    assert answer_text(answer).endswith("\n-# Searched news from 8–15 March 2025 first (“this week”), then older news.")
