@@ -266,7 +266,7 @@ class Answerer(Runnable[AskRequest, Answer]):
                     raise
                 log.warning("%s refused a JSON schema (%s); asking in plain text", llm.model, exc)
                 llm.schema_supported = False
-        yield from generate_text(llm.chat, inputs, config, stream)
+        yield from generate_text(llm.chat, inputs, config, stream, self.settings.answer.prompt)
 
     def _confirmer(self, llm: LLMChoice, note: str | None) -> Callable[[str, str], bool] | None:
         """The LLM's own support check, when configured and the LLM answered (not a fallback)."""

@@ -46,6 +46,8 @@ class AnswerSettings(BaseModel):
     # which the local model pays in latency), "never" = plain text with [n] markers everywhere.
     structured_output: Literal["served", "always", "never"] = "served"
     history_turns: int = 4
+    # The prompt of prompts/ the answer is written with (plain text with [n] markers).
+    prompt: str = "answer"
     # A time the question names ("this week", "in June", "since March"): "filter" = search only
     # that window's news (all news when it holds fewer than window_min_hits passages), "prefer" =
     # the window's news fills half the results, "off" = ignore it. "latest"/"recently": fresh_news

@@ -57,9 +57,9 @@ class Generated:
 
 
 def generate_text(chat: Runnable, inputs: dict[str, str], config: RunnableConfig | None = None,
-                  stream: bool = False) -> Iterator[Generated]:
-    """The model writes the answer and its [n] markers itself."""
-    yield from _run(prompts.load("answer") | chat, inputs, config, stream,
+                  stream: bool = False, prompt: str = "answer") -> Iterator[Generated]:
+    """The model writes the answer and its [n] markers itself (the prompt `prompt` of prompts/)."""
+    yield from _run(prompts.load(prompt) | chat, inputs, config, stream,
                     shown=lambda text: text, final=lambda text: text.strip())
 
 

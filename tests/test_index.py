@@ -170,3 +170,15 @@ def test_retriever_adapter(sample_index: NewsIndex):
     assert len(docs) == 2
     assert "Tomasz Wilk" in docs[0].page_content
     assert docs[0].metadata["source"] == "Millbrook Ledger" and docs[0].metadata["score"] > 0
+
+
+def test_an_undated_article_is_stored_with_the_date_its_url_gives_marked_inferred(index: NewsIndex):
+    story = Article(title="Harbour toll rises", text="The harbour tunnel toll rises to nine dollars in May.",
+                    url="https://news.test/story/2026/06/16/harbour-toll/")
+    assert index.ingest([story]).added == 1
+    record = index.manifest.article(story.id)
+    assert record.published == datetime(2026, 6, 16, tzinfo=timezone.utc)
+    assert record.extra["published_inferred"] == "url"
+    hit = index.search("harbour tunnel toll")[0]
+    assert hit.published == datetime(2026, 6, 16, tzinfo=timezone.utc)
+    assert index.search("harbour tunnel toll", as_of=datetime(2026, 6, 1, tzinfo=timezone.utc)) == []

@@ -1,0 +1,76 @@
+"""Tuning on the dev weeks (not a test): the answering settings compared end to end with the
+default local model, on RealTime QA 2025 dev weeks only (never the test weeks the README
+reports). Every variant is a `newsqa eval run` (resumable) with its settings in the environment.
+Prints a Markdown table and saves it to bench/results/dev_tuning.md.
+
+Run: .venv/bin/python bench/dev_tuning.py [--limit 80] [--variants A B D]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import RTQA_2025, write_table  # noqa: E402
+
+NEWSQA = str(Path(sys.executable).with_name("newsqa"))
+DEV_FIRST, DEV_LAST = "2025-01-03", "2025-02-21"
+OLD = {"SEARCH__K": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "4",
+       "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8", "ANSWER__EVIDENCE_RANK_WEIGHT": "0",
+       "ANSWER__TIME_WINDOW": "off"}
+NEW = {"SEARCH__K": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "99",
+       "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
+       "ANSWER__TIME_WINDOW": "prefer"}
+VARIANTS = {
+    "A": ("the previous defaults: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
+    "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
+    "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),
+    "D": ("as B, the prompt that says what this week means (prompts/answer_dated)",
+          {**NEW, "ANSWER__PROMPT": "answer_dated"}),
+}
+
+
+def run(name: str, settings: dict[str, str], limit: int, runs: Path) -> dict:
+    out = runs / f"dev-{name}"
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
+               **{f"NEWSQA_{key}": value for key, value in settings.items()})
+    command = [NEWSQA, "eval", "run", str(RTQA_2025), "--from", DEV_FIRST, "--to", DEV_LAST, "--limit", str(limit),
+               "--llm", "local", "--out", str(out)]
+    print("running:", name, flush=True)
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    return json.loads((out / "summary.json").read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=80)
+    parser.add_argument("--variants", nargs="+", default=["A", "B", "D"])
+    parser.add_argument("--runs", type=Path, default=Path("eval-runs"))
+    args = parser.parse_args()
+    rows = []
+    for name in args.variants:
+        what, settings = VARIANTS[name]
+        s = run(name, settings, args.limit, args.runs)
+        rows.append([name, what, str(s["n"]), f"{s['em']:.3f}", f"{s['f1']:.3f}", f"{s['containment']:.3f}",
+                     f"{s['answer_in_passages']:.3f}", f"{s['answer_in_evidence']:.3f}",
+                     f"{s['evidence_tokens']:.0f}", f"{s['false_abstain']:.2f}",
+                     f"{s.get('answered_precision') or 0:.2f}", f"{s['latency_p50_s']:.1f}"])
+    write_table("dev_tuning", f"Tuning on the dev weeks: RealTime QA 2025 {DEV_FIRST} to {DEV_LAST}, "
+                f"first {args.limit} questions, default local model",
+                ["variant", "settings", "questions", "EM", "F1", "containment", "answer in passages",
+                 "answer in evidence", "evidence tokens", "abstained (answerable)", "answers right",
+                 "latency p50 s"], rows,
+                ["Dev weeks only: the test weeks (2025-06-06 to 2025-06-27) are never used for tuning.",
+                 "Latency here is not a result: other work shared the machine during these runs.",
+                 f"Command: .venv/bin/python bench/dev_tuning.py --limit {args.limit} "
+                 f"--variants {' '.join(args.variants)}"])
+
+
+if __name__ == "__main__":
+    main()
