@@ -74,8 +74,14 @@ def _tokens(text: str) -> list[str]:
     return words
 
 
+# A figure after one of these names something ("Red No. 3", "Route 9", "Article 5"); it counts nothing.
+_LABELS = {"no", "number", "route", "flight", "article", "section", "chapter", "phase", "stage", "round", "game",
+           "week", "day", "level", "category", "class", "grade", "title", "proposition", "prop", "measure"}
+
+
 def _figures(tokens: list[str]) -> list[tuple[int, str]]:
-    return [(i, t) for i, t in enumerate(tokens) if _FIGURE.match(t) and not _YEAR.match(t)]
+    return [(i, t) for i, t in enumerate(tokens)
+            if _FIGURE.match(t) and not _YEAR.match(t) and not (i and tokens[i - 1] in _LABELS)]
 
 
 def _magnitude_after(tokens: list[str], i: int) -> str:

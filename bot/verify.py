@@ -152,7 +152,9 @@ class CitationChecker:
                 question: str = "") -> Support:
         """Whether the source supports the claim, the quote (the source's sentence sharing most of
         the claim's numbers and words; the cited line on a tie), and the rule that decided."""
-        evidence_text = source.text
+        # The headline is part of what the article states (and the model reads it): "the
+        # streaming giant" of a sentence is Netflix in its title.
+        evidence_text = f"{source.title}. {source.text}" if source.title else source.text
         vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
         similarity = vectors[1:] @ vectors[0]
         terms = content_terms(claim)

@@ -70,3 +70,13 @@ def test_the_command_checks_every_good_line_and_names_each_bad_one(tmp_path: Pat
     missing = subprocess.run([str(Path(sys.executable).with_name("newsqa")), "check", str(tmp_path / "none.jsonl")],
                              capture_output=True, text=True, env=env)
     assert missing.returncode == 2 and missing.stderr.strip() == f"error: {tmp_path / 'none.jsonl'} is not a file"
+
+
+def test_the_headline_is_part_of_what_the_source_states(checker: AnswerChecker):
+    source = {"n": 1, "title": "Netflix raises prices after record subscriber growth",
+              "text": "The streaming giant said on Friday that it would raise prices in the United States."}
+    result = checker.check({"id": "t", "question": "Which streaming platform is raising prices?",
+                            "answer": "Netflix is raising prices [1]. Disney is raising prices [1].",
+                            "sources": [source]})
+    assert [(s.text, s.supported) for s in result.sentences] == [
+        ("Netflix is raising prices.", True), ("Disney is raising prices.", False)]

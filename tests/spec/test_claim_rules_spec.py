@@ -62,3 +62,10 @@ def test_a_passive_sentence_names_the_roles_in_the_other_order():
     source = "The Department of Transportation announced Wednesday it was suing Southwest Airlines for delays."
     claim = "Southwest Airlines is being sued by the Department of Transportation over delayed flights."
     assert held_to(claim, source, source) is None
+
+
+def test_a_number_that_names_something_counts_nothing():
+    sentence = "Red No. 3, an additive that gives food and drinks a cherry-red color, was officially banned."
+    assert held_to("Red No. 3 was banned from use in US foods this week.", sentence, sentence) is None
+    assert held_to("Route 9 was closed by the flood.", "Route 9 closed on Monday after the flood.",
+                   "Route 9 closed on Monday after the flood.") is None
