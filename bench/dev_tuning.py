@@ -21,10 +21,10 @@ from bench.common import RTQA_2025, write_table  # noqa: E402
 
 NEWSQA = str(Path(sys.executable).with_name("newsqa"))
 DEV_FIRST, DEV_LAST = "2025-01-03", "2025-02-21"
-OLD = {"SEARCH__K": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "4",
+OLD = {"ANSWER__PASSAGES": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "4",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8", "ANSWER__EVIDENCE_RANK_WEIGHT": "0",
        "ANSWER__TIME_WINDOW": "off"}
-NEW = {"SEARCH__K": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "99",
+NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "99",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
        "ANSWER__TIME_WINDOW": "prefer"}
 VARIANTS = {
@@ -37,7 +37,10 @@ VARIANTS = {
 
 
 def run(name: str, settings: dict[str, str], limit: int, runs: Path) -> dict:
+    """The variant's summary; a finished run folder is read, not run again (delete it to re-run)."""
     out = runs / f"dev-{name}"
+    if (out / "summary.json").exists():
+        return json.loads((out / "summary.json").read_text())
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
                **{f"NEWSQA_{key}": value for key, value in settings.items()})
     command = [NEWSQA, "eval", "run", str(RTQA_2025), "--from", DEV_FIRST, "--to", DEV_LAST, "--limit", str(limit),

@@ -211,11 +211,12 @@ class Answerer(Runnable[AskRequest, Answer]):
         if window.used == "filter":
             window.used = "all"
             return self._retrieve(query, request, everything, config)
-        k = request.k or self.settings.search.k
+        k = request.k or self.settings.answer.passages
         return _interleave(inside[: (k + 1) // 2], self._retrieve(query, request, everything, config), k)
 
     def _retrieve(self, query: str, request: AskRequest, filters: Filters, config: RunnableConfig) -> list[SearchHit]:
-        retriever = NewsRetriever(index=self.index, k=request.k, as_of=request.as_of, filters=filters,
+        retriever = NewsRetriever(index=self.index, k=request.k or self.settings.answer.passages,
+                                  as_of=request.as_of, filters=filters,
                                   per_article=self.settings.answer.evidence_chunks_per_article)
         return [SearchHit.from_json(d.metadata) for d in retriever.invoke(query, config)]
 

@@ -29,10 +29,14 @@ from newsqa.index.settings import IndexSettings, default_home
 class AnswerSettings(BaseModel):
     """How questions are answered: evidence size, the relevance floor, the citation check."""
 
+    # What an answer reads: the best sentences of its `passages` search results, scored and
+    # chosen under `evidence_tokens` (chosen on dev weeks from the curve of answer-in-evidence
+    # against tokens: bench/evidence_curve.py, bench/dev_tuning.py).
+    passages: int = 16
     evidence_tokens: int = 220
-    max_evidence_sentences: int = 4
-    # Sentences scoring below this share of the best one are left out: they only distract.
-    evidence_min_relative_score: float = 0.8
+    max_evidence_sentences: int | None = None  # None: only the token budget limits them
+    # Sentences scoring below this share of the best one are left out (0: none are).
+    evidence_min_relative_score: float = 0.0
     # A sentence's score gains this over the search rank of the passage it came from.
     evidence_rank_weight: float = 0.4
     # Evidence may take more passages of one article than a search result list shows.

@@ -182,8 +182,8 @@ def _context_of(candidates: list[_Candidate], i: int) -> int | None:
                  if p.hit.article_id == c.hit.article_id and p.end <= c.start and c.start - p.end <= 3), None)
 
 
-def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int = 4,
-           min_relative_score: float = 0.8, per_article: int | None = None, context: bool = False) -> Evidence:
+def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int | None = None,
+           min_relative_score: float = 0.0, per_article: int | None = None, context: bool = False) -> Evidence:
     """The best sentences under `token_budget`, at most `per_article` of one article (so that
     the evidence spans several stories), each with the sentence before it when it leans on it
     for its subject (`context`), grouped and numbered by article."""
@@ -195,7 +195,7 @@ def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int 
     best = float(scores.max())
     for i in np.argsort(-scores, kind="stable"):
         # Weak sentences only distract the model: keep those close to the best one.
-        if picked == max_sentences or scores[i] < min_relative_score * best:
+        if picked == max_sentences or scores[i] < min_relative_score * best:  # None: no cap
             break
         if i in chosen:  # already in as another sentence's context
             continue
@@ -220,9 +220,9 @@ def select_evidence(
     hits: list[SearchHit],
     embedder: Embedder,
     token_budget: int = 220,
-    max_sentences: int = 4,
+    max_sentences: int | None = None,
     overlap_weight: float = 0.3,
-    min_relative_score: float = 0.8,
+    min_relative_score: float = 0.0,
     per_article: int | None = None,
     context: bool = False,
     rank_weight: float = 0.4,
