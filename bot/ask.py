@@ -208,8 +208,8 @@ class Answerer(Runnable[AskRequest, Answer]):
         inside = self._retrieve(query, request, replace(everything, since=window.since, until=window.until), config)
         if window.used == "filter" and len(inside) >= self.settings.answer.window_min_hits:
             return inside
-        if window.used == "filter":
-            window.used = "all"
+        if window.used == "filter" or not inside:
+            window.used = "all"  # the window holds (too) little: all news, and the answer says so
             return self._retrieve(query, request, everything, config)
         k = request.k or self.settings.answer.passages
         return _interleave(inside[: (k + 1) // 2], self._retrieve(query, request, everything, config), k)
