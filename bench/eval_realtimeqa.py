@@ -44,18 +44,28 @@ def main() -> None:
     parser.add_argument("--to", dest="last", default="2025-06-27")
     parser.add_argument("--runs", type=Path, default=Path("eval-runs"))
     parser.add_argument("--variants", nargs="+", default=["plain", "nota"])
+    parser.add_argument("--configs", nargs="+", metavar="PIPELINE:LLM",
+                        help="only these runs, e.g. newsqa:local langchain-baseline:local")
+    parser.add_argument("--table-only", action="store_true",
+                        help="tabulate the finished runs, run nothing (a missing run is listed as not run)")
     args = parser.parse_args()
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     rows = []
     for variant in args.variants:
         for pipeline, llm in CONFIGS if variant == "plain" else NOTA_CONFIGS:
+            if args.configs and f"{pipeline}:{llm}" not in args.configs:
+                continue
             out = args.runs / f"rtqa-{args.first}-{args.last}-{variant}-{pipeline}-{llm}"
+            if args.table_only and not (out / "summary.json").exists():
+                rows.append([variant, pipeline, llm, "not run"] + [""] * 12)
+                continue
             command = [NEWSQA, "eval", "run", str(RTQA_2025), "--from", args.first, "--to", args.last,
                        "--pipeline", pipeline, "--llm", llm, "--out", str(out)]
             if variant == "nota":
                 command.append("--nota")
-            print("running:", " ".join(command), flush=True)
-            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+            if not args.table_only:
+                print("running:", " ".join(command), flush=True)
+                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
             s = json.loads((out / "summary.json").read_text())
             rows.append([variant, pipeline, llm, str(s["n"]), fmt(s, "em"), fmt(s, "f1"), fmt(s, "containment"),
                          fmt(s, "answer_in_passages"), fmt(s, "answer_in_evidence"), f"{s['evidence_tokens']:.0f}",
