@@ -223,7 +223,8 @@ class Answerer(Runnable[AskRequest, Answer]):
     def _evidence(self, question: str, hits: list[SearchHit]) -> Evidence:
         a = self.settings.answer
         return select_evidence(question, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences,
-                               min_relative_score=a.evidence_min_relative_score, rank_weight=a.evidence_rank_weight)
+                               min_relative_score=a.evidence_min_relative_score, rank_weight=a.evidence_rank_weight,
+                               per_article=a.evidence_sentences_per_article)
 
     def _generate(self, question: str, request: AskRequest, evidence: Evidence, llm: LLMChoice,
                   config: RunnableConfig, stream: bool) -> Iterator[tuple[Generated, str | None]]:

@@ -50,7 +50,8 @@ def held_to(claim: str, sentence: str, source: str) -> str | None:
     names = list(dict.fromkeys(tuple(_tokens(m.group(0))) for m in _NAME.finditer(claim)
                                if " " in m.group(0) or "-" in m.group(0) or m.start() > 0))  # not "The" opening it
     rules = (lambda: _magnitudes(mine, whole), lambda: _months(mine, whole), lambda: _polarity(mine, theirs),
-             lambda: _swapped(mine, theirs, names), lambda: _figure_roles(mine, whole))
+             lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
+             lambda: _figure_roles(mine, whole))
     return next((reason for rule in rules if (reason := rule())), None)
 
 
@@ -144,6 +145,20 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
                 if _similarity(swapped, sentence) > base + 0.02:
                     shown = (a, b) if kind == "figures" else (" ".join(a), " ".join(b))
                     return f"{kind} swapped: the source has {shown[0]} and {shown[1]} the other way round"
+    return None
+
+
+def _figure_places(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
+    """A figure put at a place (a name just after it) that the source sentence gives another
+    figure: "2,500 troops in Syria" where the source has "900 troops in Syria and 2,500 in Iraq"."""
+    for i, figure in _figures(claim):
+        for name in names:
+            if not _contains(claim[i + 1: i + 7], name):
+                continue
+            own = [j for j, f in _figures(sentence) if f == figure and _contains(sentence[j + 1: j + 7], name)]
+            other = [f for j, f in _figures(sentence) if f != figure and _contains(sentence[j + 1: j + 4], name)]
+            if not own and other:
+                return f"figure: the source gives {other[0]} for {' '.join(name)}, not {figure}"
     return None
 
 

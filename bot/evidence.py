@@ -147,7 +147,7 @@ class ScoredSentences:
 
 
 def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
-                    overlap_weight: float = 0.3, rank_weight: float = 0.4) -> ScoredSentences:
+                    overlap_weight: float = 0.3, rank_weight: float = 0.0) -> ScoredSentences:
     """Each sentence's score: similarity to the question, plus the share of the question's
     content words it holds, plus the answer-type bonus, plus `rank_weight / rank` of the best
     passage it came from: the search ranks whole passages (dense and lexical, with the words
@@ -225,7 +225,7 @@ def select_evidence(
     min_relative_score: float = 0.0,
     per_article: int | None = None,
     context: bool = False,
-    rank_weight: float = 0.4,
+    rank_weight: float = 0.0,
 ) -> Evidence:
     """The best sentences for the question under `token_budget`, grouped and numbered by article."""
     scored = score_sentences(question, hits, embedder, overlap_weight, rank_weight)

@@ -69,3 +69,10 @@ def test_a_number_that_names_something_counts_nothing():
     assert held_to("Red No. 3 was banned from use in US foods this week.", sentence, sentence) is None
     assert held_to("Route 9 was closed by the flood.", "Route 9 closed on Monday after the flood.",
                    "Route 9 closed on Monday after the flood.") is None
+
+
+def test_a_figure_put_at_a_place_the_source_gives_another_figure_is_refused():
+    assert held_to("There are 2,500 U.S. troops stationed in Syria.", TROOPS, SEED) == (
+        "figure: the source gives 900 for syria, not 2500")
+    assert held_to("There are 900 U.S. troops stationed in Syria.", TROOPS, SEED) is None
+    assert held_to("The US keeps 2,500 troops in Iraq.", TROOPS, SEED) is None
