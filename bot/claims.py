@@ -152,6 +152,8 @@ def _figure_places(claim: list[str], sentence: list[str], names: list[tuple[str,
     """A figure put at a place (a name just after it) that the source sentence gives another
     figure: "2,500 troops in Syria" where the source has "900 troops in Syria and 2,500 in Iraq"."""
     for i, figure in _figures(claim):
+        if figure not in sentence:  # a figure of another sentence: not this rule's to judge
+            continue
         for name in names:
             if not _contains(claim[i + 1: i + 7], name):
                 continue

@@ -76,3 +76,9 @@ def test_a_figure_put_at_a_place_the_source_gives_another_figure_is_refused():
         "figure: the source gives 900 for syria, not 2500")
     assert held_to("There are 900 U.S. troops stationed in Syria.", TROOPS, SEED) is None
     assert held_to("The US keeps 2,500 troops in Iraq.", TROOPS, SEED) is None
+
+
+def test_a_claim_running_over_two_source_sentences_keeps_each_figure_with_its_place():
+    two = ("The United States maintains a military presence of 900 troops in Syria and 2,500 in Iraq. "
+           "As of the latest reporting, there have been 36 attacks in Iraq and 37 in Syria.")
+    assert held_to(two, TROOPS, SEED) is None
