@@ -51,6 +51,21 @@ def run_child(module: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+NEWSQA = str(Path(sys.executable).with_name("newsqa"))
+
+
+def summary(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def run_eval(out: Path, *args: str, settings: dict[str, str] | None = None) -> dict:
+    """`newsqa eval run ARGS --out OUT` (resumable) with `settings` (NEWSQA_* variables) in its
+    environment; the run's summary."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **(settings or {}))
+    subprocess.run([NEWSQA, "eval", "run", *args, "--out", str(out)], env=env, check=True, stdout=subprocess.DEVNULL)
+    return summary(out)
+
+
 def write_table(name: str, title: str, header: list[str], rows: list[list[str]], notes: list[str]) -> str:
     lines = [f"# {title}", "", f"Machine: {machine()}", ""]
     lines.append("| " + " | ".join(header) + " |")

@@ -9,17 +9,13 @@ Run: .venv/bin/python bench/dev_tuning.py [--limit 80] [--variants A B D]
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RTQA_2025, write_table  # noqa: E402
+from bench.common import RTQA_2025, run_eval, summary, write_table  # noqa: E402
 
-NEWSQA = str(Path(sys.executable).with_name("newsqa"))
 DEV_FIRST, DEV_LAST = "2025-01-03", "2025-02-21"
 OLD = {"ANSWER__PASSAGES": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "4",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8", "ANSWER__EVIDENCE_RANK_WEIGHT": "0",
@@ -40,14 +36,10 @@ def run(name: str, settings: dict[str, str], limit: int, runs: Path) -> dict:
     """The variant's summary; a finished run folder is read, not run again (delete it to re-run)."""
     out = runs / f"dev-{name}"
     if (out / "summary.json").exists():
-        return json.loads((out / "summary.json").read_text())
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               **{f"NEWSQA_{key}": value for key, value in settings.items()})
-    command = [NEWSQA, "eval", "run", str(RTQA_2025), "--from", DEV_FIRST, "--to", DEV_LAST, "--limit", str(limit),
-               "--llm", "local", "--out", str(out)]
+        return summary(out)
     print("running:", name, flush=True)
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    return json.loads((out / "summary.json").read_text())
+    return run_eval(out, str(RTQA_2025), "--from", DEV_FIRST, "--to", DEV_LAST, "--limit", str(limit),
+                    "--llm", "local", settings={f"NEWSQA_{key}": value for key, value in settings.items()})
 
 
 def main() -> None:

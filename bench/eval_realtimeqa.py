@@ -14,17 +14,13 @@ Run: .venv/bin/python bench/eval_realtimeqa.py [--from 2025-06-06 --to 2025-06-2
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RTQA_2025, write_table  # noqa: E402
+from bench.common import RTQA_2025, run_eval, summary, write_table  # noqa: E402
 
-NEWSQA = str(Path(sys.executable).with_name("newsqa"))
 PIPELINES = ("newsqa", "langchain-baseline", "langchain-baseline-as-of")
 CONFIGS = [(pipeline, llm) for pipeline in PIPELINES for llm in ("local", "none")]
 NOTA_CONFIGS = [("newsqa", "local"), ("newsqa", "none")]
@@ -49,7 +45,6 @@ def main() -> None:
     parser.add_argument("--table-only", action="store_true",
                         help="tabulate the finished runs, run nothing (a missing run is listed as not run)")
     args = parser.parse_args()
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     rows = []
     for variant in args.variants:
         for pipeline, llm in CONFIGS if variant == "plain" else NOTA_CONFIGS:
@@ -59,14 +54,14 @@ def main() -> None:
             if args.table_only and not (out / "summary.json").exists():
                 rows.append([variant, pipeline, llm, "not run"] + [""] * 12)
                 continue
-            command = [NEWSQA, "eval", "run", str(RTQA_2025), "--from", args.first, "--to", args.last,
-                       "--pipeline", pipeline, "--llm", llm, "--out", str(out)]
+            command = [str(RTQA_2025), "--from", args.first, "--to", args.last, "--pipeline", pipeline, "--llm", llm]
             if variant == "nota":
                 command.append("--nota")
-            if not args.table_only:
-                print("running:", " ".join(command), flush=True)
-                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-            s = json.loads((out / "summary.json").read_text())
+            if args.table_only:
+                s = summary(out)
+            else:
+                print("running:", out.name, flush=True)
+                s = run_eval(out, *command)
             rows.append([variant, pipeline, llm, str(s["n"]), fmt(s, "em"), fmt(s, "f1"), fmt(s, "containment"),
                          fmt(s, "answer_in_passages"), fmt(s, "answer_in_evidence"), f"{s['evidence_tokens']:.0f}",
                          fmt(s, "abstained_unanswerable"), fmt(s, "false_abstain"), fmt(s, "answered_precision"),

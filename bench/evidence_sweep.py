@@ -10,17 +10,13 @@ Run: .venv/bin/python bench/evidence_sweep.py [--from 2025-01-03 --to 2025-01-24
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RTQA_2025, write_table  # noqa: E402
+from bench.common import RTQA_2025, run_eval, write_table  # noqa: E402
 
-NEWSQA = str(Path(sys.executable).with_name("newsqa"))
 # (evidence tokens, sentences at most, relative score floor)
 VARIANTS = [(220, 4, 0.8), (220, 4, 0.6), (300, 6, 0.8), (300, 6, 0.7), (400, 8, 0.7), (400, 8, 0.0),
             (800, 16, 0.0)]
@@ -29,13 +25,10 @@ VARIANTS = [(220, 4, 0.8), (220, 4, 0.6), (300, 6, 0.8), (300, 6, 0.7), (400, 8,
 def run(args, variant: tuple[int, int, float], llm: str | None) -> dict:
     tokens, sentences, floor = variant
     out = args.runs / f"evidence-{tokens}-{sentences}-{floor}-{llm or 'retrieval'}"
-    env = dict(os.environ, HF_HUB_OFFLINE="1", NEWSQA_ANSWER__EVIDENCE_TOKENS=str(tokens),
-               NEWSQA_ANSWER__MAX_EVIDENCE_SENTENCES=str(sentences),
-               NEWSQA_ANSWER__EVIDENCE_MIN_RELATIVE_SCORE=str(floor))
-    command = [NEWSQA, "eval", str(RTQA_2025), "--from", args.first, "--to", args.last, "--out", str(out)]
-    command += ["--llm", llm] if llm else ["--retrieval-only"]
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    return json.loads((out / "summary.json").read_text())
+    settings = {"NEWSQA_ANSWER__EVIDENCE_TOKENS": str(tokens), "NEWSQA_ANSWER__MAX_EVIDENCE_SENTENCES": str(sentences),
+                "NEWSQA_ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": str(floor)}
+    return run_eval(out, str(RTQA_2025), "--from", args.first, "--to", args.last,
+                    *(["--llm", llm] if llm else ["--retrieval-only"]), settings=settings)
 
 
 def main() -> None:
