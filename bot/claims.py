@@ -151,14 +151,15 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
 def _figure_places(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
     """A figure put at a place (a name just after it) that the source sentence gives another
     figure: "2,500 troops in Syria" where the source has "900 troops in Syria and 2,500 in Iraq"."""
+    in_sentence = _figures(sentence)
     for i, figure in _figures(claim):
         if figure not in sentence:  # a figure of another sentence: not this rule's to judge
             continue
         for name in names:
             if not _contains(claim[i + 1: i + 7], name):
                 continue
-            own = [j for j, f in _figures(sentence) if f == figure and _contains(sentence[j + 1: j + 7], name)]
-            other = [f for j, f in _figures(sentence) if f != figure and _contains(sentence[j + 1: j + 4], name)]
+            own = [j for j, f in in_sentence if f == figure and _contains(sentence[j + 1: j + 7], name)]
+            other = [f for j, f in in_sentence if f != figure and _contains(sentence[j + 1: j + 4], name)]
             if not own and other:
                 return f"figure: the source gives {other[0]} for {' '.join(name)}, not {figure}"
     return None

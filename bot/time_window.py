@@ -66,7 +66,6 @@ class TimeWindow(BaseModel):
             return "the latest news"
         return f"news from {date_span(self.since, self.until)}"
 
-
     def searched(self) -> str | None:
         """The line the faces show under an answer; None when the window was not used."""
         said = f"(“{self.phrase}”)"
