@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from newsqa.bot.time_window import TimeWindow
+from newsqa.dates import aware_date
 
 # What an answer says when the indexed articles do not state the answer.
 ABSTAIN_TEXT = "I don't know."
@@ -37,6 +39,13 @@ class AskRequest(BaseModel):
     until: datetime | None = None
     llm: str | None = None  # provider spec; None = the configured one
     k: int | None = None
+
+    @field_validator("as_of", "since", "until", mode="before")
+    @classmethod
+    def _readable_date(cls, value: Any) -> Any:
+        """Dates as people write them (JSON from the HTTP faces: "2025-06-10", "June 10, 2025");
+        a date without a zone is UTC, as everywhere in newsqa."""
+        return aware_date(value)
 
 
 class Citation(BaseModel):

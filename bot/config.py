@@ -104,6 +104,25 @@ def config_file() -> Path:
     return (Path(home).expanduser() if home else default_home()) / "config.toml"
 
 
+class ServerSettings(BaseModel):
+    """`newsqa serve`: where it listens, who may use it, how much work it takes on; and where the
+    CLI looks for it."""
+
+    host: str = "127.0.0.1"  # loopback only unless set otherwise
+    port: int = 8765
+    # Where `newsqa ask` and `newsqa chat` look for a running server ("" = never; answer in-process).
+    url: str = "http://127.0.0.1:8765"
+    # Required as "Authorization: Bearer TOKEN" on every endpoint but the page's static files when
+    # set (NEWSQA_SERVER__TOKEN); never logged or echoed.
+    token: SecretStr | None = None
+    workers: int = 1  # answers written at once (an in-process LLM writes one at a time anyway)
+    queue_size: int = 8  # answers waiting beyond those; past it HTTP 429 with Retry-After
+    max_body_bytes: int = 65_536
+    cors_origins: list[str] = Field(default_factory=list)  # none: CORS off
+    # OpenAI-compatible model names → LLM spec ("" = the configured `llm`).
+    models: dict[str, str] = Field(default_factory=lambda: {"newsqa": "", "newsqa-none": "none"})
+
+
 class DiscordAliases(PydanticBaseSettingsSource):
     """DISCORD_TOKEN, NEWSQA_DISCORD_API_URL and NEWSQA_DISCORD_GATEWAY_URL: the names Discord
     bots and Discord-compatible servers conventionally use, beside NEWSQA_DISCORD__*."""
@@ -127,6 +146,7 @@ class Settings(IndexSettings, BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     check: CheckSettings = Field(default_factory=CheckSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     model_config = SettingsConfigDict(
         env_prefix="NEWSQA_", env_nested_delimiter="__", extra="ignore", validate_default=True

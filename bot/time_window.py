@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from dateparser.date import DateDataParser
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 _MONTH = (r"(?:January|February|March|April|June|July|August|September|October|November|December"
           r"|Jan\.?|Feb\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)")
@@ -76,6 +76,11 @@ class TimeWindow(BaseModel):
         if self.used == "all":
             return f"No {self.describe()} {said} in the index; searched all news."
         return None
+
+    @computed_field  # in the JSON of every Answer, for faces that render it without Python
+    @property
+    def shown(self) -> str | None:
+        return self.searched()
 
 
 def date_span(since: datetime | None, until: datetime | None) -> str:

@@ -57,6 +57,7 @@ _API: dict[str, str] = {
     "diagnose": "newsqa.bot.doctor",
     # dates as people type them (flags, options)
     "parse_date_option": "newsqa.dates",
+    "aware_date": "newsqa.dates",
     # errors a user can cause, each with a one-line message
     "NewsqaError": "newsqa.errors",
     "BadQuery": "newsqa.errors",
@@ -72,8 +73,8 @@ __all__ = [  # the same names as _API (a test holds them equal)
     "CheckRequest", "CheckResult", "Citation", "Conversation", "EmptyIndex", "EvidenceLine",
     "FetchError", "Filters", "Flag", "IndexStats", "IngestReport", "LoadError", "ModelMismatch",
     "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "Retrieved", "SearchHit", "Settings",
-    "StoreUnavailable", "TimeWindow", "Turn", "diagnose", "llm_spec_help", "load", "load_settings", "make_llm",
-    "parse_date_option", "read_time_window",
+    "StoreUnavailable", "TimeWindow", "Turn", "aware_date", "diagnose", "llm_spec_help", "load", "load_settings",
+    "make_llm", "parse_date_option", "read_time_window",
 ]
 
 
@@ -98,7 +99,7 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from newsqa.bot.doctor import diagnose
     from newsqa.bot.llm import llm_spec_help, make_llm
     from newsqa.bot.time_window import TimeWindow, read_time_window
-    from newsqa.dates import parse_date_option
+    from newsqa.dates import aware_date, parse_date_option
     from newsqa.errors import BadQuery, EmptyIndex, FetchError, LoadError, ModelMismatch, NewsqaError, StoreUnavailable
     from newsqa.index.article import Article
     from newsqa.index.filters import Filters

@@ -42,6 +42,7 @@ from newsqa import (
     load_settings,
     parse_date_option,
 )
+from newsqa.remote import RemoteAnswerer, find_server
 
 app = typer.Typer(
     help="Ask questions about news articles and get answers cited to their sources.",
@@ -197,6 +198,7 @@ def rebuild(home: HomeOption = None) -> None:
 
 
 LlmOption = Annotated[Optional[str], typer.Option("--llm", help=f"LLM spec: {llm_spec_help()}.")]
+LocalOption = Annotated[bool, typer.Option("--local", help="Answer in this process even when a server runs.")]
 
 
 def _request(question: str, llm: str | None, k: int | None, source: list[str] | None,
@@ -220,10 +222,12 @@ def ask(
     until: Annotated[Optional[str], typer.Option(help="Only articles published on or before this date.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Answer as on this date (default: now).")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Print the model's tokens as they come.")] = False,
+    local: LocalOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Answer a question from the indexed articles, citing them."""
-    answerer = Answerer(_settings(home))
+    """Answer a question from the indexed articles, citing them (through a running `newsqa serve`
+    when one serves this data directory)."""
+    answerer = _answerer(_settings(home), llm, local)
     request = _request(question, llm, k, source, since, until, as_of)
     if stream and not as_json:
         answer = _streamed(answerer, request)
@@ -235,7 +239,13 @@ def ask(
         render_answer(answer)
 
 
-def _streamed(answerer: Answerer, request: AskRequest) -> Answer:
+def _answerer(settings: Settings, llm: str | None, local: bool) -> Answerer | RemoteAnswerer:
+    """The running server's (warm: no model loading) unless told otherwise or none answers."""
+    remote = None if local else find_server(settings, llm)
+    return remote or Answerer(settings)
+
+
+def _streamed(answerer: Answerer | RemoteAnswerer, request: AskRequest) -> Answer:
     """The model's words dimmed on stderr as they come (Answerer.stream's snapshots), then the
     checked answer."""
     shown = ""
@@ -274,6 +284,7 @@ def _print_window(answer: Answer) -> None:
 def chat(
     llm: LlmOption = None,
     source: SourceOption = None,
+    local: LocalOption = False,
     home: HomeOption = None,
 ) -> None:
     """Ask questions in a conversation; follow-ups use what was asked before.
@@ -281,7 +292,7 @@ def chat(
     Commands: /sources (sources of the last answer), /reset (forget the conversation), /help, /quit.
     """
     settings = _settings(home)
-    answerer = Answerer(settings)
+    answerer = _answerer(settings, llm, local)
     conversation = Conversation(settings.answer.history_turns)
     last = None
     out.print("Ask a question (/help for commands).")
@@ -353,6 +364,34 @@ def _print_checked(result: CheckResult) -> None:
         mark = "[green]kept[/]   " if sentence.supported else "[red]refused[/]"
         out.print(f"  {mark} {escape(sentence.text)}\n          {escape(sentence.reason)}", highlight=False)
     out.print(f"  answer: {escape(result.answer)}", highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default: server.host, loopback).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: server.port, 8765).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Serve answers from one warm process: the native and OpenAI-compatible APIs, MCP at /mcp and a
+    web page at /."""
+    import logging
+
+    from newsqa.server import serve as run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(home)
+    run_server(settings, host or settings.server.host, port or settings.server.port)
+
+
+@app.command("mcp")
+def mcp_stdio(home: HomeOption = None) -> None:
+    """Serve the MCP tools (search, ask, stats) over stdio, for desktop assistants."""
+    import logging
+
+    from newsqa.server.stdio import run_stdio
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)  # stdout carries the protocol
+    run_stdio(_settings(home))
 
 
 @app.command("discord")

@@ -232,3 +232,56 @@ def chroma_server(tmp_path_factory) -> ChromaSettings:
     yield ChromaSettings(mode="server", host="127.0.0.1", port=port)
     proc.terminate()
     proc.wait(timeout=20)
+
+
+# --- `newsqa serve` as a real process --------------------------------------------------------
+NEWSQA = Path(sys.executable).with_name("newsqa")
+
+
+class NewsqaServer:
+    """`newsqa serve` on a free loopback port, its log in a file; ready once /healthz says so."""
+
+    def __init__(self, home: Path, **env: str) -> None:
+        self.home, self.port = home, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = home.parent / f"serve-{self.port}.log"
+        self.env = {**os.environ, "NEWSQA_HOME": str(home), **env}
+        with self.log_path.open("w") as log:
+            self.process = subprocess.Popen([str(NEWSQA), "serve", "--port", str(self.port)], env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 300) -> NewsqaServer:
+        import httpx
+
+        token = self.env.get("NEWSQA_SERVER__TOKEN")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"newsqa serve exited {self.process.returncode}:\n{self.log()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", headers=headers, timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"newsqa serve not ready after {timeout} s:\n{self.log()[-3000:]}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def ingested_home(path: Path, *sources: str) -> Path:
+    """A data directory holding these sources (paths, or URLs on loopback), ingested by the CLI."""
+    home = path / "home"
+    env = {**os.environ, "NEWSQA_HOME": str(home), "NEWSQA_FETCH__ALLOW_PRIVATE": "true"}
+    subprocess.run([str(NEWSQA), "ingest", *sources], env=env, check=True, capture_output=True)
+    return home

@@ -39,7 +39,9 @@ def test_the_wheel_installs_one_namespace(wheel: Path):
     top = {name.split("/")[0] for name in names}
     assert top == {"newsqa", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
     for module in ("newsqa/__init__.py", "newsqa/cli.py", "newsqa/bot/ask.py", "newsqa/bot/discord/client.py",
-                   "newsqa/index/newsindex.py", "newsqa/evals/runner.py", "newsqa/prompts/answer.user.txt"):
+                   "newsqa/index/newsindex.py", "newsqa/evals/runner.py", "newsqa/prompts/answer.user.txt",
+                   "newsqa/server/app.py", "newsqa/server/static/index.html", "newsqa/server/static/app.js",
+                   "newsqa/server/static/style.css"):
         assert module in names
     entry_points = zipfile.ZipFile(wheel).read(f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}"
                                                ".dist-info/entry_points.txt").decode()

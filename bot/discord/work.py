@@ -1,48 +1,15 @@
-"""Running answers off the event loop: a bounded number at once in worker threads, a bounded
-number waiting, and a clear "busy" when both are full (never silence, never a blocked loop)."""
+"""What the Discord face keeps between messages: per-user cooldowns and conversations. Answers run
+off the event loop through the faces' shared WorkQueue (newsqa/work.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import Any, TypeVar
 
 from newsqa import Answer, Conversation, Turn
+from newsqa.work import Busy, WorkQueue
 
-T = TypeVar("T")
-
-
-class Busy(Exception):
-    """Every worker is busy and the waiting line is full."""
-
-
-class WorkQueue:
-    """At most `workers` jobs run at once (in threads); at most `queue_size` more wait."""
-
-    def __init__(self, workers: int, queue_size: int) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="newsqa-answer")
-        self._capacity = max(workers, 1) + max(queue_size, 0)
-        self._taken = 0  # only touched from the event loop's thread
-
-    @property
-    def taken(self) -> int:
-        return self._taken
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._taken >= self._capacity:
-            raise Busy()
-        self._taken += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, partial(fn, *args))
-        finally:
-            self._taken -= 1
-
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+__all__ = ["Busy", "Conversations", "Cooldowns", "WorkQueue"]
 
 
 class Cooldowns:

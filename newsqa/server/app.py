@@ -1,0 +1,237 @@
+"""`newsqa serve`: one warm process answering over a native API, an OpenAI-compatible API, MCP
+(streamable HTTP at /mcp) and a web page at /. Every endpoint goes through one NewsService."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.middleware.cors import CORSMiddleware
+
+from newsqa import Answer, AskRequest, CheckRequest, CheckResult, IndexStats, NewsqaError, Settings, StoreUnavailable
+from newsqa.server.guard import Guard
+from newsqa.server.mcp_tools import build_mcp
+from newsqa.server.openai_compat import ChatRequest, ModelList, completion, completion_chunks, model_list
+from newsqa.server.service import Busy, NewsService, NotReady, SearchRequest
+
+log = logging.getLogger("newsqa.server")
+STATIC = files("newsqa.server") / "static"
+_END = object()
+
+
+def create_app(settings: Settings, service: NewsService | None = None) -> FastAPI:
+    """The ASGI app; its lifespan loads the models in the background and runs the MCP sessions."""
+    service = service or NewsService(settings)
+    mcp = build_mcp(service)
+    mcp_app = mcp.streamable_http_app(streamable_http_path="/mcp", transport_security=_mcp_security(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        service.start_loading()
+        async with mcp.session_manager.run():
+            yield
+        service.work.shutdown()
+
+    app = FastAPIOffline(title="newsqa", version=_version(), lifespan=lifespan,
+                         description="Answers about news articles, every sentence cited to an article that states it.")
+    app.state.service = service
+    _errors(app, service)
+    _native(app, service)
+    _openai(app, service)
+    app.router.routes.extend(mcp_app.routes)  # POST/GET/DELETE /mcp
+    _page(app)
+    if settings.server.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+    token = settings.server.token.get_secret_value() if settings.server.token else None
+    app.add_middleware(Guard, token=token, max_body=settings.server.max_body_bytes)
+    return app
+
+
+# --- errors: one line, never a traceback --------------------------------------------------------
+def _errors(app: FastAPI, service: NewsService) -> None:
+    def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+        return JSONResponse({"error": {"message": message, "code": status}}, status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error(400, _validation_line(exc))
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, __: Busy) -> JSONResponse:
+        wait = service.retry_after()
+        return error(429, f"busy: every worker and the waiting line are full; retry in {wait} s",
+                     {"Retry-After": str(wait)})
+
+    @app.exception_handler(NotReady)
+    async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
+        return error(503, f"not ready: {exc}", {"Retry-After": "5"})
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_down(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        return error(503, str(exc))
+
+    @app.exception_handler(NewsqaError)
+    async def user_error(_: Request, exc: NewsqaError) -> JSONResponse:
+        return error(400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("error %s", error_id, exc_info=exc)
+        return error(500, f"internal error (id {error_id}; the server's log has the details)")
+
+
+def _validation_line(exc: RequestValidationError) -> str:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    message = str(first.get("msg", "unreadable body")).removeprefix("Value error, ")
+    return f"invalid request: {where + ': ' if where else ''}{message}"
+
+
+# --- the native API -----------------------------------------------------------------------------
+def _native(app: FastAPI, service: NewsService) -> None:
+    @app.get("/healthz", tags=["native"])
+    async def healthz() -> JSONResponse:
+        """"ready" (200) once the index and the models are loaded; "loading" or "failed" (503)."""
+        health = service.health()
+        return JSONResponse(health.model_dump(), status_code=200 if health.status == "ready" else 503)
+
+    @app.post("/ask", tags=["native"], response_model=Answer)
+    async def ask(request: AskRequest) -> Answer:
+        """A question (with conversation, as_of and filters) in; the checked, cited Answer out."""
+        return await service.run(service.ask, service.prepare(request))
+
+    @app.post("/ask/stream", tags=["native"])
+    async def ask_stream(request: AskRequest) -> StreamingResponse:
+        """Server-sent events: `draft` (the model's words so far) while it writes, then `answer` (the
+        checked Answer), or `error`."""
+        answers = _stream(service, service.prepare(request))
+        return StreamingResponse(_answer_events(answers), media_type="text/event-stream")
+
+    @app.post("/search", tags=["native"])
+    async def search(request: SearchRequest) -> list[dict[str, Any]]:
+        """The passages `newsqa search --json` prints: best first, no LLM."""
+        return await service.run(service.search, request)
+
+    @app.post("/check", tags=["native"], response_model=CheckResult)
+    async def check(request: CheckRequest) -> CheckResult:
+        """`newsqa check` for one answer: each sentence kept only if a source it cites states it."""
+        return await service.run(service.check, request)
+
+    @app.get("/stats", tags=["native"], response_model=IndexStats)
+    async def stats() -> IndexStats:
+        """Articles, chunks, outlets, dates, the embedding model and where the store is."""
+        return await asyncio.to_thread(service.stats)
+
+
+def _stream(service: NewsService, request: AskRequest) -> AsyncIterator[Answer]:
+    """Answerer.stream in a worker thread, its snapshots handed to the event loop; Busy at once when
+    the line is full (before any response has started)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def produce() -> None:
+        try:
+            for answer in service.stream(request):
+                loop.call_soon_threadsafe(queue.put_nowait, answer)
+        except Exception as exc:
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, _END)
+
+    service.work.submit(produce)
+
+    async def snapshots() -> AsyncIterator[Answer]:
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+
+    return snapshots()
+
+
+async def _answer_events(answers: AsyncIterator[Answer]) -> AsyncIterator[str]:
+    try:
+        async for answer in answers:
+            if answer.partial:
+                yield _sse("draft", {"draft": answer.draft})
+            else:
+                yield _sse("answer", answer.model_dump(mode="json"))
+    except Exception as exc:
+        log.warning("stream failed: %s", exc)
+        message = str(exc).strip().splitlines()[0] if isinstance(exc, NewsqaError) else "internal error"
+        yield _sse("error", {"message": message})
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+# --- OpenAI-compatible --------------------------------------------------------------------------
+def _openai(app: FastAPI, service: NewsService) -> None:
+    @app.get("/v1/models", tags=["openai"], response_model=ModelList)
+    async def models() -> ModelList:
+        """One model per answering profile (`server.models`)."""
+        return model_list(service.models())
+
+    @app.post("/v1/chat/completions", tags=["openai"])
+    async def chat_completions(body: ChatRequest) -> Any:
+        """The last user message is the question, earlier turns the conversation; `stream` gives
+        OpenAI's chunks. Extra fields: as_of, source (or sources), since, until."""
+        request = service.prepare(body.ask_request(service.settings.answer.history_turns))
+        if body.stream:
+            chunks = completion_chunks(_stream(service, request), body.model)
+            return StreamingResponse(chunks, media_type="text/event-stream")
+        answer = await service.run(service.ask, request)
+        return completion(answer, body.model)
+
+
+# --- the page -----------------------------------------------------------------------------------
+def _page(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(str(STATIC / "index.html"))
+
+
+def _mcp_security(settings: Settings) -> TransportSecuritySettings:
+    """DNS-rebinding protection for /mcp on loopback (the SDK's rule); off when bound elsewhere."""
+    host = settings.server.host
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+        )
+    return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsqa")
+    except PackageNotFoundError:
+        return "0"
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the server until interrupted (uvicorn; its access log shows no headers, so no token)."""
+    import uvicorn
+
+    settings = settings.model_copy(update={"server": settings.server.model_copy(update={"host": host, "port": port})})
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)

@@ -1,0 +1,184 @@
+"""What the server holds between requests: the index, the answerer and the checker, loaded once in
+the background at start-up, and the bounded line of answers waiting for the LLM."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from newsqa import (
+    Answer,
+    AnswerChecker,
+    Answerer,
+    AskRequest,
+    BadQuery,
+    CheckRequest,
+    CheckResult,
+    Filters,
+    IndexStats,
+    NewsIndex,
+    Settings,
+    aware_date,
+)
+from newsqa.work import Busy, WorkQueue
+
+log = logging.getLogger("newsqa.server")
+
+SEARCH_FIELDS = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score")
+
+
+class NotReady(Exception):
+    """The models are still loading (or failed to load: the message says why)."""
+
+
+class SearchRequest(BaseModel):
+    """`POST /search` and the MCP `search` tool: ranked passages, no LLM."""
+
+    query: str
+    k: int | None = Field(default=None, ge=1, le=100)
+    sources: list[str] = Field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    as_of: datetime | None = None
+
+    @field_validator("since", "until", "as_of", mode="before")
+    @classmethod
+    def _readable_date(cls, value: Any) -> Any:
+        return aware_date(value)
+
+
+class Health(BaseModel):
+    status: str  # "ready" | "loading" | "failed"
+    detail: str = ""
+    home: str
+    models: dict[str, str]  # OpenAI-compatible model name → LLM spec
+
+
+class NewsService:
+    """One per process: every endpoint (native, OpenAI-compatible, MCP, the page) goes through it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.work = WorkQueue(settings.server.workers, settings.server.queue_size)
+        self._ready = threading.Event()
+        self._failure: str | None = None
+        self._answerer: Answerer | None = None
+        self._checker = AnswerChecker(settings)
+        self._seconds: deque[float] = deque(maxlen=20)  # recent answering times, for Retry-After
+
+    # --- start-up -----------------------------------------------------------------------------
+    def load(self) -> None:
+        """Open the index and load the embedding model and the LLM (in a thread: /healthz answers
+        "loading" meanwhile)."""
+        try:
+            answerer = Answerer(self.settings, NewsIndex(self.settings))
+            if not answerer.warm_up():
+                raise RuntimeError("the models could not be loaded (see the server's log)")
+            self._answerer = answerer
+            self._ready.set()
+            log.info("ready: %s", self.settings.home)
+        except Exception as exc:  # the process stays up to say why on /healthz
+            self._failure = _first_line(exc)
+            log.error("could not start answering: %s", self._failure)
+
+    def start_loading(self) -> threading.Thread:
+        thread = threading.Thread(target=self.load, name="newsqa-load", daemon=True)
+        thread.start()
+        return thread
+
+    def health(self) -> Health:
+        status = "ready" if self._ready.is_set() else "failed" if self._failure else "loading"
+        return Health(status=status, detail=self._failure or "", home=str(Path(self.settings.home).resolve()),
+                      models=self.models())
+
+    @property
+    def answerer(self) -> Answerer:
+        if not self._ready.is_set():
+            raise NotReady(self._failure or "the models are still loading")
+        assert self._answerer is not None
+        return self._answerer
+
+    # --- what the endpoints call --------------------------------------------------------------
+    def models(self) -> dict[str, str]:
+        """OpenAI-compatible model name → the LLM spec it answers with."""
+        return {name: spec or self.settings.llm for name, spec in self.settings.server.models.items()}
+
+    def llm_of(self, model: str | None) -> str | None:
+        """The LLM spec of a model name (None: the configured one); BadQuery for an unknown name."""
+        if not model:
+            return None
+        models = self.models()
+        if model in models:
+            return models[model]
+        if model in models.values():  # a spec the server offers, named directly
+            return model
+        raise BadQuery(f"unknown model {model!r}; this server offers {', '.join(models)}")
+
+    def prepare(self, request: AskRequest) -> AskRequest:
+        """The request as the answerer will take it: its model known and its outlets in the index."""
+        self.require_sources(request.sources)
+        return request.model_copy(update={"llm": self.llm_of(request.llm)})
+
+    def ask(self, request: AskRequest) -> Answer:
+        started = time.perf_counter()
+        answer = self.answerer.invoke(request)
+        self._seconds.append(time.perf_counter() - started)
+        return answer
+
+    def stream(self, request: AskRequest) -> Iterator[Answer]:
+        """Answer snapshots while the model writes (partial), then the checked answer."""
+        started = time.perf_counter()
+        yield from self.answerer.stream(request)
+        self._seconds.append(time.perf_counter() - started)
+
+    def search(self, request: SearchRequest) -> list[dict[str, Any]]:
+        index = self.answerer.index
+        index.require_articles()
+        self.require_sources(request.sources)
+        filters = Filters(sources=request.sources, since=request.since, until=request.until)
+        hits = index.search(request.query, k=request.k, filters=filters, as_of=request.as_of)
+        return [{key: hit.to_json()[key] for key in SEARCH_FIELDS} for hit in hits]
+
+    def stats(self) -> IndexStats:
+        return self.answerer.index.stats()
+
+    def check(self, request: CheckRequest) -> CheckResult:
+        return self._checker.check(request)
+
+    def require_sources(self, sources: list[str]) -> None:
+        """BadQuery naming an outlet the index holds no article of (a typo would silently find nothing)."""
+        if not sources:
+            return
+        known = {name.lower() for name in self.stats().sources}
+        unknown = [name for name in sources if name.lower() not in known]
+        if unknown:
+            raise BadQuery(f"unknown source {unknown[0]!r}: no indexed article is from it (see /stats)")
+
+    # --- the line of waiting answers ----------------------------------------------------------
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """fn(*args) in a worker thread; Busy when the workers and the waiting line are full."""
+        return await self.work.run(fn, *args)
+
+    def retry_after(self) -> int:
+        """Seconds after which a refused request may find room: the answers ahead of it, at the
+        recent answering time."""
+        typical = sorted(self._seconds)[len(self._seconds) // 2] if self._seconds else 5.0
+        ahead = max(self.work.taken - self.work.workers + 1, 1)
+        return max(1, math.ceil(typical * ahead / self.work.workers))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+__all__ = ["Busy", "Health", "NewsService", "NotReady", "SearchRequest"]
