@@ -23,6 +23,7 @@ demo: setup
 
 # Fastest first: lint, the spec tests of the pure functions (seconds), the smoke evaluation, the rest.
 test: setup
+	bash scripts/test_packages.sh
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory spec
 	$(MAKE) --no-print-directory smoke-eval

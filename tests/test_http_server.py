@@ -114,8 +114,9 @@ def test_a_bad_request_is_400_with_one_line(client, body, message):
 
 
 def test_malformed_requests_get_one_line_and_no_traceback(server):
+    as_json = {"Content-Type": "application/json"}
     cases = [
-        httpx.post(f"{server.url}/v1/chat/completions", content=b"{not json", headers={"Content-Type": "application/json"}),
+        httpx.post(f"{server.url}/v1/chat/completions", content=b"{not json", headers=as_json),
         httpx.post(f"{server.url}/v1/chat/completions", json={"messages": []}),
         httpx.post(f"{server.url}/v1/chat/completions", json={"messages": [{"role": "assistant", "content": "hi"}]}),
         httpx.post(f"{server.url}/ask", json={"question": "   "}),
@@ -139,7 +140,8 @@ def test_native_ask_search_check_and_stats(server):
     checked = httpx.post(f"{server.url}/check", json={
         "id": "q1", "answer": "The bridge will cost $48 billion [1].",
         "sources": [{"n": 1, "text": "The bridge will cost $48 million."}]}).json()
-    assert checked["sentences"][0]["supported"] is False and checked["answer"] != "The bridge will cost $48 billion [1]."
+    assert checked["sentences"][0]["supported"] is False
+    assert "$48 billion" not in checked["answer"]
     stats = httpx.get(f"{server.url}/stats").json()
     assert stats["articles"] == 6 and "Coastal Wire" in stats["sources"]
 
