@@ -20,10 +20,43 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from newsqa.bot.llm import ProviderSettings
-from newsqa.bot.verify import CheckSettings
 from newsqa.errors import NewsqaError
 from newsqa.index.settings import IndexSettings, default_home
+
+
+class ProviderSettings(BaseModel):
+    """Where the served providers are, and how long to wait for them."""
+
+    timeout_s: float = 120.0
+    max_retries: int = 1
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    ollama_base_url: str = "http://localhost:11434"
+    anthropic_api_key: str | None = None
+    local_threads: int | None = None
+    local_context: int = 2048
+    # Which llama.cpp build runs the in-process models (bot/cpu_kernels.py): "auto" = the fastest
+    # one installed that this CPU can run; "portable" = the AVX2 build that runs everywhere.
+    local_kernels: Literal["auto", "portable", "avx512"] = "auto"
+
+
+class CheckSettings(BaseModel):
+    """The citation check's settings (`[check]` in the config file), calibrated by
+    bench/calibrate.py on hand labels and replayed RealTime QA answers: every hand-supported claim
+    kept, fewest unsupported ones."""
+
+    min_overlap: float = 0.5
+    min_overlap_with_similarity: float = 0.3
+    min_similarity: float = 0.6
+    # Share of the claim's own words (those the question does not hold: the answer it gives) that
+    # the source must hold; the question's words match any retrieved source and prove nothing.
+    min_answer_overlap: float = 0.5
+    # Also ask the LLM whether each cited source supports its sentence (one short call per
+    # sentence); catches wrong claims that share the source's words.
+    llm_confirm: bool = False
+    # Hold each claim to the source sentence it rests on (bot/claims.py): magnitudes, dates,
+    # polarity, figures and names in their places. Off: the word check alone, as before.
+    strict: bool = True
 
 
 class AnswerSettings(BaseModel):

@@ -14,33 +14,17 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable
-from pydantic import BaseModel
 
+from newsqa.bot.config import ProviderSettings
 from newsqa.bot.model_files import check_gguf, default_model_path, small_model_path
 from newsqa.errors import NewsqaError
 
 DEFAULT_MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
 TEST_MODEL_NAME = "SmolLM2-135M-Instruct Q4_1"
-
-
-class ProviderSettings(BaseModel):
-    """Where the served providers are, and how long to wait for them."""
-
-    timeout_s: float = 120.0
-    max_retries: int = 1
-    openai_base_url: str | None = None
-    openai_api_key: str | None = None
-    ollama_base_url: str = "http://localhost:11434"
-    anthropic_api_key: str | None = None
-    local_threads: int | None = None
-    local_context: int = 2048
-    # Which llama.cpp build runs the in-process models (bot/cpu_kernels.py): "auto" = the fastest
-    # one installed that this CPU can run; "portable" = the AVX2 build that runs everywhere.
-    local_kernels: Literal["auto", "portable", "avx512"] = "auto"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from calendar import monthrange
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from dateparser.date import DateDataParser
 from pydantic import BaseModel, computed_field
 
 _MONTH = (r"(?:January|February|March|April|June|July|August|September|October|November|December"
@@ -148,6 +147,8 @@ def _span(kind: str, phrase: str, as_of: datetime) -> tuple[datetime, datetime] 
 
 def _resolve(text: str, as_of: datetime) -> tuple[datetime, str] | None:
     """The date a phrase names relative to as_of, with its period (day, week, month, year)."""
+    from dateparser.date import DateDataParser  # on first use: the Answer type needs none of it
+
     base = as_of.astimezone(timezone.utc).replace(tzinfo=None)
     parser = DateDataParser(languages=["en"], settings={"PREFER_DATES_FROM": "past", "RETURN_TIME_AS_PERIOD": True,
                                                         "RELATIVE_BASE": base})

@@ -23,11 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pydantic import BaseModel
-
 from newsqa import prompts
 from newsqa.bot.answer import ABSTAIN_TEXT, Citation, Flag
 from newsqa.bot.claims import held_to
+from newsqa.bot.config import CheckSettings
 from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
 from newsqa.bot.short_answer import answer_phrase
 from newsqa.index.chunking import sentence_spans
@@ -56,25 +55,6 @@ def llm_support(chat, max_premise_chars: int = 3000) -> Confirm:
         return not str(reply.content).strip().lower().startswith("no")
 
     return confirm
-
-
-class CheckSettings(BaseModel):
-    """The citation check's settings (`[check]` in the config file), calibrated by
-    bench/calibrate.py on hand labels and replayed RealTime QA answers: every hand-supported claim
-    kept, fewest unsupported ones."""
-
-    min_overlap: float = 0.5
-    min_overlap_with_similarity: float = 0.3
-    min_similarity: float = 0.6
-    # Share of the claim's own words (those the question does not hold: the answer it gives) that
-    # the source must hold; the question's words match any retrieved source and prove nothing.
-    min_answer_overlap: float = 0.5
-    # Also ask the LLM whether each cited source supports its sentence (one short call per
-    # sentence); catches wrong claims that share the source's words.
-    llm_confirm: bool = False
-    # Hold each claim to the source sentence it rests on (bot/claims.py): magnitudes, dates,
-    # polarity, figures and names in their places. Off: the word check alone, as before.
-    strict: bool = True
 
 
 class Support(NamedTuple):

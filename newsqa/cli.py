@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -23,26 +23,12 @@ from rich.progress import (
 from rich.table import Table
 from typer.core import TyperGroup
 
-from newsqa import (
-    Answer,
-    AnswerChecker,
-    Answerer,
-    AskRequest,
-    CheckResult,
-    Conversation,
-    Filters,
-    IndexStats,
-    IngestReport,
-    NewsIndex,
-    NewsqaError,
-    Settings,
-    diagnose,
-    llm_spec_help,
-    load,
-    load_settings,
-    parse_date_option,
-)
+import newsqa  # heavy names (the index, the answerer) through it, on first use: a fast start
+from newsqa import Answer, AskRequest, Conversation, NewsqaError, Settings, load_settings, parse_date_option
 from newsqa.remote import RemoteAnswerer, find_server
+
+if TYPE_CHECKING:
+    from newsqa import Answerer, CheckResult, IndexStats, IngestReport
 
 app = typer.Typer(
     help="Ask questions about news articles and get answers cited to their sources.",
@@ -75,9 +61,9 @@ def ingest(
 ) -> None:
     """Add articles to the index; unchanged articles are skipped, changed ones replaced."""
     settings = _settings(home)
-    index = NewsIndex(settings)
+    index = newsqa.NewsIndex(settings)
     with err.status("reading sources…"):
-        items = list(load(targets, settings.fetch, glob=glob, source=source))
+        items = list(newsqa.load(targets, settings.fetch, glob=glob, source=source))
     progress = Progress(
         SpinnerColumn(),
         TextColumn("ingesting"),
@@ -122,9 +108,9 @@ def search(
     home: HomeOption = None,
 ) -> None:
     """Show the passages the index ranks best for a query."""
-    index = NewsIndex(_settings(home))
+    index = newsqa.NewsIndex(_settings(home))
     index.require_articles()
-    filters = Filters(sources=source or (), since=parse_date_option(since, "--since"),
+    filters = newsqa.Filters(sources=source or (), since=parse_date_option(since, "--since"),
                       until=parse_date_option(until, "--until"))
     hits = index.search(query, k=k, filters=filters, as_of=parse_date_option(as_of, "--as-of"))
     if as_json:
@@ -145,7 +131,7 @@ def search(
 @app.command()
 def stats(as_json: JsonOption = False, home: HomeOption = None) -> None:
     """Articles, chunks, sources, date range, model, and where the store is."""
-    data = NewsIndex(_settings(home)).stats()
+    data = newsqa.NewsIndex(_settings(home)).stats()
     if as_json:
         print(data.model_dump_json(indent=2))
         return
@@ -180,7 +166,7 @@ def forget(
     home: HomeOption = None,
 ) -> None:
     """Remove articles from Chroma, the lexical index and the manifest."""
-    index = NewsIndex(_settings(home))
+    index = newsqa.NewsIndex(_settings(home))
     removed = index.forget(
         ids=article_id or (), urls=url or (), sources=source or (),
         since=parse_date_option(since, "--since"), until=parse_date_option(until, "--until"),
@@ -191,13 +177,15 @@ def forget(
 @app.command()
 def rebuild(home: HomeOption = None) -> None:
     """Rebuild the manifest and lexical index from Chroma (e.g. a second machine on one server)."""
-    index = NewsIndex(_settings(home))
+    index = newsqa.NewsIndex(_settings(home))
     with err.status("reading Chroma…"):
         count = index.rebuild()
     out.print(f"rebuilt the manifest and lexical index: {count} articles")
 
 
-LlmOption = Annotated[Optional[str], typer.Option("--llm", help=f"LLM spec: {llm_spec_help()}.")]
+# The full list is newsqa.llm_spec_help(); naming it here would load LangChain on every start.
+LlmOption = Annotated[Optional[str], typer.Option(
+    "--llm", help="LLM spec: local, test, none, openai:MODEL, ollama:MODEL, … (a wrong one lists them all).")]
 LocalOption = Annotated[bool, typer.Option("--local", help="Answer in this process even when a server runs.")]
 
 
@@ -242,7 +230,7 @@ def ask(
 def _answerer(settings: Settings, llm: str | None, local: bool) -> Answerer | RemoteAnswerer:
     """The running server's (warm: no model loading) unless told otherwise or none answers."""
     remote = None if local else find_server(settings, llm)
-    return remote or Answerer(settings)
+    return remote or newsqa.Answerer(settings)
 
 
 def _streamed(answerer: Answerer | RemoteAnswerer, request: AskRequest) -> Answer:
@@ -343,7 +331,7 @@ def check(
     """Hold any cited answer to its sources: each sentence kept only if a source it cites states it."""
     if str(file) != "-" and not file.is_file():
         raise NewsqaError(f"{file} is not a file")
-    checker = AnswerChecker(_settings(home))
+    checker = newsqa.AnswerChecker(_settings(home))
     failed = 0
     with (sys.stdin if str(file) == "-" else file.open(encoding="utf-8", errors="replace")) as lines:
         for result in checker.check_lines(lines):
@@ -415,7 +403,7 @@ def doctor(
 ) -> None:
     """Check that this machine can answer: versions, models, llama.cpp, the store, the data directory."""
     failed = 0
-    for check in diagnose(load_settings(home=home, llm=llm), generate=not no_generate, discord=discord):
+    for check in newsqa.diagnose(load_settings(home=home, llm=llm), generate=not no_generate, discord=discord):
         style = {True: "green", False: "red", None: "dim"}[check.ok]
         out.print(f"[{style}]{escape(check.line())}[/]", highlight=False)
         failed += check.ok is False

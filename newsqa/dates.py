@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from newsqa.errors import BadQuery
-from newsqa.index.article import parse_published
 
 
 def parse_date_option(value: str | None, name: str) -> datetime | None:
@@ -14,6 +13,8 @@ def parse_date_option(value: str | None, name: str) -> datetime | None:
     `parse_published`, an unreadable date is an error that names the option."""
     if not value:
         return None
+    from newsqa.index.article import parse_published  # on first use: it brings the article readers
+
     parsed = parse_published(value)
     if parsed is None:
         raise BadQuery(f"{name}: cannot read {value!r} as a date (try 2025-01-31)")
@@ -26,6 +27,8 @@ def aware_date(value: Any) -> Any:
     if isinstance(value, str):
         if not value.strip():
             return None
+        from newsqa.index.article import parse_published
+
         parsed = parse_published(value)
         if parsed is None:
             raise ValueError(f"cannot read {value!r} as a date (try 2025-01-31)")

@@ -208,7 +208,7 @@ def test_the_cli_answers_itself_when_the_server_serves_other_news_or_is_told_to(
 def guarded(tmp_path_factory):
     home = ingested_home(tmp_path_factory.mktemp("guarded"), str(SAMPLES))
     running = NewsqaServer(home, NEWSQA_LLM="none", NEWSQA_SERVER__TOKEN="s3cret-token",
-                           NEWSQA_SERVER__MAX_BODY_BYTES="2000")
+                           NEWSQA_SERVER__MAX_BODY_BYTES="2000", NEWSQA_SERVER__CORS_ORIGINS='["http://app.example"]')
     yield running.wait_ready()
     running.stop()
 
@@ -245,3 +245,17 @@ def test_the_cli_brings_the_token(guarded):
                                "NEWSQA_SERVER__URL": guarded.url, "NEWSQA_SERVER__TOKEN": "s3cret-token"})
     assert done.returncode == 0, done.stderr
     assert guarded.log().count('"POST /ask HTTP/1.1" 200') == asked_before + 1
+
+
+def preflight(url: str, origin: str) -> httpx.Response:
+    return httpx.options(f"{url}/v1/chat/completions", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+
+
+def test_cors_is_off_unless_origins_are_configured(server, guarded):
+    assert "access-control-allow-origin" not in preflight(server.url, "http://app.example").headers
+    allowed = preflight(guarded.url, "http://app.example")
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://app.example"
+    assert "access-control-allow-origin" not in preflight(guarded.url, "http://other.example").headers

@@ -52,11 +52,11 @@ def create_app(settings: Settings, service: NewsService | None = None) -> FastAP
     _openai(app, service)
     app.router.routes.extend(mcp_app.routes)  # POST/GET/DELETE /mcp
     _page(app)
-    if settings.server.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
-                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
     token = settings.server.token.get_secret_value() if settings.server.token else None
     app.add_middleware(Guard, token=token, max_body=settings.server.max_body_bytes)
+    if settings.server.cors_origins:  # outermost: a preflight carries no token
+        app.add_middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
     return app
 
 
