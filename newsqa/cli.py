@@ -11,15 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -64,6 +55,16 @@ def ingest(
     index = newsqa.NewsIndex(settings)
     with err.status("reading sources…"):
         items = list(newsqa.load(targets, settings.fetch, glob=glob, source=source))
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     progress = Progress(
         SpinnerColumn(),
         TextColumn("ingesting"),
@@ -448,6 +449,15 @@ def eval_run(
     home: HomeOption = None,
 ) -> None:
     """Run every question through `ask` (or the baseline) and write results and reports."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     from newsqa.evals.dataset import load_eval_set
     from newsqa.evals.report import check_requirements, overall_table, parse_requirement, write_reports
     from newsqa.evals.runner import RunConfig, run

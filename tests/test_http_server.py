@@ -193,6 +193,20 @@ def test_the_cli_asks_the_running_server(server):
     assert server.log().count('"POST /ask HTTP/1.1" 200') == asked_before + 1
 
 
+def test_the_cli_streams_and_chats_through_the_server(server):
+    streamed_before = server.log().count('"POST /ask/stream HTTP/1.1" 200')
+    done = cli(server, "ask", STRIKE, "--stream")  # the small test model: its words, then the answer
+    assert done.returncode == 0, done.stderr
+    assert server.log().count('"POST /ask/stream HTTP/1.1" 200') == streamed_before + 1
+    asked_before = server.log().count('"POST /ask HTTP/1.1" 200')
+    talk = subprocess.run([str(NEWSQA), "chat", "--llm", "none"], capture_output=True, text=True, timeout=300,
+                          input=f"{STRIKE}\nWhat did the union president say about it?\n/quit\n",
+                          env={**os.environ, "NEWSQA_HOME": str(server.home), "NEWSQA_SERVER__URL": server.url})
+    assert talk.returncode == 0, talk.stderr
+    assert "nine-day strike" in talk.stdout and "Hanne Voss" in talk.stdout  # the follow-up kept its subject
+    assert server.log().count('"POST /ask HTTP/1.1" 200') == asked_before + 2
+
+
 def test_the_cli_answers_itself_when_the_server_serves_other_news_or_is_told_to(server, tmp_path):
     asked_before = server.log().count("POST /ask")
     other = cli(server, "ask", STRIKE, "--llm", "none", "--json", NEWSQA_HOME=str(tmp_path / "empty"))
