@@ -70,9 +70,10 @@ class Answerer(Runnable[AskRequest, Answer]):
                 self._llms[spec] = make_llm(spec, self.settings.providers, self.settings.answer.max_answer_tokens)
             return self._llms[spec]
 
-    def warm_up(self, llm: str | None = None) -> bool:
+    def warm_up(self, llm: str | None = None, strict: bool = False) -> bool:
         """Load the embedding model and the LLM (a local one loads on its first call) before the
-        first question needs them; False (logged) when one cannot be loaded yet."""
+        first question needs them; False (logged) when one cannot be loaded yet, or with `strict`
+        the error itself."""
         try:
             self.index.embedder.encode(["warm up"])
             chat = self.llm(llm).chat
@@ -80,6 +81,8 @@ class Answerer(Runnable[AskRequest, Answer]):
                 chat.invoke("Say OK.", max_tokens=1)
             return True
         except Exception as exc:  # reported again, to the user, when a question needs it
+            if strict:
+                raise
             log.warning("could not load the models yet: %s", exc)
             return False
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import subprocess
+import time
 
 import httpx
 import openai
@@ -273,3 +274,26 @@ def test_cors_is_off_unless_origins_are_configured(server, guarded):
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "http://app.example"
     assert "access-control-allow-origin" not in preflight(guarded.url, "http://other.example").headers
+
+
+def test_a_server_whose_model_cannot_load_says_why_and_answers_nothing(tmp_path):
+    home = ingested_home(tmp_path, str(SAMPLES))
+    broken = NewsqaServer(home, NEWSQA_LLM="nosuchprovider:x")
+    try:
+        deadline = time.monotonic() + 120
+        health = {}
+        while time.monotonic() < deadline and health.get("status") != "failed":
+            try:
+                response = httpx.get(f"{broken.url}/healthz", timeout=2)
+                assert response.status_code == 503  # never ready
+                health = response.json()
+            except httpx.TransportError:
+                pass  # not listening yet
+            time.sleep(0.3)
+        assert health["status"] == "failed"
+        assert health["detail"].startswith("unknown LLM provider 'nosuchprovider'")
+        refused = httpx.post(f"{broken.url}/ask", json={"question": STRIKE})
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+        assert refused.json()["error"]["message"].startswith("not ready: ")
+    finally:
+        broken.stop()

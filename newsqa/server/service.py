@@ -81,8 +81,7 @@ class NewsService:
         "loading" meanwhile)."""
         try:
             answerer = Answerer(self.settings, NewsIndex(self.settings))
-            if not answerer.warm_up():
-                raise RuntimeError("the models could not be loaded (see the server's log)")
+            answerer.warm_up(strict=True)
             self._answerer = answerer
             self._ready.set()
             log.info("ready: %s", self.settings.home)
