@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from text_to_num import alpha2digit
+
 from newsqa.index.chunking import sentence_spans
 
 _TOKEN = re.compile(r"\$|£|€|%|\d[\d,]*(?:\.\d+)?|[A-Za-z][\w'’-]*")
@@ -40,6 +42,22 @@ _FILLER = {"the", "a", "an", "of", "and", "or", "in", "on", "at", "to", "for", "
            "about", "nearly", "some", "around", "over", "almost", "roughly", "approximately", "up", "least", "just",
            "only", "were", "was", "is", "are", "had", "has", "have", "be", "been", "its", "their", "his", "her",
            "who", "which", "that", "those", "these", "from", "as", "per", "cent", "percent"}
+
+
+# Spelled-out figures become digits before any rule reads them ("nine hundred" → 900, "two thousand
+# five hundred" → 2500; text2num), so that a claim and its source compare whichever way each wrote
+# a figure. The magnitude words stay words (the magnitude rule reads them): they are hidden from the
+# converter, which would otherwise turn "48 million" into "48 1000000".
+_MAGNITUDE_WORD = re.compile(r"\b(million|billion|trillion)(s?)\b", re.IGNORECASE)
+_HIDDEN_MAGNITUDE = re.compile(r"Qmag([a-z]+)Q")
+
+
+def figures_as_digits(text: str) -> str:
+    """The text with its spelled-out numbers as digits; "one" alone stays a word ("one of them")."""
+    if not any(c.isalpha() for c in text):
+        return text
+    hidden = _MAGNITUDE_WORD.sub(lambda m: f"Qmag{m.group(1).lower()}Q{m.group(2)}", text)
+    return _HIDDEN_MAGNITUDE.sub(r"\1", alpha2digit(hidden, "en", threshold=1.5))
 
 
 def held_to(claim: str, sentence: str, source: str) -> str | None:
@@ -66,7 +84,7 @@ def holds(claim: str, premise: str) -> str | None:
 
 def _tokens(text: str) -> list[str]:
     words = []
-    for token in _TOKEN.findall(text.replace("’", "'")):
+    for token in _TOKEN.findall(figures_as_digits(text).replace("’", "'")):
         lower = token.lower()
         if lower.endswith("n't"):  # "didn't" → "did", "n't"
             words += [lower[:-3] or "n't", "n't"]

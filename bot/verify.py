@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from newsqa import prompts
 from newsqa.bot.answer import ABSTAIN_TEXT, Citation, Flag
-from newsqa.bot.claims import held_to
+from newsqa.bot.claims import figures_as_digits, held_to
 from newsqa.bot.config import CheckSettings
 from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
 from newsqa.bot.short_answer import answer_phrase
@@ -123,6 +123,24 @@ def numbers_in(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
 
+class _LazySimilarity:
+    """The claim's cosine similarity to each source sentence, embedded on first need: most claims
+    are decided by their words and figures alone, and embedding is most of a check's time."""
+
+    def __init__(self, embedder: Embedder, claim: str, sentences: list[EvidenceSentence]) -> None:
+        self._embedder, self._claim, self._sentences = embedder, claim, sentences
+        self._values = None
+
+    def values(self):
+        if self._values is None:
+            vectors = self._embedder.encode([self._claim] + [s.text for s in self._sentences])
+            self._values = vectors[1:] @ vectors[0]
+        return self._values
+
+    def closest(self) -> float:
+        return float(self.values().max())
+
+
 class CitationChecker:
     def __init__(self, embedder: Embedder, settings: CheckSettings | None = None) -> None:
         self.embedder = embedder
@@ -134,22 +152,27 @@ class CitationChecker:
         the claim's numbers and words; the cited line on a tie), and the rule that decided."""
         # The headline is part of what the article states (and the model reads it): "the
         # streaming giant" of a sentence is Netflix in its title.
-        evidence_text = f"{source.title}. {source.text}" if source.title else source.text
-        vectors = self.embedder.encode([claim] + [s.text for s in source.sentences])
-        similarity = vectors[1:] @ vectors[0]
-        terms = content_terms(claim)
-        claim_numbers = numbers_in(claim)
+        evidence_text = figures_as_digits(f"{source.title}. {source.text}" if source.title else source.text)
+        written = figures_as_digits(claim)  # "nine hundred" and 900 compare alike, on both sides
+        terms = content_terms(written)
+        claim_numbers = numbers_in(written)
+        similarity = _LazySimilarity(self.embedder, claim, source.sentences)  # embedded only if needed
 
         # The quote is the sentence sharing most of the claim's numbers and words, then meaning;
         # the line the model cited wins a tie (models often cite the right article's wrong line).
-        def key(pair: tuple[EvidenceSentence, float]) -> tuple[int, int]:
-            text = pair[0].text
+        def key(sentence: EvidenceSentence) -> tuple[int, int]:
+            text = figures_as_digits(sentence.text)
             return len(claim_numbers & numbers_in(text)), len(terms & content_terms(text))
 
-        pairs = list(zip(source.sentences, similarity))
-        best_pair = max(pairs, key=lambda p: (*key(p), p[1]))
-        cited_pair = next((p for p in pairs if p[0] is cited), None)
-        best = cited if cited_pair and key(cited_pair) == key(best_pair) else best_pair[0]
+        keys = [key(sentence) for sentence in source.sentences]
+        top = max(keys)
+        tied = [n for n, k in enumerate(keys) if k == top]
+        if cited is not None and any(source.sentences[n] is cited for n in tied):
+            best = cited
+        elif len(tied) == 1:
+            best = source.sentences[tied[0]]
+        else:
+            best = source.sentences[max(tied, key=lambda n: similarity.values()[n])]
         missing = sorted(claim_numbers - numbers_in(evidence_text))
         if missing:
             return Support(False, best, f"figures not in the source: {', '.join(missing)}")
@@ -159,17 +182,16 @@ class CitationChecker:
             return Support(False, best, f"the source holds {answer_overlap:.0%} of the answer's own words "
                                         f"(at least {self.t.min_answer_overlap:.0%} needed)")
         overlap = lexical_overlap(terms, evidence_text)
-        close = float(similarity.max())
         if overlap >= self.t.min_overlap:
             why = f"the source holds {overlap:.0%} of its words and all its figures"
-        elif overlap >= self.t.min_overlap_with_similarity and close >= self.t.min_similarity:
+        elif overlap >= self.t.min_overlap_with_similarity and (close := similarity.closest()) >= self.t.min_similarity:
             why = (f"the source holds {overlap:.0%} of its words, all its figures, and a sentence close in "
                    f"meaning ({close:.2f})")
         else:
+            closest = f"; closest {similarity.closest():.2f}" if overlap >= self.t.min_overlap_with_similarity else ""
             return Support(False, best, f"the source holds {overlap:.0%} of its words (at least "
                                         f"{self.t.min_overlap:.0%}, or {self.t.min_overlap_with_similarity:.0%} "
-                                        f"with a sentence as close as {self.t.min_similarity:.2f}; "
-                                        f"closest {close:.2f})")
+                                        f"with a sentence as close as {self.t.min_similarity:.2f}{closest})")
         # Sharing the words and figures is not stating the same: hold the claim to its sentence.
         fault = held_to(claim, best.text, evidence_text) if self.t.strict else None
         return Support(False, best, fault) if fault else Support(True, best, why)

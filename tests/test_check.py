@@ -80,3 +80,23 @@ def test_the_headline_is_part_of_what_the_source_states(checker: AnswerChecker):
                             "sources": [source]})
     assert [(s.text, s.supported) for s in result.sentences] == [
         ("Netflix is raising prices.", True), ("Disney is raising prices.", False)]
+
+
+TROOPS = ("The United States keeps nine hundred troops in Syria and two thousand five hundred in Iraq. "
+          "Between 40 and 50 ships waited offshore. Nearly 1,000 people attended the hearing.")
+
+
+@pytest.mark.parametrize(("claim", "kept"), [
+    ("The United States has 900 troops in Syria [1].", True),  # the source spells it out
+    ("The United States has 2,500 troops in Iraq [1].", True),
+    ("The United States has 2,500 troops in Syria [1].", False),  # a figure the source gives for Iraq
+    ("The United States has 9,000 troops in Syria [1].", False),
+    ("Between forty and fifty ships waited offshore [1].", True),  # a range, spelled out by the claim
+    ("40 to 50 ships waited offshore [1].", True),
+    ("Between 40 and 60 ships waited offshore [1].", False),
+    ("About 1,000 people attended the hearing [1].", True),  # approximate wording on either side
+    ("About 2,000 people attended the hearing [1].", False),
+])
+def test_figures_compare_however_they_are_written(checker: AnswerChecker, claim: str, kept: bool):
+    result = checker.check({"id": "troops", "answer": claim, "sources": [{"n": 1, "text": TROOPS}]})
+    assert result.sentences[0].supported is kept, result.sentences[0].reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsqa.bot.claims import held_to
+from newsqa.bot.claims import figures_as_digits, held_to
 
 pytestmark = pytest.mark.spec
 
@@ -82,3 +82,23 @@ def test_a_claim_running_over_two_source_sentences_keeps_each_figure_with_its_pl
     two = ("The United States maintains a military presence of 900 troops in Syria and 2,500 in Iraq. "
            "As of the latest reporting, there have been 36 attacks in Iraq and 37 in Syria.")
     assert held_to(two, TROOPS, SEED) is None
+
+
+@pytest.mark.parametrize("written,digits", [
+    ("nine hundred troops", "900 troops"),
+    ("two thousand five hundred in Iraq", "2500 in Iraq"),
+    ("twenty-five million dollars", "25 million dollars"),  # the magnitude word stays for its rule
+    ("$48 million", "$48 million"),
+    ("seventy-eight attacks", "78 attacks"),
+    ("one of the two men", "one of the 2 men"),  # "one" alone is rarely a figure
+    ("No one came", "No one came"),
+])
+def test_spelled_out_figures_are_read_as_digits(written, digits):
+    assert figures_as_digits(written) == digits
+
+
+def test_a_spelled_out_figure_in_the_wrong_place_is_refused():
+    sentence = "The United States keeps nine hundred troops in Syria and two thousand five hundred in Iraq."
+    assert held_to("The US has 900 troops in Syria and 2,500 in Iraq.", sentence, sentence) is None
+    reason = held_to("The US has 2,500 troops in Syria and 900 in Iraq.", sentence, sentence)
+    assert reason is not None and reason.startswith("figures swapped")
