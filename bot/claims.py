@@ -53,11 +53,12 @@ _HIDDEN_MAGNITUDE = re.compile(r"Qmag([a-z]+)Q")
 
 
 def figures_as_digits(text: str) -> str:
-    """The text with its spelled-out numbers as digits; "one" alone stays a word ("one of them")."""
+    """The text with its spelled-out numbers as digits. A lone word up to ten stays a word, as news
+    style writes it ("two hours", "one of them"): made digits, it read as a figure of the claim."""
     if not any(c.isalpha() for c in text):
         return text
     hidden = _MAGNITUDE_WORD.sub(lambda m: f"Qmag{m.group(1).lower()}Q{m.group(2)}", text)
-    return _HIDDEN_MAGNITUDE.sub(r"\1", alpha2digit(hidden, "en", threshold=1.5))
+    return _HIDDEN_MAGNITUDE.sub(r"\1", alpha2digit(hidden, "en", threshold=10))
 
 
 def held_to(claim: str, sentence: str, source: str) -> str | None:

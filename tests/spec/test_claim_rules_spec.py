@@ -90,7 +90,8 @@ def test_a_claim_running_over_two_source_sentences_keeps_each_figure_with_its_pl
     ("twenty-five million dollars", "25 million dollars"),  # the magnitude word stays for its rule
     ("$48 million", "$48 million"),
     ("seventy-eight attacks", "78 attacks"),
-    ("one of the two men", "one of the 2 men"),  # "one" alone is rarely a figure
+    ("one of the two men", "one of the two men"),  # a lone word up to ten stays a word
+    ("twelve ships", "12 ships"),
     ("No one came", "No one came"),
 ])
 def test_spelled_out_figures_are_read_as_digits(written, digits):
