@@ -24,11 +24,11 @@ from bench.calibrate import evidence_of  # noqa: E402
 from bench.common import write_table  # noqa: E402
 
 
-def replay(run: Path, strict: bool, embedder) -> dict[str, float]:
+def replay(run: Path, settings: dict, embedder) -> dict[str, float]:
     from newsqa.bot.verify import CheckSettings, CitationChecker
     from newsqa.evals.metrics import contains_answer, exact_match, token_f1
 
-    checker = CitationChecker(embedder, CheckSettings(strict=strict))
+    checker = CitationChecker(embedder, CheckSettings(**settings))
     given = right = answerable = 0
     for line in (run / "results.jsonl").read_text().splitlines():
         row = json.loads(line)
@@ -49,6 +49,13 @@ def replay(run: Path, strict: bool, embedder) -> dict[str, float]:
     return {"given": given, "right": right, "answerable": answerable}
 
 
+VARIANTS = (
+    ({"strict": False}, "word check alone"),
+    ({"strict": True}, "word check + claim rules"),
+    ({"strict": True, "answer_words_in": "sentence"}, "+ the answer's words in the claim's sentence"),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("runs", nargs="+", type=Path)
@@ -58,8 +65,8 @@ def main() -> None:
     embedder = Embedder("all-MiniLM-L6-v2")
     rows = []
     for run in args.runs:
-        for strict, name in ((False, "word check alone"), (True, "word check + claim rules")):
-            r = replay(run, strict, embedder)
+        for settings, name in VARIANTS:
+            r = replay(run, settings, embedder)
             precision = r["right"] / r["given"] if r["given"] else 0.0
             rows.append([run.name, name, str(r["given"]), f"{precision:.2f} ({r['right']}/{r['given']})",
                          f"{r['right'] / max(r['answerable'], 1):.2f} ({r['right']}/{r['answerable']})"])

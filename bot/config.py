@@ -57,6 +57,9 @@ class CheckSettings(BaseModel):
     # Hold each claim to the source sentence it rests on (bot/claims.py): magnitudes, dates,
     # polarity, figures and names in their places. Off: the word check alone, as before.
     strict: bool = True
+    # Where the words a claim adds to the question must be: anywhere in the cited "source", or in
+    # the "sentence" it rests on (with the headline).
+    answer_words_in: Literal["source", "sentence"] = "source"
 
 
 class AnswerSettings(BaseModel):

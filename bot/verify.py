@@ -177,9 +177,11 @@ class CitationChecker:
         if missing:
             return Support(False, best, f"figures not in the source: {', '.join(missing)}")
         answer_terms = terms - content_terms(question)
-        answer_overlap = lexical_overlap(answer_terms, evidence_text) if answer_terms else 1.0
+        where, within = ("its sentence", figures_as_digits(f"{source.title}. {best.text}")) \
+            if self.t.answer_words_in == "sentence" else ("the source", evidence_text)
+        answer_overlap = lexical_overlap(answer_terms, within) if answer_terms else 1.0
         if answer_overlap < self.t.min_answer_overlap:
-            return Support(False, best, f"the source holds {answer_overlap:.0%} of the answer's own words "
+            return Support(False, best, f"{where} holds {answer_overlap:.0%} of the answer's own words "
                                         f"(at least {self.t.min_answer_overlap:.0%} needed)")
         overlap = lexical_overlap(terms, evidence_text)
         if overlap >= self.t.min_overlap:
