@@ -100,3 +100,16 @@ TROOPS = ("The United States keeps nine hundred troops in Syria and two thousand
 def test_figures_compare_however_they_are_written(checker: AnswerChecker, claim: str, kept: bool):
     result = checker.check({"id": "troops", "answer": claim, "sources": [{"n": 1, "text": TROOPS}]})
     assert result.sentences[0].supported is kept, result.sentences[0].reason
+
+
+def test_the_answers_words_can_be_required_in_the_claims_own_sentence(tmp_path: Path):
+    # "Harbor" is in the article, but not in the sentence the claim rests on.
+    source = "The Harbor Board met on Monday. The strike lasted nine days, the union said."
+    request = {"id": "s", "question": "How long did the strike last?",
+               "answer": "The Harbor Board strike lasted 9 days [1].",
+               "sources": [{"n": 1, "text": source}]}
+    anywhere = AnswerChecker(Settings(home=tmp_path / "a")).check(request)
+    assert anywhere.sentences[0].supported
+    strict = AnswerChecker(Settings(home=tmp_path / "b", check={"answer_words_in": "sentence"})).check(request)
+    assert not strict.sentences[0].supported
+    assert "its sentence holds" in strict.sentences[0].reason
