@@ -51,8 +51,9 @@ class CachedEmbedder:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def evidence_of(lines: list[dict]):
-    """The Evidence an answer was written from, rebuilt from its recorded lines (numbered by article)."""
+def evidence_of(lines: list[dict], published: dict | None = None):
+    """The Evidence an answer was written from, rebuilt from its recorded lines (numbered by article);
+    `published` gives articles their dates (article id → datetime)."""
     from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
 
     sources: dict[str, EvidenceSource] = {}
@@ -61,7 +62,7 @@ def evidence_of(lines: list[dict]):
         if src is None:
             src = sources[line["article_id"]] = EvidenceSource(
                 n=len(sources) + 1, article_id=line["article_id"], title=line["title"], source=None,
-                url=line.get("url"), published=None)
+                url=line.get("url"), published=(published or {}).get(line["article_id"]))
         src.sentences.append(EvidenceSentence(line["label"], line["text"], line["start"], line["end"],
                                               line["chunk_id"], 0.0, 0.0))
     return Evidence(list(sources.values()), 0.0, 0)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,10 +26,29 @@ from bench.calibrate import evidence_of  # noqa: E402
 from bench.common import write_table  # noqa: E402
 
 
-def replay(run: Path, settings: dict, embedder) -> dict[str, float]:
+def published_dates(indexes: Path) -> dict[str, datetime]:
+    """Article id → publication date, from the manifests of the evaluation's cached indexes."""
+    dates: dict[str, datetime] = {}
+    for manifest in indexes.glob("*/manifest.sqlite3"):
+        with sqlite3.connect(manifest) as db:
+            for article_id, published in db.execute("SELECT id, published FROM articles WHERE published IS NOT NULL"):
+                dates[article_id] = datetime.fromtimestamp(float(published), tz=timezone.utc)
+    return dates
+
+
+def not_before(row: dict) -> datetime | None:
+    """As `newsqa ask` does with check.source_in_window: a day before the window the question names."""
+    from newsqa.bot.time_window import read_time_window
+
+    window = read_time_window(row["answer"]["standalone_question"], datetime.fromisoformat(row["as_of"]))
+    return window.since - timedelta(days=1) if window and window.since else None
+
+
+def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> dict[str, float]:
     from newsqa.bot.verify import CheckSettings, CitationChecker
     from newsqa.evals.metrics import contains_answer, exact_match, token_f1
 
+    in_window = settings.pop("source_in_window", False)
     checker = CitationChecker(embedder, CheckSettings(**settings))
     given = right = answerable = 0
     for line in (run / "results.jsonl").read_text().splitlines():
@@ -38,7 +59,8 @@ def replay(run: Path, settings: dict, embedder) -> dict[str, float]:
         answerable += gold["answerable"]
         if not answer.get("draft"):  # abstained before the model was asked: the same either way
             continue
-        verified = checker.check(answer["draft"], evidence_of(answer["evidence"]), answer["standalone_question"])
+        verified = checker.check(answer["draft"], evidence_of(answer["evidence"], dates),
+                                 answer["standalone_question"], not_before=not_before(row) if in_window else None)
         if verified.abstained:
             continue
         given += 1
@@ -53,20 +75,24 @@ VARIANTS = (
     ({"strict": False}, "word check alone"),
     ({"strict": True}, "word check + claim rules"),
     ({"strict": True, "answer_words_in": "sentence"}, "+ the answer's words in the claim's sentence"),
+    ({"strict": True, "source_in_window": True}, "+ no source older than the time the question names"),
 )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--indexes", type=Path, default=Path("/tmp/evalhome/eval-indexes"),
+                        help="the evaluation's cached indexes (NEWSQA_HOME/eval-indexes of the runs), for dates")
     args = parser.parse_args()
+    dates = published_dates(args.indexes)
     from newsqa.index.embeddings import Embedder
 
     embedder = Embedder("all-MiniLM-L6-v2")
     rows = []
     for run in args.runs:
         for settings, name in VARIANTS:
-            r = replay(run, settings, embedder)
+            r = replay(run, dict(settings), embedder, dates)
             precision = r["right"] / r["given"] if r["given"] else 0.0
             rows.append([run.name, name, str(r["given"]), f"{precision:.2f} ({r['right']}/{r['given']})",
                          f"{r['right'] / max(r['answerable'], 1):.2f} ({r['right']}/{r['answerable']})"])

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import zip_longest
 from typing import Any
 
@@ -150,12 +150,20 @@ class Answerer(Runnable[AskRequest, Answer]):
         answer.tokens_in, answer.tokens_out = generated.tokens_in, generated.tokens_out
         with _timed(timings, "verify"):
             confirm = self._confirmer(llm, note)
-            check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, confirm=confirm),
-                                   name="check")
+            not_before = self._not_before(window)
+            check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, confirm=confirm,
+                                                                  not_before=not_before), name="check")
             verified = check.invoke(generated.text, child)
         _fill(answer, verified, note)
         answer.timings = timings
         yield answer
+
+    def _not_before(self, window: TimeWindow | None) -> datetime | None:
+        """With `check.source_in_window`, the earliest publication date a source may have to support
+        a claim: a day before the window the question names ("this week"), None without one."""
+        if not self.settings.check.source_in_window or window is None or window.since is None:
+            return None
+        return window.since - timedelta(days=1)
 
     def _validate(self, question: str) -> str:
         question = " ".join(question.split())

@@ -60,6 +60,9 @@ class CheckSettings(BaseModel):
     # Where the words a claim adds to the question must be: anywhere in the cited "source", or in
     # the "sentence" it rests on (with the headline).
     answer_words_in: Literal["source", "sentence"] = "source"
+    # A source published before the time the question names ("this week", "in June") supports none
+    # of its claims: this week's summit is not placed by an article from five years before.
+    source_in_window: bool = False
 
 
 class AnswerSettings(BaseModel):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 from newsqa import prompts
@@ -123,6 +124,10 @@ def numbers_in(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
 
+def _older(source: EvidenceSource, not_before: datetime | None) -> bool:
+    return bool(not_before and source.published and source.published < not_before)
+
+
 # Up to ten, news writes a lone number as a word ("nine days"), which stays a word for the rules.
 _SMALL = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")))
 
@@ -208,9 +213,11 @@ class CitationChecker:
         fault = held_to(claim, best.text, evidence_text) if self.t.strict else None
         return Support(False, best, fault) if fault else Support(True, best, why)
 
-    def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None) -> Verified:
+    def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None,
+              not_before: datetime | None = None) -> Verified:
         """Verify every sentence's citations; `question` lets the short answer be its bare phrase;
-        `confirm`, when given, must also accept what the lexical check accepts."""
+        `confirm`, when given, must also accept what the lexical check accepts; a source published
+        before `not_before` (the time the question names) supports nothing."""
         if is_abstention(answer):
             return Verified(ABSTAIN_TEXT, "", True, [], [])
         flags: list[Flag] = []
@@ -220,15 +227,20 @@ class CitationChecker:
             for n in unknown:
                 flags.append(Flag(kind="unknown_source", sentence=claim.text, detail=f"[{n}] is not a source"))
             cited = [n for n in claim.cited if n not in unknown]
-            supports = self._supporting(claim.text, cited, evidence, question, confirm=confirm)
+            stale = [n for n in cited if _older(evidence.by_label(n)[0], not_before)]
+            supports = self._supporting(claim.text, [n for n in cited if n not in stale], evidence, question,
+                                        confirm=confirm)
             if supports:
                 kept.append((claim, supports))
                 continue
             if cited:
-                flags.append(Flag(kind="unsupported", sentence=claim.text,
-                                  detail=f"not supported by {', '.join(f'[{n}]' for n in cited)}"))
+                detail = f"not supported by {', '.join(f'[{n}]' for n in cited)}"
+                if stale:
+                    detail += (f"; {', '.join(f'[{n}]' for n in stale)} published before the time the question "
+                               f"asks about ({not_before.date().isoformat()} on)")
+                flags.append(Flag(kind="unsupported", sentence=claim.text, detail=detail))
                 continue
-            labels = [s.label for _, s in evidence.lines()]
+            labels = [s.label for src, s in evidence.lines() if not _older(src, not_before)]
             found = self._supporting(claim.text, labels, evidence, question, first_only=True, confirm=confirm)
             if found:
                 flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited article {found[0][0]}"))

@@ -159,3 +159,16 @@ def test_explicit_dates_win_over_the_questions_words(answerer: Answerer):
     answer = answerer.invoke(AskRequest(question="What did the council approve this week?", as_of=AS_OF_MARCH_15,
                                         since="2025-03-01T00:00:00Z"))
     assert answer.time_window is None
+
+
+def test_with_source_in_window_an_old_article_does_not_answer_this_weeks_question(answerer: Answerer):
+    from datetime import datetime, timezone
+
+    request = AskRequest(question="How long did the Port of Kessel strike last this week?",
+                         as_of=datetime(2025, 6, 10, tzinfo=timezone.utc))  # the strike ended in March
+    assert not answerer.invoke(request).abstained  # by default the window is a preference only
+    check = answerer.settings.check.model_copy(update={"source_in_window": True})
+    strict = Answerer(answerer.settings.model_copy(update={"check": check}), answerer.index)
+    answer = strict.invoke(request)
+    assert answer.abstained
+    assert any("published before the time the question asks about (2025-06-02 on)" in f.detail for f in answer.flags)

@@ -153,3 +153,18 @@ def test_a_second_check_can_refuse_what_the_words_support(checker):
 def test_the_short_answer_is_the_phrase_the_question_asks_for(checker):
     result = checker.check("The bridge will cost $48 million [2].", evidence(), "How much will the bridge cost?")
     assert result.short_answer == "$48 million"
+
+
+def test_a_source_older_than_the_time_asked_about_supports_nothing(checker):
+    from datetime import datetime, timezone
+
+    dated = evidence()
+    dated.sources[0].published = datetime(2019, 3, 4, tzinfo=timezone.utc)
+    claim = "Construction of the bridge begins in September 2025 [1]."
+    assert not checker.check(claim, dated).abstained  # no time named: its date does not matter
+    result = checker.check(claim, dated, not_before=datetime(2025, 3, 1, tzinfo=timezone.utc))
+    assert result.abstained
+    assert result.flags[0].detail == ("not supported by [1]; [1] published before the time the question asks "
+                                      "about (2025-03-01 on)")
+    recent = checker.check(claim, evidence(), not_before=datetime(2025, 3, 1, tzinfo=timezone.utc))
+    assert not recent.abstained  # an undated source is not held to it
