@@ -29,6 +29,8 @@ VARIANTS = {
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),
     "D": ("as B, the prompt that says what this week means (prompts/answer_dated)",
           {**NEW, "ANSWER__PROMPT": "answer_dated"}),
+    "E": ("as B, but the best 4 sentences within 0.8 of the best (A's cap and floor)",
+          {**NEW, "ANSWER__MAX_EVIDENCE_SENTENCES": "4", "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8"}),
 }
 
 
