@@ -29,6 +29,7 @@ from pathlib import Path
 from newsqa.bot.config import DiscordSettings, Settings
 from newsqa.bot.cpu_kernels import use_kernels
 from newsqa.bot.model_files import DEFAULT_SHA256, DEFAULT_SIZE, default_model_path
+from newsqa.errors import one_line
 
 LOCK_FILE = Path(__file__).resolve().parents[1] / "requirements.lock"
 MIN_PYTHON = (3, 11)
@@ -245,7 +246,7 @@ def check_embedding(settings: Settings) -> Check:
         vector = Embedder(settings.embedding_model, settings.embedding_device).encode(["Is the doctor in?"])[0]
     except Exception as exc:  # any failure to load is the verdict
         return Check("embedding model", False, f"{settings.embedding_model} does not load offline: "
-                     f"{_first_line(exc)}", SETUP_FIX)
+                     f"{one_line(exc)[:300]}", SETUP_FIX)
     return Check("embedding model", True, f"{settings.embedding_model} loads offline "
                  f"({len(vector)} dimensions, {time.perf_counter() - start:.1f} s)")
 
@@ -306,11 +307,6 @@ def check_generation(settings: Settings, timeout_s: float = 600.0, program: str 
     if not reply:
         return Check(name, False, "generated nothing", REBUILD_FIX)
     return Check(name, True, f"generated {reply!r} in {seconds:.1f} s (load included)")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
 
 
 def _last_line(text: str) -> str:

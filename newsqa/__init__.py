@@ -66,6 +66,7 @@ _API: dict[str, str] = {
     "FetchError": "newsqa.errors",
     "StoreUnavailable": "newsqa.errors",
     "ModelMismatch": "newsqa.errors",
+    "one_line": "newsqa.errors",
 }
 
 __all__ = [  # the same names as _API (a test holds them equal)
@@ -74,7 +75,7 @@ __all__ = [  # the same names as _API (a test holds them equal)
     "FetchError", "Filters", "Flag", "IndexStats", "IngestReport", "LoadError", "ModelMismatch",
     "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "Retrieved", "SearchHit", "Settings",
     "StoreUnavailable", "TimeWindow", "Turn", "aware_date", "diagnose", "llm_spec_help", "load", "load_settings",
-    "make_llm", "parse_date_option", "read_time_window",
+    "make_llm", "one_line", "parse_date_option", "read_time_window",
 ]
 
 
@@ -100,7 +101,16 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from newsqa.bot.llm import llm_spec_help, make_llm
     from newsqa.bot.time_window import TimeWindow, read_time_window
     from newsqa.dates import aware_date, parse_date_option
-    from newsqa.errors import BadQuery, EmptyIndex, FetchError, LoadError, ModelMismatch, NewsqaError, StoreUnavailable
+    from newsqa.errors import (
+        BadQuery,
+        EmptyIndex,
+        FetchError,
+        LoadError,
+        ModelMismatch,
+        NewsqaError,
+        StoreUnavailable,
+        one_line,
+    )
     from newsqa.index.article import Article
     from newsqa.index.filters import Filters
     from newsqa.index.newsindex import IndexStats, IngestReport, NewsIndex

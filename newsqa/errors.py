@@ -27,3 +27,9 @@ class BadQuery(NewsqaError):
 
 class EmptyIndex(NewsqaError):
     """A search or question before any article was ingested."""
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none): what a user is shown."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

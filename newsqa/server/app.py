@@ -20,7 +20,17 @@ from fastapi_offline import FastAPIOffline
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.middleware.cors import CORSMiddleware
 
-from newsqa import Answer, AskRequest, CheckRequest, CheckResult, IndexStats, NewsqaError, Settings, StoreUnavailable
+from newsqa import (
+    Answer,
+    AskRequest,
+    CheckRequest,
+    CheckResult,
+    IndexStats,
+    NewsqaError,
+    Settings,
+    StoreUnavailable,
+    one_line,
+)
 from newsqa.server.guard import Guard
 from newsqa.server.mcp_tools import build_mcp
 from newsqa.server.openai_compat import ChatRequest, ModelList, completion, completion_chunks, model_list
@@ -172,7 +182,7 @@ async def _answer_events(answers: AsyncIterator[Answer]) -> AsyncIterator[str]:
                 yield _sse("answer", answer.model_dump(mode="json"))
     except Exception as exc:
         log.warning("stream failed: %s", exc)
-        message = str(exc).strip().splitlines()[0] if isinstance(exc, NewsqaError) else "internal error"
+        message = one_line(exc) if isinstance(exc, NewsqaError) else "internal error"
         yield _sse("error", {"message": message})
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from newsqa import ABSTAIN_TEXT, Answer, AskRequest, BadQuery, Turn, aware_date
+from newsqa import ABSTAIN_TEXT, Answer, AskRequest, BadQuery, Turn, aware_date, one_line
 
 SOURCES_HEADING = "Sources:"
 # How much of the checked answer one streamed chunk carries.
@@ -153,7 +153,7 @@ async def completion_chunks(answers: AsyncIterator[Answer], model: str) -> Async
             if not answer.partial:
                 final = answer
     except Exception as exc:  # the stream has begun: the error goes in it, as OpenAI's servers do
-        yield f"data: {json.dumps({'error': {'message': _first_line(exc)}})}\n\n"
+        yield f"data: {json.dumps({'error': {'message': one_line(exc)}})}\n\n"
         return
     if final is not None:
         words = content(final).split(" ")
@@ -162,8 +162,3 @@ async def completion_chunks(answers: AsyncIterator[Answer], model: str) -> Async
             yield event({"content": piece if start == 0 else " " + piece})
         yield event({}, "stop", **_extras(final))
     yield "data: [DONE]\n\n"
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__

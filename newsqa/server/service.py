@@ -28,6 +28,7 @@ from newsqa import (
     NewsIndex,
     Settings,
     aware_date,
+    one_line,
 )
 from newsqa.work import Busy, WorkQueue
 
@@ -86,7 +87,7 @@ class NewsService:
             self._ready.set()
             log.info("ready: %s", self.settings.home)
         except Exception as exc:  # the process stays up to say why on /healthz
-            self._failure = _first_line(exc)
+            self._failure = one_line(exc)
             log.error("could not start answering: %s", self._failure)
 
     def start_loading(self) -> threading.Thread:
@@ -173,11 +174,6 @@ class NewsService:
         typical = sorted(self._seconds)[len(self._seconds) // 2] if self._seconds else 5.0
         ahead = max(self.work.taken - self.work.workers + 1, 1)
         return max(1, math.ceil(typical * ahead / self.work.workers))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 __all__ = ["Busy", "Health", "NewsService", "NotReady", "SearchRequest"]
