@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from newsqa.bot.time_window import TimeWindow
-from newsqa.dates import aware_date
+from newsqa.dates import ReadableDate, ReadableDateOrNone
 
 # What an answer says when the indexed articles do not state the answer.
 ABSTAIN_TEXT = "I don't know."
@@ -33,19 +32,12 @@ class AskRequest(BaseModel):
 
     question: str
     history: list[Turn] = Field(default_factory=list)
-    as_of: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    as_of: ReadableDate = Field(default_factory=lambda: datetime.now(timezone.utc))
     sources: list[str] = Field(default_factory=list)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: ReadableDateOrNone = None
+    until: ReadableDateOrNone = None
     llm: str | None = None  # provider spec; None = the configured one
     k: int | None = None
-
-    @field_validator("as_of", "since", "until", mode="before")
-    @classmethod
-    def _readable_date(cls, value: Any) -> Any:
-        """Dates as people write them (JSON from the HTTP faces: "2025-06-10", "June 10, 2025");
-        a date without a zone is UTC, as everywhere in newsqa."""
-        return aware_date(value)
 
 
 class Citation(BaseModel):

@@ -58,6 +58,8 @@ _API: dict[str, str] = {
     # dates as people type them (flags, options)
     "parse_date_option": "newsqa.dates",
     "aware_date": "newsqa.dates",
+    "ReadableDate": "newsqa.dates",
+    "ReadableDateOrNone": "newsqa.dates",
     # errors a user can cause, each with a one-line message
     "NewsqaError": "newsqa.errors",
     "BadQuery": "newsqa.errors",
@@ -73,7 +75,8 @@ __all__ = [  # the same names as _API (a test holds them equal)
     "ABSTAIN_TEXT", "Answer", "AnswerChecker", "Answerer", "Article", "AskRequest", "BadQuery",
     "CheckRequest", "CheckResult", "Citation", "Conversation", "EmptyIndex", "EvidenceLine",
     "FetchError", "Filters", "Flag", "IndexStats", "IngestReport", "LoadError", "ModelMismatch",
-    "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "Retrieved", "SearchHit", "Settings",
+    "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "ReadableDate", "ReadableDateOrNone", "Retrieved",
+    "SearchHit", "Settings",
     "StoreUnavailable", "TimeWindow", "Turn", "aware_date", "diagnose", "llm_spec_help", "load", "load_settings",
     "make_llm", "one_line", "parse_date_option", "read_time_window",
 ]
@@ -100,7 +103,7 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from newsqa.bot.doctor import diagnose
     from newsqa.bot.llm import llm_spec_help, make_llm
     from newsqa.bot.time_window import TimeWindow, read_time_window
-    from newsqa.dates import aware_date, parse_date_option
+    from newsqa.dates import ReadableDate, ReadableDateOrNone, aware_date, parse_date_option
     from newsqa.errors import (
         BadQuery,
         EmptyIndex,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 from newsqa.errors import BadQuery
 
@@ -13,26 +15,32 @@ def parse_date_option(value: str | None, name: str) -> datetime | None:
     `parse_published`, an unreadable date is an error that names the option."""
     if not value:
         return None
-    from newsqa.index.article import parse_published  # on first use: it brings the article readers
-
-    parsed = parse_published(value)
-    if parsed is None:
-        raise BadQuery(f"{name}: cannot read {value!r} as a date (try 2025-01-31)")
-    return parsed
+    try:
+        return _read(value)
+    except ValueError as exc:
+        raise BadQuery(f"{name}: {exc}") from None
 
 
 def aware_date(value: Any) -> Any:
     """A str or datetime as a zone-aware datetime (ValueError naming the unreadable text); other
     values as given, for pydantic to judge."""
     if isinstance(value, str):
-        if not value.strip():
-            return None
-        from newsqa.index.article import parse_published
-
-        parsed = parse_published(value)
-        if parsed is None:
-            raise ValueError(f"cannot read {value!r} as a date (try 2025-01-31)")
-        return parsed
+        return _read(value) if value.strip() else None
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+def _read(text: str) -> datetime:
+    from newsqa.index.article import parse_published  # on first use: it brings the article readers
+
+    parsed = parse_published(text)
+    if parsed is None:
+        raise ValueError(f"cannot read {text!r} as a date (try 2025-01-31)")
+    return parsed
+
+
+# A pydantic field type for dates in requests (JSON from the HTTP faces): read as people write them,
+# without a zone as UTC; an empty text is no date.
+ReadableDate = Annotated[datetime, BeforeValidator(aware_date)]
+ReadableDateOrNone = Annotated[datetime | None, BeforeValidator(aware_date)]

@@ -11,12 +11,11 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from newsqa import ABSTAIN_TEXT, Answer, AskRequest, BadQuery, Turn, aware_date, one_line
+from newsqa import ABSTAIN_TEXT, Answer, AskRequest, BadQuery, ReadableDateOrNone, Turn, one_line
 
 SOURCES_HEADING = "Sources:"
 # How much of the checked answer one streamed chunk carries.
@@ -44,16 +43,11 @@ class ChatRequest(BaseModel):
     model: str = "newsqa"
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    as_of: datetime | None = None
+    as_of: ReadableDateOrNone = None
     source: str | list[str] | None = None
     sources: list[str] = Field(default_factory=list)
-    since: datetime | None = None
-    until: datetime | None = None
-
-    @field_validator("as_of", "since", "until", mode="before")
-    @classmethod
-    def _readable_date(cls, value: Any) -> Any:
-        return aware_date(value)
+    since: ReadableDateOrNone = None
+    until: ReadableDateOrNone = None
 
     def ask_request(self, history_turns: int) -> AskRequest:
         last = self.messages[-1]

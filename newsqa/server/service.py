@@ -9,11 +9,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from newsqa import (
     Answer,
@@ -26,8 +25,8 @@ from newsqa import (
     Filters,
     IndexStats,
     NewsIndex,
+    ReadableDateOrNone,
     Settings,
-    aware_date,
     one_line,
 )
 from newsqa.work import Busy, WorkQueue
@@ -47,14 +46,9 @@ class SearchRequest(BaseModel):
     query: str
     k: int | None = Field(default=None, ge=1, le=100)
     sources: list[str] = Field(default_factory=list)
-    since: datetime | None = None
-    until: datetime | None = None
-    as_of: datetime | None = None
-
-    @field_validator("since", "until", "as_of", mode="before")
-    @classmethod
-    def _readable_date(cls, value: Any) -> Any:
-        return aware_date(value)
+    since: ReadableDateOrNone = None
+    until: ReadableDateOrNone = None
+    as_of: ReadableDateOrNone = None
 
 
 class Health(BaseModel):
