@@ -52,13 +52,14 @@ _MAGNITUDE_WORD = re.compile(r"\b(million|billion|trillion)(s?)\b", re.IGNORECAS
 _HIDDEN_MAGNITUDE = re.compile(r"Qmag([a-z]+)Q")
 
 
-def figures_as_digits(text: str) -> str:
+def figures_as_digits(text: str, lone_words: bool = False) -> str:
     """The text with its spelled-out numbers as digits. A lone word up to ten stays a word, as news
-    style writes it ("two hours", "one of them"): made digits, it read as a figure of the claim."""
+    style writes it ("two hours", "one of them"): made digits, it read as a figure of the claim.
+    `lone_words` turns those into digits too (to find a claim's 9 written "nine" in its source)."""
     if not any(c.isalpha() for c in text):
         return text
     hidden = _MAGNITUDE_WORD.sub(lambda m: f"Qmag{m.group(1).lower()}Q{m.group(2)}", text)
-    return _HIDDEN_MAGNITUDE.sub(r"\1", alpha2digit(hidden, "en", threshold=10))
+    return _HIDDEN_MAGNITUDE.sub(r"\1", alpha2digit(hidden, "en", threshold=0 if lone_words else 10))
 
 
 def held_to(claim: str, sentence: str, source: str) -> str | None:
