@@ -46,6 +46,8 @@ _PHRASE_PATTERN = (
 @cache
 def _phrases() -> re.Pattern[str]:
     return re.compile(_PHRASE_PATTERN, re.IGNORECASE)
+
+
 # The words of "this week", "past year" that say how long the span is.
 _SPANS = {"week": 7, "weekend": 3, "month": 31, "year": 365}
 

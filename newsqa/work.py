@@ -21,18 +21,14 @@ class WorkQueue:
     """At most `workers` jobs run at once (in threads); at most `queue_size` more wait."""
 
     def __init__(self, workers: int, queue_size: int) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="newsqa-answer")
         self.workers = max(workers, 1)
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="newsqa-answer")
         self._capacity = self.workers + max(queue_size, 0)
         self._taken = 0  # only touched from the event loop's thread
 
     @property
     def taken(self) -> int:
         return self._taken
-
-    @property
-    def capacity(self) -> int:
-        return self._capacity
 
     def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """Start fn(*args) in a worker thread (or wait for one); Busy, at once, when the workers

@@ -10,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from statistics import median_high
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -165,7 +166,7 @@ class NewsService:
     def retry_after(self) -> int:
         """Seconds after which a refused request may find room: the answers ahead of it, at the
         recent answering time."""
-        typical = sorted(self._seconds)[len(self._seconds) // 2] if self._seconds else 5.0
+        typical = median_high(self._seconds) if self._seconds else 5.0
         ahead = max(self.work.taken - self.work.workers + 1, 1)
         return max(1, math.ceil(typical * ahead / self.work.workers))
 
