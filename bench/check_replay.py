@@ -17,7 +17,7 @@ import argparse
 import json
 import sqlite3
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,7 +41,7 @@ def not_before(row: dict) -> datetime | None:
     from newsqa.bot.time_window import read_time_window
 
     window = read_time_window(row["answer"]["standalone_question"], datetime.fromisoformat(row["as_of"]))
-    return window.since - timedelta(days=1) if window and window.since else None
+    return window.earliest_source() if window else None
 
 
 def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> dict[str, float]:

@@ -161,9 +161,7 @@ class Answerer(Runnable[AskRequest, Answer]):
     def _not_before(self, window: TimeWindow | None) -> datetime | None:
         """With `check.source_in_window`, the earliest publication date a source may have to support
         a claim: a day before the window the question names ("this week"), None without one."""
-        if not self.settings.check.source_in_window or window is None or window.since is None:
-            return None
-        return window.since - timedelta(days=1)
+        return window.earliest_source() if self.settings.check.source_in_window and window else None
 
     def _validate(self, question: str) -> str:
         question = " ".join(question.split())

@@ -84,6 +84,11 @@ class TimeWindow(BaseModel):
             return f"No {self.describe()} {said} in the index; searched all news."
         return None
 
+    def earliest_source(self) -> datetime | None:
+        """The earliest publication date a source may have to state what the question asks about
+        (`check.source_in_window`): a day before the window, None without one."""
+        return self.since - timedelta(days=1) if self.since else None
+
     @computed_field  # in the JSON of every Answer, for faces that render it without Python
     @property
     def shown(self) -> str | None:
