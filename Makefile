@@ -11,7 +11,7 @@ SEED := ../shared/data/seed/questions.jsonl
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements.lock requirements-models.lock scripts/setup.sh
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-models.lock scripts/setup.sh scripts/debian_packages.sh
 	bash scripts/setup.sh $(VENV)
 	touch $@
 

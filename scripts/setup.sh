@@ -21,6 +21,8 @@ AVX512_CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DGGML_SSE42=ON -DGGML_AV
 -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
 
 say() { echo "setup: $*" >&2; }
+# shellcheck source=debian_packages.sh
+. "$repo/scripts/debian_packages.sh"
 
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
     say "Python 3.11 or newer is needed; python3 is $(python3 --version 2>&1)"; exit 1; }
@@ -34,15 +36,7 @@ rm -rf "$probe"
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
-if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing ${missing[*]} with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        say "install these first: ${missing[*]} (on Debian/Ubuntu: sudo apt-get install ${missing[*]})"
-        exit 1
-    fi
-fi
+install_missing ${missing[@]+"${missing[@]}"}
 
 python3 -m venv "$venv"
 pip=("$venv/bin/python" -m pip)
