@@ -97,6 +97,9 @@ class Answer(BaseModel):
     retrieved: list[Retrieved] = Field(default_factory=list)
     evidence: list[EvidenceLine] = Field(default_factory=list)
     evidence_tokens: int = 0
+    # The publication date of the freshest article the model was given (None: none was dated):
+    # how fresh the news behind this answer is.
+    newest_evidence: datetime | None = None
     # The question's closeness to its best evidence sentence (cosine); below answer.min_relevance
     # the LLM is not asked.
     relevance: float = 0.0

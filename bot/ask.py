@@ -325,6 +325,7 @@ def _unchecked(request: AskRequest, question: str, standalone: str, llm: LLMChoi
         retrieved=[Retrieved(chunk_id=h.chunk_id, article_id=h.article_id, score=h.score, url=h.url)
                    for h in hits],
         evidence=_evidence_lines(evidence), evidence_tokens=evidence.tokens,
+        newest_evidence=max((src.published for src in evidence.sources if src.published), default=None),
         relevance=round(evidence.best_similarity, 4),
     )
 

@@ -7,6 +7,12 @@ hold chunks the manifest does not list (written before the commit, or superseded
 search shows only chunks the manifest lists. Two journal tables let an interrupted ingest be
 finished or undone on the next write: `pending` (versions written to Chroma before their
 commit) and `garbage` (chunk ids still to delete from Chroma).
+
+Beside them: `copies` (syndicated copies of a stored article, with their outlet and URL) and
+`signatures` (each article's MinHash, to find copies); `outbox` (changes committed here and not
+yet published to other processes' readers, written in the same transaction as the change) and
+`applied_log` (changes read from others); `feeds` and `feed_entries` (what following feeds has
+seen, so a restarted watcher neither repeats nor skips an entry).
 """
 
 from __future__ import annotations
@@ -56,6 +62,36 @@ CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT NOT NULL, version TEXT NOT NULL,
                                     PRIMARY KEY (article_id, version));
 CREATE TABLE IF NOT EXISTS garbage (chunk_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS copies (
+    copy_id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    url TEXT,
+    source TEXT COLLATE NOCASE,
+    published REAL
+);
+CREATE INDEX IF NOT EXISTS copies_article ON copies(article_id);
+CREATE TABLE IF NOT EXISTS signatures (article_id TEXT PRIMARY KEY, hashvalues BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS applied_log (id TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    last_poll REAL,
+    last_new_entry REAL,
+    articles_added INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_poll REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS feed_entries (
+    feed_url TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (feed_url, key)
+);
 """
 
 
@@ -220,6 +256,7 @@ class Manifest:
             "SELECT COUNT(*), MIN(published), MAX(published) FROM articles"
         )
         (chunks, tokens), = self._rows("SELECT COUNT(*), COALESCE(SUM(tokens), 0) FROM chunks")
+        (copies,), = self._rows("SELECT COUNT(*) FROM copies")
         sources = self._rows(
             "SELECT COALESCE(source, '(none)'), COUNT(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
         )
@@ -227,6 +264,7 @@ class Manifest:
             "articles": articles,
             "chunks": chunks,
             "chunk_tokens": tokens,
+            "copies": copies,
             "sources": dict(sources),
             "published_first": from_timestamp(first),
             "published_last": from_timestamp(last),
@@ -263,16 +301,19 @@ class Manifest:
             db.executemany("DELETE FROM garbage WHERE chunk_id = ?", [(c,) for c in chunk_ids])
 
     # --- writing ----------------------------------------------------------------------------
-    def commit_articles(self, batch: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
+    def commit_articles(self, batch: Sequence[tuple[Article, Sequence[Chunk]]], publish: bool = False,
+                        remote: bool = False) -> None:
         """Make these article versions the visible ones, atomically.
 
         Their previous chunks move to `garbage` (to be deleted from Chroma), their new chunks go
-        into the lexical index, and their `pending` entries are cleared, in one transaction.
+        into the lexical index, and their `pending` entries are cleared, in one transaction; with
+        `publish`, the change also goes to the outbox for other processes. A `remote` change is
+        one another process made: its old chunks are that process's to delete, not ours.
         """
         now = time.time()
         with self.transaction() as db:
             for article, chunks in batch:
-                self._drop_article(db, article.id)
+                self._drop_article(db, article.id, collect=not remote)
                 db.execute(
                     f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (
@@ -299,14 +340,120 @@ class Manifest:
                     "DELETE FROM pending WHERE article_id = ? AND version = ?",
                     (article.id, article.content_hash),
                 )
+                if publish:
+                    _to_outbox(db, {"op": "commit", "article_id": article.id, "version": article.content_hash})
             _bump_generation(db)
 
-    def remove_articles(self, article_ids: Sequence[str]) -> None:
-        """Hide these articles at once; their chunk ids move to `garbage`."""
+    def remove_articles(self, article_ids: Sequence[str], publish: bool = False, remote: bool = False) -> None:
+        """Hide these articles (and their copies) at once; their chunk ids move to `garbage`
+        (unless `remote`: another process removed them and deletes their chunks)."""
         with self.transaction() as db:
             for article_id in article_ids:
-                self._drop_article(db, article_id)
+                self._drop_article(db, article_id, collect=not remote)
+                db.execute("DELETE FROM copies WHERE article_id = ?", (article_id,))
+                db.execute("DELETE FROM signatures WHERE article_id = ?", (article_id,))
+            if publish and article_ids:
+                _to_outbox(db, {"op": "remove", "article_ids": list(article_ids)})
             _bump_generation(db)
+
+    # --- syndicated copies ------------------------------------------------------------------
+    def add_copies(self, copies: Sequence[tuple[str, Article]], publish: bool = False) -> None:
+        """Record each (stored article id, copy) pair: the copy's outlet and URL join the story."""
+        rows = [(copy.id, article_id, copy.content_hash, copy.url, copy.source, to_timestamp(copy.published))
+                for article_id, copy in copies]
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?)", rows)
+            if publish and rows:
+                _to_outbox(db, {"op": "copies", "rows": rows})
+
+    def copy_rows(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Copies as another process published them (see `add_copies`)."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?)", [tuple(r) for r in rows])
+
+    def copy_versions(self, copy_ids: Iterable[str]) -> dict[str, str]:
+        """copy id → the version recorded, for the copies among these ids."""
+        ids = list(copy_ids)
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            found.update(self._rows(f"SELECT copy_id, version FROM copies WHERE copy_id IN ({marks})", part))
+        return found
+
+    def carried_by(self, article_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """article id → the other outlets that carried it: [{source, url, published}]."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self._rows(
+            f"SELECT article_id, source, url, published FROM copies WHERE article_id IN ({marks})"
+            " ORDER BY published", list(article_ids))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for article_id, source, url, published in rows:
+            stamp = from_timestamp(published)
+            found.setdefault(article_id, []).append(
+                {"source": source, "url": url, "published": stamp.isoformat() if stamp else None})
+        return found
+
+    def set_signatures(self, signatures: Sequence[tuple[str, bytes]]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO signatures VALUES (?, ?)", list(signatures))
+
+    def signatures(self) -> list[tuple[str, bytes]]:
+        """(article id, MinHash values) of every visible article that has one."""
+        return self._rows("SELECT s.article_id, s.hashvalues FROM signatures s JOIN articles a ON a.id = s.article_id")
+
+    # --- the outbox and the changes read from others ----------------------------------------
+    def outbox(self) -> list[tuple[int, dict[str, Any]]]:
+        return [(seq, json.loads(entry)) for seq, entry in self._rows("SELECT seq, entry FROM outbox ORDER BY seq")]
+
+    def clear_outbox(self, up_to: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM outbox WHERE seq <= ?", (up_to,))
+
+    def applied(self, log_ids: Sequence[str]) -> set[str]:
+        if not log_ids:
+            return set()
+        marks = ",".join("?" * len(log_ids))
+        return {r[0] for r in self._rows(f"SELECT id FROM applied_log WHERE id IN ({marks})", list(log_ids))}
+
+    def mark_applied(self, entries: Sequence[tuple[str, float]], forget_before: float) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO applied_log VALUES (?, ?)", list(entries))
+            db.execute("DELETE FROM applied_log WHERE at < ?", (forget_before,))
+
+    # --- followed feeds ---------------------------------------------------------------------
+    def feed_state(self, url: str) -> dict[str, Any]:
+        rows = self._rows(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+        return dict(zip(_FEED_COLUMNS.split(", "), rows[0])) if rows else {"url": url, "next_poll": 0.0,
+                                                                            "failures": 0, "articles_added": 0}
+
+    def feed_states(self) -> list[dict[str, Any]]:
+        return [dict(zip(_FEED_COLUMNS.split(", "), r))
+                for r in self._rows(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY url")]
+
+    def save_feed_state(self, state: dict[str, Any],
+                        seen: Sequence[tuple[str, str]] = (), keep_keys: Sequence[str] | None = None) -> None:
+        """Store a feed's state and the entries now seen ((key, fingerprint)), in one transaction;
+        with `keep_keys`, entries no longer in the feed and seen a month ago are dropped."""
+        now = time.time()
+        values = [state.get(c) for c in _FEED_COLUMNS.split(", ")]
+        with self.transaction() as db:
+            db.execute(f"INSERT OR REPLACE INTO feeds ({_FEED_COLUMNS}) VALUES ({','.join('?' * len(values))})",
+                       values)
+            db.executemany("INSERT OR REPLACE INTO feed_entries VALUES (?, ?, ?, ?)",
+                           [(state["url"], key, fingerprint, now) for key, fingerprint in seen])
+            if keep_keys is not None:
+                stale = [r[0] for r in db.execute("SELECT key FROM feed_entries WHERE feed_url = ? AND seen_at < ?",
+                                                  (state["url"], now - 30 * 86400)).fetchall()]
+                gone = set(stale) - set(keep_keys)
+                db.executemany("DELETE FROM feed_entries WHERE feed_url = ? AND key = ?",
+                               [(state["url"], key) for key in gone])
+
+    def seen_entries(self, feed_url: str) -> dict[str, str]:
+        """entry key → fingerprint, for the entries of this feed already ingested."""
+        return dict(self._rows("SELECT key, fingerprint FROM feed_entries WHERE feed_url = ?", (feed_url,)))
 
     def replace_all(self, batch: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
         """Empty the manifest and fill it with `batch` (used to rebuild it from Chroma)."""
@@ -317,12 +464,20 @@ class Manifest:
         self.commit_articles(batch)
 
     @staticmethod
-    def _drop_article(db: sqlite3.Connection, article_id: str) -> None:
-        db.execute(
-            "INSERT OR IGNORE INTO garbage SELECT id FROM chunks WHERE article_id = ?", (article_id,)
-        )
+    def _drop_article(db: sqlite3.Connection, article_id: str, collect: bool = True) -> None:
+        if collect:
+            db.execute(
+                "INSERT OR IGNORE INTO garbage SELECT id FROM chunks WHERE article_id = ?", (article_id,)
+            )
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+
+def _to_outbox(db: sqlite3.Connection, entry: dict[str, Any]) -> None:
+    db.execute("INSERT INTO outbox (entry) VALUES (?)", (json.dumps(entry),))
+
+
+_FEED_COLUMNS = "url, etag, last_modified, last_poll, last_new_entry, articles_added, last_error, failures, next_poll"
 
 
 def _bump_generation(db: sqlite3.Connection) -> None:

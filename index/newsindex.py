@@ -9,7 +9,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,17 +23,21 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pydantic import BaseModel
 
-from newsqa.errors import EmptyIndex, ModelMismatch, NewsqaError
+from newsqa.errors import EmptyIndex, ModelMismatch, NewsqaError, StoreUnavailable
 from newsqa.index.article import Article, canonical_url, with_inferred_date
+from newsqa.index.changes import OVERLAP_S, ChangeLog
 from newsqa.index.chunking import Chunk, Chunker
 from newsqa.index.embeddings import Embedder
 from newsqa.index.filters import Filters
 from newsqa.index.lexical import LexicalIndex
 from newsqa.index.manifest import Manifest
+from newsqa.index.near_duplicates import CopyFinder, signature, to_bytes
 from newsqa.index.search import SearchHit, diversify, fuse, rank, validate_query
 from newsqa.index.settings import IndexSettings
 from newsqa.index.sources import Problem
 from newsqa.index.store import ChunkStore, chunk_metadata, where_clause
+
+log = logging.getLogger(__name__)
 
 # The title is embedded with each chunk (a chunk often never names what the story is about);
 # it is cut so title + chunk stay inside the model's window.
@@ -48,6 +55,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    copies: int = 0  # syndicated copies of a stored story: recorded on it, not stored again
     chunks: int = 0
     chunk_tokens: int = 0
     failed: list[Problem] = field(default_factory=list)
@@ -61,7 +69,7 @@ class IngestReport:
     def summary(self) -> str:
         """One line of counts, the same in every face."""
         return (f"added {self.added} · updated {self.updated} · unchanged {self.unchanged}"
-                f" · duplicates {self.duplicates} · failed {len(self.failed)}"
+                f" · duplicates {self.duplicates} · copies {self.copies} · failed {len(self.failed)}"
                 f" — {self.chunks} chunks in {self.seconds:.1f} s")
 
 
@@ -77,6 +85,10 @@ class NewsIndex:
         settings.home.mkdir(parents=True, exist_ok=True)
         self.manifest = Manifest(settings.manifest_path)
         self.lexical = LexicalIndex(self.manifest, settings.home / "lexical")
+        # With a Chroma server other processes may write: changes are published and read.
+        self.shared = settings.chroma.mode == "server"
+        self._sync_lock = threading.Lock()
+        self._synced_at = float("-inf")  # monotonic time of the last sync
         stored = self.manifest.get_meta("embedding_model")
         if stored and stored != settings.embedding_model:
             raise ModelMismatch(
@@ -93,6 +105,19 @@ class NewsIndex:
     @cached_property
     def store(self) -> ChunkStore:
         return ChunkStore(self.settings, self.settings.embedding_model)
+
+    @cached_property
+    def changes(self) -> ChangeLog:
+        return ChangeLog(self.store.client, self.settings.chroma.collection)
+
+    @cached_property
+    def writer_id(self) -> str:
+        """This data directory's name in the change log (its own entries are not applied back)."""
+        found = self.manifest.get_meta("writer_id")
+        if not found:
+            found = uuid.uuid4().hex[:12]
+            self.manifest.set_meta("writer_id", found)
+        return found
 
     @cached_property
     def chunker(self) -> Chunker:
@@ -131,6 +156,17 @@ class NewsIndex:
                     self.store.delete_version(article_id, version)
             self.manifest.clear_pending(pending)
         self._collect_garbage()
+        self._publish()  # changes committed before an interruption and not yet published
+
+    def _publish(self) -> None:
+        """Send the outbox to the change log (server mode), then clear it; old entries are pruned."""
+        if not self.shared:
+            return
+        outbox = self.manifest.outbox()
+        if outbox:
+            self.changes.publish(self.writer_id, outbox)
+            self.manifest.clear_outbox(outbox[-1][0])
+            self.changes.prune(time.time() - self.settings.chroma.log_keep_days * 86400)
 
     def _collect_garbage(self) -> None:
         garbage = self.manifest.garbage()
@@ -149,6 +185,7 @@ class NewsIndex:
         started = time.perf_counter()
         report = IngestReport()
         articles = self._changed_articles(items, report)
+        articles, copies, signatures = self._without_copies(articles, report)
         with self._writing():
             self.manifest.set_meta("embedding_model", self.settings.embedding_model)
             batch: list[tuple[Article, list[Chunk]]] = []
@@ -168,6 +205,9 @@ class NewsIndex:
                 done += len(batch)
             if on_progress:
                 on_progress(done, len(articles), report.chunks)
+            self.manifest.set_signatures(list(signatures.items()))
+            self.manifest.add_copies(copies, publish=self.shared)
+            self._publish()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -183,6 +223,7 @@ class NewsIndex:
             else:
                 unique[item.id] = with_inferred_date(item)
         stored = self.manifest.versions(unique)
+        stored.update(self.manifest.copy_versions(a for a in unique if a not in stored))
         changed = []
         for article in unique.values():
             version = stored.get(article.id)
@@ -196,6 +237,38 @@ class NewsIndex:
             changed.append(article)
         return changed
 
+    def _without_copies(
+        self, articles: list[Article], report: IngestReport
+    ) -> tuple[list[Article], list[tuple[str, Article]], dict[str, bytes]]:
+        """Split off syndicated copies of stored (or earlier) articles: (articles to store,
+        (original id, copy) pairs, signatures of the articles to store). A stored article that
+        changed stays itself; a new article, or a recorded copy that changed, is compared."""
+        dedup = self.settings.dedup
+        if not dedup.enabled or not articles:
+            return articles, [], {}
+        finder = CopyFinder(dedup, self.manifest.signatures())
+        stored = self.manifest.versions(a.id for a in articles)
+        known_copies = self.manifest.copy_versions(a.id for a in articles)
+        keep, copies, signatures = [], [], {}
+        for article in articles:
+            if len(article.text.split()) < dedup.min_words:
+                keep.append(article)
+                continue
+            minhash = signature(article.text, dedup)
+            original = None if article.id in stored else finder.original_of(minhash, article.id)
+            if original is not None:
+                copies.append((original, article))
+                report.copies += 1
+                if article.id in known_copies:
+                    report.updated -= 1
+                else:
+                    report.added -= 1
+                continue
+            finder.add(article.id, minhash)
+            signatures[article.id] = to_bytes(minhash)
+            keep.append(article)
+        return keep, copies, signatures
+
     def _write(self, batch: list[tuple[Article, list[Chunk]]], report: IngestReport) -> None:
         now = time.time()
         ids, documents, metadatas, texts = [], [], [], []
@@ -208,8 +281,9 @@ class NewsIndex:
         vectors = self.embedder.encode(texts)
         self.manifest.add_pending((a.id, a.content_hash) for a, _ in batch)
         self.store.upsert(ids, vectors, documents, metadatas)
-        self.manifest.commit_articles(batch)  # the moment these versions become visible
+        self.manifest.commit_articles(batch, publish=self.shared)  # the moment these versions become visible
         self._collect_garbage()
+        self._publish()
         report.chunks += len(ids)
         report.chunk_tokens += sum(c.tokens for _, chunks in batch for c in chunks)
 
@@ -228,8 +302,9 @@ class NewsIndex:
             ids, [canonical_url(u) for u in urls] + list(urls), sources, since, until
         )
         with self._writing():
-            self.manifest.remove_articles(matched)
+            self.manifest.remove_articles(matched, publish=self.shared)
             self._collect_garbage()
+            self._publish()
         return len(matched)
 
     def rebuild(self) -> int:
@@ -269,6 +344,7 @@ class NewsIndex:
         and date, nothing published after `as_of`, fresher news preferred, at most
         `per_article` (default `max_chunks_per_article`) chunks of one article."""
         query = validate_query(query)
+        self.sync_if_due()
         cfg = self.settings.search
         k = k or cfg.k
         filters = replace(filters or Filters())  # a copy: the caller's filters stay as given
@@ -288,13 +364,75 @@ class NewsIndex:
         lexical = [cid for cid, _ in self.lexical.search(query, candidates, filters)]
         fused = fuse(dense, lexical, cfg)
         chunks = self.manifest.chunks(list(fused))
-        return diversify(rank(fused, chunks, filters.as_of, cfg), k, per_article)
+        hits = diversify(rank(fused, chunks, filters.as_of, cfg), k, per_article)
+        carried = self.manifest.carried_by(sorted({h.article_id for h in hits}))
+        for hit in hits:
+            hit.carried_by = carried.get(hit.article_id, [])
+        return hits
+
+    # --- other processes' changes (server mode) -------------------------------------------
+    def sync_if_due(self) -> int:
+        """`sync` when `chroma.sync_every_s` has passed since the last one (server mode)."""
+        if not self.shared or time.monotonic() - self._synced_at < self.settings.chroma.sync_every_s:
+            return 0
+        return self.sync()
+
+    def sync(self) -> int:
+        """Apply what other processes published to the change log since the last sync: their
+        commits, removals and copies reach this manifest (and so the lexical index) without a
+        rebuild. The first sync, or one after the log has forgotten our cursor, rebuilds from
+        Chroma. Returns the number of changes applied."""
+        if not self.shared:
+            return 0
+        with self._sync_lock:
+            started = time.time()
+            cursor = float(self.manifest.get_meta("synced_at") or "-inf")
+            applied = 0
+            if cursor < started - self.settings.chroma.log_keep_days * 86400:
+                self.rebuild()
+                # Copies are not in the chunks' metadata: the log holds those it still keeps.
+                for _, _, _, change in self.changes.since(0.0):
+                    if change["op"] == "copies":
+                        self.manifest.copy_rows(change["rows"])
+            else:
+                applied = self._apply_changes(cursor)
+            # Entries are stamped by their writer's clock: the next sync reads from OVERLAP_S
+            # before this one's start, which covers a late entry and clocks somewhat apart.
+            self.manifest.set_meta("synced_at", repr(max(cursor, started - OVERLAP_S)))
+            self._synced_at = time.monotonic()
+            return applied
+
+    def _apply_changes(self, cursor: float) -> int:
+        entries = self.changes.since(cursor - OVERLAP_S)
+        fresh = [e for e in entries if e[2] != self.writer_id]
+        seen = self.manifest.applied([e[0] for e in fresh])
+        fresh = [e for e in fresh if e[0] not in seen]
+        for _, _, _, change in fresh:
+            self._apply(change)
+        self.manifest.mark_applied([(e[0], e[1]) for e in fresh], forget_before=cursor - 4 * OVERLAP_S)
+        return len(fresh)
+
+    def _apply(self, change: dict[str, Any]) -> None:
+        """One change another process made, made here too (without publishing it again)."""
+        if change["op"] == "commit":
+            if self.manifest.versions([change["article_id"]]).get(change["article_id"]) == change["version"]:
+                return
+            parts = self.store.version_parts(change["article_id"], change["version"])
+            if parts and len(parts) == int(parts[0][2]["n_chunks"]):  # else superseded since
+                parts.sort(key=lambda p: int(p[2]["ordinal"]))
+                self.manifest.commit_articles([_from_stored(parts)], remote=True)
+        elif change["op"] == "remove":
+            self.manifest.remove_articles(change["article_ids"], remote=True)
+        elif change["op"] == "copies":
+            self.manifest.copy_rows(change["rows"])
 
     def stats(self) -> IndexStats:
         """What the index holds and where it is, for every face to render."""
+        reachable = self._sync_for_stats()
         chroma = self.settings.chroma
         return IndexStats(
             **self.manifest.stats(),
+            feeds=self.feed_statuses(shared=reachable),
             embedding_model=self.manifest.get_meta("embedding_model") or self.settings.embedding_model,
             store_mode=chroma.mode,
             store_location=chroma.url if chroma.mode == "server" else str(self.settings.chroma_path),
@@ -302,20 +440,66 @@ class NewsIndex:
             home=str(self.settings.home),
         )
 
+    def _sync_for_stats(self) -> bool:
+        """Sync if due; False when the Chroma server cannot be reached (stats then show what this
+        data directory knows, as they do without a server)."""
+        try:
+            self.sync_if_due()
+            return self.shared
+        except StoreUnavailable as exc:
+            log.warning("stats without the latest changes: %s", exc)
+            return False
+
+    def feed_statuses(self, shared: bool = True) -> list[FeedStatus]:
+        """How each followed feed is doing: as this data directory's watcher saw it, and (with a
+        Chroma server) as every watcher published it; the latest poll of each feed wins."""
+        states = {s["url"]: s for s in self.manifest.feed_states()}
+        if self.shared and shared:
+            for state in self.changes.feeds():
+                mine = states.get(state["url"])
+                if mine is None or (state.get("last_poll") or 0) > (mine.get("last_poll") or 0):
+                    states[state["url"]] = state
+        return [FeedStatus.from_state(s) for s in sorted(states.values(), key=lambda s: s["url"])]
+
     def require_articles(self) -> None:
         """EmptyIndex (with the command that fixes it) when nothing has been ingested yet."""
+        self.sync_if_due()  # another process may have ingested
         if self.manifest.is_empty():
             raise EmptyIndex(
                 f"the index in {self.settings.home} is empty; add articles first: newsqa ingest PATH_OR_URL"
             )
 
 
+class FeedStatus(BaseModel):
+    """One followed feed: when it was last polled, when it last had a new entry, how many
+    articles it added, its last error (None when the last poll went well) and its next poll."""
+
+    url: str
+    last_poll: datetime | None = None
+    last_new_entry: datetime | None = None
+    articles_added: int = 0
+    last_error: str | None = None
+    next_poll: datetime | None = None
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> FeedStatus:
+        def when(key: str) -> datetime | None:
+            value = state.get(key)
+            return datetime.fromtimestamp(value, tz=timezone.utc) if value else None
+
+        return cls(url=state["url"], last_poll=when("last_poll"), last_new_entry=when("last_new_entry"),
+                   articles_added=state.get("articles_added") or 0, last_error=state.get("last_error"),
+                   next_poll=when("next_poll"))
+
+
 class IndexStats(BaseModel):
-    """Articles, chunks, outlets and dates in the index, the embedding model, and where it is."""
+    """Articles, chunks, outlets and dates in the index, the embedding model, where it is, and
+    the followed feeds."""
 
     articles: int
     chunks: int
     chunk_tokens: int
+    copies: int = 0  # syndicated copies recorded on stored articles
     sources: dict[str, int]  # outlet → articles, most first
     published_first: datetime | None
     published_last: datetime | None
@@ -324,6 +508,7 @@ class IndexStats(BaseModel):
     store_location: str
     collection: str
     home: str
+    feeds: list[FeedStatus] = []
 
 
 def _from_stored(parts: list[tuple[str, str, dict]]) -> tuple[Article, list[Chunk]]:

@@ -14,7 +14,7 @@ Scoring, in order:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from newsqa.errors import BadQuery
@@ -41,6 +41,8 @@ class SearchHit:
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # Other outlets that carried the same story (syndicated copies): [{source, url, published}].
+    carried_by: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)

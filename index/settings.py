@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 def default_home() -> Path:
@@ -28,6 +28,11 @@ class ChromaSettings(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     collection: str = "newsqa"
     timeout_s: float = 10.0
+    # Server mode: how often a process reads the change log other writers publish, so that their
+    # ingests and forgets reach its manifest and lexical index (checked before a search or stats).
+    sync_every_s: float = 30.0
+    # How long the change log keeps an entry; a process that has not synced for longer rebuilds.
+    log_keep_days: float = 7.0
 
     @property
     def url(self) -> str:
@@ -43,6 +48,46 @@ class FetchSettings(BaseModel):
     max_redirects: int = 5
     allow_private: bool = False
     user_agent: str = "newsqa/0.1 (+news question answering)"
+
+
+class FeedSetting(BaseModel):
+    """One followed feed: its URL, optionally the outlet to name and its own poll interval."""
+
+    url: str
+    source: str | None = None
+    every_s: float | None = None
+
+
+class WatchSettings(BaseModel):
+    """Feeds followed on a schedule (`newsqa watch`, and `serve`/`discord` when feeds are set)."""
+
+    feeds: list[FeedSetting] = Field(default_factory=list)
+    every_s: float = 900.0
+    host_interval_s: float = 1.0  # at least this long between two requests to one host
+    max_entries: int = 200  # entries read from one feed body (newest first); the rest are ignored
+    max_backoff_s: float = 21_600.0  # a failing feed is retried at most this far apart (6 h)
+    robots_ttl_s: float = 86_400.0  # how long a host's robots.txt is trusted
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _urls_alone(cls, value: object) -> object:
+        """A feed may be given as its URL alone."""
+        if isinstance(value, list):
+            return [{"url": item} if isinstance(item, str) else item for item in value]
+        return value
+
+
+class DedupSettings(BaseModel):
+    """Syndicated copies: a new article this similar to a stored one is recorded as its copy."""
+
+    enabled: bool = True
+    # Shorter texts are never merged: a failed extraction (a page's boilerplate) reads the same on
+    # every page of a site.
+    min_words: int = 100
+    # Estimated Jaccard similarity of 5-word shingles (MinHash); chosen in bench/near_duplicates.py.
+    threshold: float = 0.7
+    shingle_words: int = 5
+    permutations: int = 128
 
 
 class SearchSettings(BaseModel):
@@ -73,6 +118,8 @@ class IndexSettings(BaseModel):
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
 
     @property
     def manifest_path(self) -> Path:

@@ -45,10 +45,10 @@ def connect(settings: IndexSettings):
             if chroma.mode == "server"
             else f"embedded Chroma at {settings.chroma_path}"
         )
-        raise StoreUnavailable(f"cannot reach the {where}: {_one_line(exc)}") from None
+        raise StoreUnavailable(f"cannot reach the {where}: {one_line(exc)}") from None
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
 
@@ -68,7 +68,7 @@ class ChunkStore:
                 metadata={"embedding_model": model_name},
             )
         except Exception as exc:
-            raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {_one_line(exc)}") from None
+            raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {one_line(exc)}") from None
         stored = (self.collection.metadata or {}).get("embedding_model")
         if stored and stored != model_name:
             raise ModelMismatch(
@@ -81,7 +81,7 @@ class ChunkStore:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            raise StoreUnavailable(f"Chroma {what} failed: {_one_line(exc)}") from None
+            raise StoreUnavailable(f"Chroma {what} failed: {one_line(exc)}") from None
 
     def count(self) -> int:
         return self._call("count", self.collection.count)
@@ -118,6 +118,13 @@ class ChunkStore:
             include=["distances"],
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
+
+    def version_parts(self, article_id: str, version: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, document, metadata) of one article version's chunks, in no particular order."""
+        got = self._call("read", self.collection.get,
+                         where={"$and": [{"article_id": article_id}, {"version": version}]},
+                         include=["documents", "metadatas"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"]))
 
     def iter_all(self, page: int = 1000) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every (id, document, metadata) in the collection, page by page."""

@@ -34,6 +34,11 @@ _API: dict[str, str] = {
     "NewsRetriever": "newsqa.index.retriever",
     "load": "newsqa.index.sources",
     "Problem": "newsqa.index.sources",
+    "FeedStatus": "newsqa.index.newsindex",
+    # following feeds
+    "FeedFollower": "newsqa.index.follow",
+    "PollReport": "newsqa.index.follow",
+    "FeedSetting": "newsqa.index.settings",
     # answering
     "Answerer": "newsqa.bot.ask",
     "AskRequest": "newsqa.bot.answer",
@@ -74,7 +79,8 @@ _API: dict[str, str] = {
 __all__ = [  # the same names as _API (a test holds them equal)
     "ABSTAIN_TEXT", "Answer", "AnswerChecker", "Answerer", "Article", "AskRequest", "BadQuery",
     "CheckRequest", "CheckResult", "Citation", "Conversation", "EmptyIndex", "EvidenceLine",
-    "FetchError", "Filters", "Flag", "IndexStats", "IngestReport", "LoadError", "ModelMismatch",
+    "FeedFollower", "FeedSetting", "FeedStatus", "FetchError", "Filters", "Flag", "IndexStats", "IngestReport",
+    "LoadError", "ModelMismatch", "PollReport",
     "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "ReadableDate", "ReadableDateOrNone", "Retrieved",
     "SearchHit", "Settings",
     "StoreUnavailable", "TimeWindow", "Turn", "aware_date", "diagnose", "llm_spec_help", "load", "load_settings",
@@ -116,7 +122,9 @@ if TYPE_CHECKING:  # what type checkers and editors see
     )
     from newsqa.index.article import Article
     from newsqa.index.filters import Filters
-    from newsqa.index.newsindex import IndexStats, IngestReport, NewsIndex
+    from newsqa.index.follow import FeedFollower, PollReport
+    from newsqa.index.newsindex import FeedStatus, IndexStats, IngestReport, NewsIndex
     from newsqa.index.retriever import NewsRetriever
     from newsqa.index.search import SearchHit
+    from newsqa.index.settings import FeedSetting
     from newsqa.index.sources import Problem, load

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -115,7 +116,8 @@ def search(
                       until=parse_date_option(until, "--until"))
     hits = index.search(query, k=k, filters=filters, as_of=parse_date_option(as_of, "--as-of"))
     if as_json:
-        keys = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score")
+        keys = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score",
+                "carried_by")
         print(json.dumps([{key: h.to_json()[key] for key in keys} for h in hits], indent=2, ensure_ascii=False))
         return
     if not hits:
@@ -126,6 +128,9 @@ def search(
                   f"[dim]score {hit.score:.4f}[/]")
         if hit.url:
             out.print(f"   [link={hit.url}]{escape(hit.url)}[/link]", highlight=False)
+        if hit.carried_by:
+            also = ", ".join(c["source"] or c["url"] or "?" for c in hit.carried_by)
+            out.print(f"   [dim]also carried by {escape(also)}[/]", highlight=False)
         out.print("   " + escape(" ".join(hit.text.split())[:400]), highlight=False)
 
 
@@ -149,12 +154,23 @@ def _stats_table(data: IndexStats) -> Table:
         ("sources", f"{len(data.sources)}: {outlets}"),
         ("published", f"{first.date() if first else '–'} … {last.date() if last else '–'}"),
         ("embedding model", data.embedding_model),
+        ("syndicated copies", f"{data.copies:,} (stored once, their outlets kept)"),
         ("store", f"{data.store_mode} · {data.store_location} · collection {data.collection}"),
         ("data directory", data.home),
     ]
+    rows += [("feed", _feed_line(feed)) for feed in data.feeds]
     for name, value in rows:
         table.add_row(f"[bold]{name}[/]", escape(str(value)))
     return table
+
+
+def _feed_line(feed) -> str:
+    def when(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+    line = (f"{feed.url} · last poll {when(feed.last_poll)} · last new entry {when(feed.last_new_entry)}"
+            f" · {feed.articles_added:,} articles added")
+    return line + (f" · last error: {feed.last_error}" if feed.last_error else "")
 
 
 @app.command()
@@ -182,6 +198,46 @@ def rebuild(home: HomeOption = None) -> None:
     with err.status("reading Chroma…"):
         count = index.rebuild()
     out.print(f"rebuilt the manifest and lexical index: {count} articles")
+
+
+@app.command()
+def watch(
+    feeds: Annotated[Optional[list[str]], typer.Argument(help="Feed URLs (default: watch.feeds).")] = None,
+    every: Annotated[Optional[float], typer.Option(
+        "--every", help="Seconds between polls of a feed (default: watch.every_s).")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Poll every feed once now, then stop.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Follow news feeds: poll each on a schedule and ingest its new entries, until stopped."""
+    import signal
+    import threading
+
+    settings = _settings(home)
+    chosen = [newsqa.FeedSetting(url=url) for url in feeds] if feeds else settings.watch.feeds
+    if not chosen:
+        raise NewsqaError("no feeds to follow: name them (newsqa watch URL…) or set watch.feeds")
+    follower = newsqa.FeedFollower(newsqa.NewsIndex(settings), chosen, every_s=every)
+    if once:
+        reports = follower.poll(force=True)
+        for report in reports:
+            _print_poll(report)
+        if any(r.error for r in reports):
+            raise typer.Exit(1)
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    err.print(f"following {len(chosen)} feed{'s' if len(chosen) != 1 else ''} "
+              f"every {follower.every_s:g} s; Ctrl-C stops")
+    follower.run(stop, on_poll=_print_poll)
+
+
+def _print_poll(report) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    colour = "red" if report.error else "yellow" if report.problems else "green"
+    out.print(f"{stamp} [{colour}]{escape(report.summary())}[/]", highlight=False)
+    for problem in report.problems:
+        err.print(f"[yellow]entry failed[/] {escape(str(problem))}")
 
 
 # The full list is newsqa.llm_spec_help(); naming it here would load LangChain on every start.
@@ -260,6 +316,8 @@ def render_answer(answer: Answer) -> None:
         out.print(f"[bold][{c.n}][/] {escape(c.title)} — {escape(c.source or 'unknown outlet')}, {date}"
                   + (f"  {escape(c.url)}" if c.url else ""), highlight=False)
         out.print(f"    “{escape(c.quote)}”", highlight=False)
+    if answer.citations and answer.newest_evidence:
+        out.print(f"[dim]newest source read: {answer.newest_evidence.date().isoformat()}[/]", highlight=False)
 
 
 def _print_window(answer: Answer) -> None:

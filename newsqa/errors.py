@@ -10,7 +10,16 @@ class LoadError(NewsqaError):
 
 
 class FetchError(LoadError):
-    """An http(s) fetch was refused or failed."""
+    """An http(s) fetch was refused or failed.
+
+    `status` is the HTTP status of a refusal; `retry_after_s` is set when the server asked to be
+    left alone for a while (429 or 503 with Retry-After): a polite client waits that long.
+    """
+
+    def __init__(self, message: str, status: int | None = None, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after_s = retry_after_s
 
 
 class StoreUnavailable(NewsqaError):

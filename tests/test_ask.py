@@ -35,6 +35,10 @@ def test_extractive_answer_cites_the_article(answerer: Answerer):
     assert set(answer.timings) >= {"condense", "search", "evidence", "generate", "verify", "total"}
     assert answer.relevance >= answerer.settings.answer.min_relevance
     assert "September 2025" in answer.draft  # what was checked, before renumbering
+    # The answer says how fresh its news is: the newest date among the articles the model was given.
+    given = {e.article_id for e in answer.evidence}
+    dates = [h.published for h in answerer.index.search(answer.standalone_question, k=20) if h.article_id in given]
+    assert answer.newest_evidence is not None and answer.newest_evidence == max(d for d in dates if d)
 
 
 def test_unrelated_question_abstains_with_what_was_searched(answerer: Answerer):

@@ -36,7 +36,7 @@ def test_ingest_summary_and_failures(tmp_path: Path):
     (tmp_path / "empty.md").write_text("")
     run = newsqa(home, "ingest", str(SAMPLES), str(tmp_path / "empty.md"))
     assert run.returncode == 1  # one item failed
-    assert "added 6 · updated 0 · unchanged 0 · duplicates 0 · failed 1" in run.stdout
+    assert "added 6 · updated 0 · unchanged 0 · duplicates 0 · copies 0 · failed 1" in run.stdout
     assert f"failed  {tmp_path / 'empty.md'}: empty file" in run.stderr
     again = newsqa(home, "ingest", str(SAMPLES))
     assert again.returncode == 0
@@ -49,7 +49,7 @@ def test_search_json(home: Path):
     hits = json.loads(run.stdout)
     assert len(hits) == 2
     assert set(hits[0]) == {"article_id", "chunk_id", "title", "source", "url", "published", "text",
-                            "start", "end", "score"}
+                            "start", "end", "score", "carried_by"}
     assert "Tomasz Wilk" in hits[0]["text"]
     assert hits[0]["published"].startswith("2025-03-14")
 

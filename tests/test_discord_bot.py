@@ -396,3 +396,28 @@ def test_without_a_token_the_command_says_what_to_set(tmp_path):
     done = subprocess.run([NEWSQA, "discord"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "no Discord bot token: set DISCORD_TOKEN" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_bot_follows_the_configured_feeds_and_stats_show_them(bots, emulator, tmp_path_factory):
+    from feed_site import FeedSite, entry
+
+    site = FeedSite([entry(0), entry(1)])
+    try:
+        def make() -> Bot:
+            home = tmp_path_factory.mktemp("discord-feeds") / "home"
+            home.mkdir()
+            return Bot(emulator, home, NEWSQA_FETCH__ALLOW_PRIVATE="true", NEWSQA_WATCH__HOST_INTERVAL_S="0",
+                       NEWSQA_WATCH__FEEDS=f'["{site.feed_url}"]', NEWSQA_DISCORD__GUILD_IDS=f"[{GUILD_ID}]")
+
+        only_running(bots, "feeds", make)
+        deadline = time.monotonic() + 120
+        while True:
+            reply = emulator.response_to(emulator.slash("stats", {}, author_id=ADMIN_ID), 10)["data"]["content"]
+            if "2 articles" in reply or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert "2 articles" in reply
+        assert f"feed <{site.feed_url}>: polled <t:" in reply and "· 2 added" in reply
+        assert "last error" not in reply
+    finally:
+        site.close()

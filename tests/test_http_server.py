@@ -137,7 +137,7 @@ def test_native_ask_search_check_and_stats(server):
     rows = httpx.post(f"{server.url}/search", json={"query": "Kessel strike", "k": 2}).json()
     assert rows[0]["title"] == "Port of Kessel dock workers end nine-day strike" and len(rows) == 2
     assert set(rows[0]) == {"article_id", "chunk_id", "title", "source", "url", "published", "text", "start",
-                            "end", "score"}
+                            "end", "score", "carried_by"}
     checked = httpx.post(f"{server.url}/check", json={
         "id": "q1", "answer": "The bridge will cost $48 billion [1].",
         "sources": [{"n": 1, "text": "The bridge will cost $48 million."}]}).json()

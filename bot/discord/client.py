@@ -14,13 +14,24 @@ import asyncio
 import logging
 import re
 import secrets
+import threading
 from collections import OrderedDict
 from typing import Optional
 
 import discord
 from discord import app_commands
 
-from newsqa import Answer, Answerer, AskRequest, NewsqaError, Settings, Turn, load, parse_date_option
+from newsqa import (
+    Answer,
+    Answerer,
+    AskRequest,
+    FeedFollower,
+    NewsqaError,
+    Settings,
+    Turn,
+    load,
+    parse_date_option,
+)
 from newsqa.bot.discord.feedback import FeedbackStore
 from newsqa.bot.discord.format import answer_text, shorten, sources_embed, split_message, stats_line
 from newsqa.bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
@@ -98,6 +109,7 @@ class NewsBot(discord.Client):
         self.conversations = Conversations(settings.answer.history_turns)
         self.feedback = FeedbackStore(self.config.feedback_db or settings.home / "feedback.sqlite3")
         self._answered: OrderedDict[int, Turn] = OrderedDict()
+        self._stop_following: threading.Event | None = None
         register_commands(self)
 
     async def setup_hook(self) -> None:
@@ -111,8 +123,12 @@ class NewsBot(discord.Client):
             await self.tree.sync()
         # Load the LLM in the background: the first question should not wait for it.
         asyncio.get_running_loop().run_in_executor(None, self.answerer.warm_up)
+        if self.settings.watch.feeds:  # the process that owns the index follows the feeds
+            self._stop_following = FeedFollower(self.answerer.index).start()
 
     async def close(self) -> None:
+        if self._stop_following:
+            self._stop_following.set()
         await super().close()
         self.work.shutdown()
         self.feedback.close()

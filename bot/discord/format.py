@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from newsqa import Answer, IndexStats
+import discord
+
+from newsqa import Answer, FeedStatus, IndexStats
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -157,8 +160,18 @@ def sources_embed(answer: Answer) -> SourcesEmbed | None:
 
 
 def stats_line(stats: IndexStats) -> str:
-    """/stats in one line."""
+    """/stats: one line for the index, then one line a followed feed."""
     first, last = stats.published_first, stats.published_last
-    return (f"{stats.articles:,} articles · {stats.chunks:,} chunks · {len(stats.sources)} outlets · "
+    line = (f"{stats.articles:,} articles · {stats.chunks:,} chunks · {len(stats.sources)} outlets · "
             f"published {first.date() if first else '–'} … {last.date() if last else '–'} · "
             f"model {stats.embedding_model}")
+    return "\n".join([line, *(_feed_line(feed) for feed in stats.feeds)])
+
+
+def _feed_line(feed: FeedStatus) -> str:
+    def when(value: datetime | None) -> str:
+        return discord.utils.format_dt(value, "R") if value else "never"
+
+    line = (f"feed <{feed.url}>: polled {when(feed.last_poll)} · last new entry {when(feed.last_new_entry)}"
+            f" · {feed.articles_added:,} added")
+    return line + (f" · last error: {shorten(feed.last_error, 200)}" if feed.last_error else "")

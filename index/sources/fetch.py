@@ -3,6 +3,10 @@
 Guards: scheme http(s) only; every hop's host must resolve to public addresses unless
 `allow_private`; redirects followed by hand so each hop is checked, at most `max_redirects`;
 a timeout; a size cap enforced while streaming; and a content-type check.
+
+Conditional requests: given the validators of an earlier answer (ETag, Last-Modified), the
+server may answer 304 and the result says `not_modified` with no body. A 429 or 503 raises a
+FetchError carrying the server's Retry-After.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -34,13 +40,28 @@ TEXT_TYPES = (
 )
 
 
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies its answer, sent back to ask "changed since?"."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        sent = {"If-None-Match": self.etag, "If-Modified-Since": self.last_modified}
+        return {name: value for name, value in sent.items() if value}
+
+
 @dataclass
 class Fetched:
-    """A fetched document: its final URL after redirects, content type and body."""
+    """A fetched document: its final URL after redirects, content type and body; `not_modified`
+    when a conditional request was answered 304 (then the body is empty)."""
 
     url: str
     content_type: str
     body: bytes
+    validators: Validators = Validators()
+    not_modified: bool = False
 
     @property
     def text(self) -> str:
@@ -76,16 +97,25 @@ def check_host_allowed(url: str, allow_private: bool) -> None:
             )
 
 
-def fetch(url: str, settings: FetchSettings, accept: tuple[str, ...] = TEXT_TYPES) -> Fetched:
-    """GET `url` within the guards; raise FetchError with a one-line reason on any failure."""
+def fetch(
+    url: str,
+    settings: FetchSettings,
+    accept: tuple[str, ...] = TEXT_TYPES,
+    since: Validators | None = None,
+) -> Fetched:
+    """GET `url` within the guards; raise FetchError with a one-line reason on any failure.
+
+    With `since`, the request is conditional and a 304 gives `Fetched(not_modified=True)`.
+    """
     headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(accept) + ";q=0.9, */*;q=0.1"}
+    headers.update(since.headers() if since else {})
     current = url
     with httpx.Client(timeout=settings.timeout_s, follow_redirects=False, headers=headers) as client:
         for _ in range(settings.max_redirects + 1):
             check_host_allowed(current, settings.allow_private)
             try:
                 with client.stream("GET", current) as response:
-                    if response.is_redirect:
+                    if response.is_redirect and response.status_code != 304:
                         location = response.headers.get("location")
                         if not location:
                             raise FetchError(f"{url}: redirect without a Location header")
@@ -106,8 +136,13 @@ def _read_body(
     settings: FetchSettings,
     accept: tuple[str, ...],
 ) -> Fetched:
+    validators = Validators(response.headers.get("etag"), response.headers.get("last-modified"))
+    if response.status_code == 304:
+        return Fetched(url=final_url, content_type="", body=b"", validators=validators, not_modified=True)
     if response.status_code >= 400:
-        raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+        wait = retry_after_s(response.headers.get("retry-after")) if response.status_code in (429, 503) else None
+        raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}",
+                         status=response.status_code, retry_after_s=wait)
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type not in accept:
         raise FetchError(f"{url}: unsupported content type {content_type}")
@@ -119,4 +154,20 @@ def _read_body(
         body.extend(block)
         if len(body) > settings.max_bytes:
             raise FetchError(f"{url}: over the {settings.max_bytes:,}-byte cap")
-    return Fetched(url=final_url, content_type=content_type, body=bytes(body))
+    return Fetched(url=final_url, content_type=content_type, body=bytes(body), validators=validators)
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date; None if unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

@@ -52,7 +52,7 @@ def create_app(settings: Settings, service: NewsService | None = None) -> FastAP
         service.start_loading()
         async with mcp.session_manager.run():
             yield
-        service.work.shutdown()
+        service.stop()
 
     app = FastAPIOffline(title="newsqa", version=_version(), lifespan=lifespan,
                          description="Answers about news articles, every sentence cited to an article that states it.")

@@ -23,6 +23,7 @@ from newsqa import (
     BadQuery,
     CheckRequest,
     CheckResult,
+    FeedFollower,
     Filters,
     IndexStats,
     NewsIndex,
@@ -34,7 +35,8 @@ from newsqa.work import Busy, WorkQueue
 
 log = logging.getLogger("newsqa.server")
 
-SEARCH_FIELDS = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score")
+SEARCH_FIELDS = ("article_id", "chunk_id", "title", "source", "url", "published", "text", "start", "end", "score",
+                 "carried_by")
 
 
 class NotReady(Exception):
@@ -70,6 +72,7 @@ class NewsService:
         self._answerer: Answerer | None = None
         self._checker = AnswerChecker(settings)
         self._seconds: deque[float] = deque(maxlen=20)  # recent answering times, for Retry-After
+        self._stop_following: threading.Event | None = None
 
     # --- start-up -----------------------------------------------------------------------------
     def load(self) -> None:
@@ -81,9 +84,18 @@ class NewsService:
             self._answerer = answerer
             self._ready.set()
             log.info("ready: %s", self.settings.home)
+            if self.settings.watch.feeds:  # the process that owns the index follows the feeds
+                self._stop_following = FeedFollower(answerer.index).start()
+                log.info("following %d feeds", len(self.settings.watch.feeds))
         except Exception as exc:  # the process stays up to say why on /healthz
             self._failure = one_line(exc)
             log.error("could not start answering: %s", self._failure)
+
+    def stop(self) -> None:
+        """Stop following feeds and let the waiting answers go."""
+        if self._stop_following:
+            self._stop_following.set()
+        self.work.shutdown()
 
     def start_loading(self) -> threading.Thread:
         thread = threading.Thread(target=self.load, name="newsqa-load", daemon=True)

@@ -1,0 +1,245 @@
+"""Following feeds: conditional polls, new and changed entries, politeness, faults, restarts."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from feed_site import Entry, FeedSite, entry
+
+from newsqa.index import IndexSettings, NewsIndex
+from newsqa.index.follow import FeedFollower, HostPacer
+from newsqa.index.settings import FeedSetting, FetchSettings, WatchSettings
+
+NEWSQA = Path(os.sys.executable).with_name("newsqa")
+
+
+@pytest.fixture
+def site():
+    found = FeedSite([entry(0), entry(1)])
+    yield found
+    found.close()
+
+
+def watch_settings(tmp_path: Path, **watch) -> IndexSettings:
+    return IndexSettings(
+        home=tmp_path / "home",
+        fetch=FetchSettings(allow_private=True, timeout_s=3),
+        watch=WatchSettings(host_interval_s=0, **watch),
+    )
+
+
+def follower(settings: IndexSettings, *urls: str, **kwargs) -> FeedFollower:
+    return FeedFollower(NewsIndex(settings), [FeedSetting(url=u) for u in urls], **kwargs)
+
+
+def titles(index: NewsIndex) -> list[str]:
+    return sorted(r[0] for r in index.manifest._rows("SELECT title FROM articles"))
+
+
+def test_a_poll_ingests_the_entries_and_an_unchanged_feed_costs_one_conditional_request(tmp_path, site):
+    settings = watch_settings(tmp_path)
+    [first] = follower(settings, site.feed_url).poll(force=True)
+    assert first.error is None and first.ingest.added == 2
+    assert site.page_hits() == 2  # the teasers' pages were read
+
+    # A restarted watcher: the feed has not changed, so one request, a 304, and no embedding.
+    again = follower(settings, site.feed_url)
+    [second] = again.poll(force=True)
+    assert second.not_modified and second.requests == 1
+    assert site.not_modified == 1 and site.page_hits() == 2
+    assert "embedder" not in again.index.__dict__  # the embedding model was never loaded
+
+
+def test_only_new_or_changed_entries_are_fetched_and_ingested(tmp_path, site):
+    settings = watch_settings(tmp_path)
+    watcher = follower(settings, site.feed_url)
+    watcher.poll(force=True)
+    site.entries.insert(0, entry(2))  # a new entry
+    site.entries[2] = Entry(slug=site.entries[2].slug, title="Library news 1 (updated)",
+                            text=site.entries[2].text + " The vote was later confirmed by the mayor.")
+    [report] = watcher.poll(force=True)
+    assert (report.entries, report.new_entries) == (3, 2)
+    assert (report.ingest.added, report.ingest.updated) == (1, 1)
+    assert site.hits["/news/harbour-1.html"] == 1  # the unchanged entry's page was not read again
+    assert titles(watcher.index) == ["Harbour news 1", "Library news 1 (updated)", "Orchard news 1"]
+
+
+def test_stats_show_each_feeds_freshness_and_errors(tmp_path, site):
+    settings = watch_settings(tmp_path)
+    watcher = follower(settings, site.feed_url)
+    watcher.poll(force=True)
+    [feed] = watcher.index.stats().feeds
+    assert feed.url == site.feed_url and feed.articles_added == 2 and feed.last_error is None
+    assert feed.last_poll is not None and feed.last_new_entry is not None
+
+    site.feed_status = (503, {"Retry-After": "7200"})
+    [report] = watcher.poll(force=True)
+    assert report.error == "HTTP 503 Service Unavailable"
+    [feed] = watcher.index.stats().feeds
+    assert feed.last_error == "HTTP 503 Service Unavailable" and feed.articles_added == 2
+    # Retry-After is honoured: not due again for two hours.
+    assert feed.next_poll.timestamp() >= time.time() + 7000
+
+
+def test_a_failing_feed_backs_off_exponentially_with_jitter(tmp_path):
+    settings = watch_settings(tmp_path, every_s=100, max_backoff_s=1000)
+    dead = "http://127.0.0.1:9/feed.xml"  # nothing listens on the discard port
+    watcher = follower(settings, dead, rng=random.Random(7))
+    delays = []
+    for _ in range(5):
+        started = time.time()
+        [report] = watcher.poll(force=True)
+        assert report.error
+        delays.append(watcher.next_poll(watcher.feeds[0]) - started)
+    # 2×, 4×, 8× the interval (each jittered within its upper half), then capped at 1000 s.
+    for delay, full in zip(delays, (200, 400, 800, 1000, 1000)):
+        assert full / 2 - 1 <= delay <= full + 1
+    assert watcher.poll() == []  # not due while backing off
+
+
+def test_faults_in_one_feed_leave_the_others_going(tmp_path, site):
+    garbage = FeedSite()
+    garbage.feed_override = ("application/rss+xml", b"\x00\x01 not xml at all \xff")
+    html = FeedSite()
+    html.feed_override = ("text/html", b"<html><body><p>Our news page, not a feed.</p></body></html>")
+    site.entries[1].page = False  # one entry's page answers 404
+    try:
+        watcher = follower(watch_settings(tmp_path), "http://127.0.0.1:9/feed.xml", garbage.feed_url,
+                           html.feed_url, site.feed_url)
+        down, bad, page, good = watcher.poll(force=True)
+        assert down.error and "ConnectError" in down.error
+        assert bad.error and html.feed_url not in bad.error
+        assert page.error == "not an RSS/Atom feed"
+        assert good.error is None and good.ingest.added == 1
+        [problem] = good.problems
+        assert problem.item == site.page_url("library-1") and "HTTP 404" in problem.message
+        # The failed entry is tried again on the next poll (the feed's validators were not kept),
+        # the good one is not fetched again.
+        site.entries[1].page = True
+        [again] = follower(watch_settings(tmp_path), site.feed_url).poll(force=True)
+        assert again.ingest.added == 1 and again.new_entries == 1
+        assert site.hits["/news/harbour-1.html"] == 1
+    finally:
+        garbage.close()
+        html.close()
+
+
+def test_robots_txt_is_honoured_for_article_pages(tmp_path, site):
+    site.robots = "User-agent: newsqa\nDisallow: /news/library\n"
+    [report] = follower(watch_settings(tmp_path), site.feed_url).poll(force=True)
+    assert report.ingest.added == 1
+    [problem] = report.problems
+    assert "robots.txt" in problem.message
+    assert site.hits["/news/library-1.html"] == 0
+
+
+def test_a_feed_of_100000_entries_is_read_only_to_its_cap(tmp_path, site):
+    site.entries = [entry(i) for i in range(3)]
+    head, tail = site.feed_xml().split(b"</channel>")
+    rest = b"".join(b"<item><guid>g%d</guid><title>t</title></item>" % n for n in range(99_997))
+    site.feed_override = ("application/rss+xml", head + rest + b"</channel>" + tail)
+    watcher = follower(watch_settings(tmp_path, max_entries=3), site.feed_url)
+    started = time.monotonic()
+    [report] = watcher.poll(force=True)
+    assert report.entries == 3 and report.ingest.added == 3
+    assert time.monotonic() - started < 60  # not the minutes feedparser takes for all of them
+    [feed] = watcher.index.stats().feeds
+    assert "99,997 entries beyond the first 3 not read" in feed.last_error
+
+
+def test_an_endless_feed_body_is_capped(tmp_path, site):
+    site.feed_override = ("application/rss+xml", b"<rss><channel>" + b"<item>x</item>" * 200_000)
+    settings = watch_settings(tmp_path)
+    settings.fetch.max_bytes = 1_000_000
+    [report] = follower(settings, site.feed_url).poll(force=True)
+    assert "over the 1,000,000-byte cap" in report.error
+
+
+def test_requests_to_one_host_are_paced():
+    pacer = HostPacer(0.2)
+    started = time.monotonic()
+    for _ in range(3):
+        pacer.wait("http://a.test/x")
+    pacer.wait("http://b.test/x")  # another host does not wait
+    assert time.monotonic() - started >= 0.4
+
+
+def test_syndicated_copies_are_stored_once_with_every_outlet(tmp_path):
+    wire = entry(3).text + " Officials said the cost would be shared by the city and the region."
+    outlets = [FeedSite([Entry(slug=f"tram-{n}", title=f"Tram line approved ({name})", text=wire),
+                         entry(n % 3, n)], title=name)
+               for n, name in enumerate(["Daily Post", "Evening Star", "Morning Herald"])]
+    try:
+        watcher = follower(watch_settings(tmp_path), *(s.feed_url for s in outlets))
+        reports = watcher.poll(force=True)
+        assert sum(r.ingest.copies for r in reports) == 2
+        assert sum(r.ingest.added for r in reports) == 4  # the wire story once, three others
+        hits = watcher.index.search("new tramway line to the university campus", k=4)
+        tram = [h for h in hits if "tramway" in h.text]
+        assert len(tram) == 1  # the copies do not fill the results
+        assert {c["source"] for c in tram[0].carried_by} | {tram[0].source} == {
+            "Daily Post", "Evening Star", "Morning Herald"}
+        assert watcher.index.stats().copies == 2
+        # Polled again (a restarted watcher, feeds unchanged): nothing is added or copied twice.
+        again = follower(watch_settings(tmp_path), *(s.feed_url for s in outlets)).poll(force=True)
+        assert all(r.not_modified for r in again)
+    finally:
+        for s in outlets:
+            s.close()
+
+
+def test_a_watcher_killed_mid_poll_neither_duplicates_nor_loses_an_entry(tmp_path, site):
+    site.held = {"glacier-2"}
+    env = {**os.environ, "NEWSQA_HOME": str(tmp_path / "home"), "NEWSQA_FETCH__ALLOW_PRIVATE": "true",
+           "NEWSQA_WATCH__HOST_INTERVAL_S": "0"}
+    # A first poll ingests two entries; then two more arrive and the watcher dies fetching one.
+    site.entries = [entry(0), entry(1)]
+    subprocess.run([str(NEWSQA), "watch", site.feed_url, "--once"], env=env, check=True, timeout=300)
+    site.entries = [entry(3), entry(4, 2)] + site.entries
+    watcher = subprocess.Popen([str(NEWSQA), "watch", site.feed_url, "--every", "1"], env=env)
+    try:
+        assert site.holding.wait(120), "the watcher never asked for the held page"
+        watcher.send_signal(signal.SIGKILL)
+        watcher.wait(timeout=30)
+    finally:
+        watcher.kill()
+    site.held = set()
+    site.release.set()
+    done = subprocess.run([str(NEWSQA), "watch", site.feed_url, "--once"], env=env, check=True,
+                          capture_output=True, text=True, timeout=300)
+    assert "added 2" in done.stdout
+    index = NewsIndex(IndexSettings(home=tmp_path / "home"))
+    assert titles(index) == ["Glacier news 2", "Harbour news 1", "Library news 1", "Tramway news 1"]
+    assert len(index.manifest.seen_entries(site.feed_url)) == 4
+
+
+def test_watch_needs_feeds_and_says_so(tmp_path):
+    done = subprocess.run([str(NEWSQA), "watch", "--once"], env={**os.environ, "NEWSQA_HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "no feeds to follow" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_server_follows_the_configured_feeds(tmp_path, site):
+    import httpx
+    from conftest import NewsqaServer
+
+    server = NewsqaServer(tmp_path / "home", NEWSQA_LLM="none", NEWSQA_FETCH__ALLOW_PRIVATE="true",
+                          NEWSQA_WATCH__HOST_INTERVAL_S="0", NEWSQA_WATCH__FEEDS=f'["{site.feed_url}"]').wait_ready()
+    try:
+        deadline = time.monotonic() + 120
+        while (stats := httpx.get(f"{server.url}/stats", timeout=30).json())["articles"] < 2:
+            assert time.monotonic() < deadline, server.log()[-2000:]
+            time.sleep(0.5)
+        [feed] = stats["feeds"]
+        assert feed["url"] == site.feed_url and feed["articles_added"] == 2 and feed["last_error"] is None
+        hits = httpx.post(f"{server.url}/search", json={"query": "harbour ferry", "k": 1}, timeout=30).json()
+        assert hits[0]["title"] == "Harbour news 1"
+    finally:
+        server.stop()

@@ -1,0 +1,98 @@
+"""Several processes on one Chroma server: what a watcher ingests or forgets reaches the others'
+manifests and lexical indexes through the change log, without a restart or a `rebuild`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import NEWSQA, NewsqaServer
+from feed_site import FeedSite, entry
+
+from newsqa.index import IndexSettings, NewsIndex
+from newsqa.index.follow import FeedFollower
+from newsqa.index.settings import ChromaSettings, FeedSetting, FetchSettings, WatchSettings
+
+pytestmark = pytest.mark.server
+
+
+def shared(home: Path, chroma: ChromaSettings, collection: str) -> IndexSettings:
+    return IndexSettings(
+        home=home,
+        chroma=chroma.model_copy(update={"collection": collection, "sync_every_s": 0}),
+        fetch=FetchSettings(allow_private=True, timeout_s=3),
+        watch=WatchSettings(host_interval_s=0),
+    )
+
+
+def found(index: NewsIndex, query: str) -> list[str]:
+    return [h.title for h in index.search(query, k=3) if query.split()[0] in h.text.lower()]
+
+
+def test_a_reader_sees_what_a_watcher_ingests_copies_and_forgets(tmp_path, chroma_server):
+    site = FeedSite([entry(0)])
+    wire = FeedSite([entry(0)], title="Evening Star")  # a syndicated copy from another outlet
+    try:
+        writer = NewsIndex(shared(tmp_path / "a", chroma_server, "shared-inproc"))
+        watcher = FeedFollower(writer, [FeedSetting(url=site.feed_url)])
+        watcher.poll(force=True)
+        reader = NewsIndex(shared(tmp_path / "b", chroma_server, "shared-inproc"))
+        assert found(reader, "harbour ferry") == ["Harbour news 1"]  # first sync: from Chroma
+
+        site.entries.insert(0, entry(1))
+        watcher.poll(force=True)
+        FeedFollower(writer, [FeedSetting(url=wire.feed_url)]).poll(force=True)
+        assert found(reader, "library midnight vote") == ["Library news 1"]
+        [hit] = [h for h in reader.search("harbour ferry", k=3) if "harbour" in h.text.lower()]
+        assert [c["source"] for c in hit.carried_by] == ["Evening Star"]
+        # The watcher's feed status reaches the reader's stats.
+        feeds = {f.url: f for f in reader.stats().feeds}
+        assert feeds[site.feed_url].articles_added == 2 and feeds[site.feed_url].last_error is None
+
+        writer.forget(urls=[site.page_url("library-1")])
+        assert found(reader, "library midnight vote") == []
+        assert reader.stats().articles == 1
+    finally:
+        site.close()
+        wire.close()
+
+
+def test_a_separate_server_finds_a_new_entry_without_restarting(tmp_path, chroma_server):
+    site = FeedSite([entry(0)])
+    chroma = {"NEWSQA_CHROMA__MODE": "server", "NEWSQA_CHROMA__HOST": chroma_server.host,
+              "NEWSQA_CHROMA__PORT": str(chroma_server.port), "NEWSQA_CHROMA__COLLECTION": "shared-procs",
+              "NEWSQA_FETCH__ALLOW_PRIVATE": "true", "NEWSQA_WATCH__HOST_INTERVAL_S": "0"}
+    watcher_env = {**os.environ, **chroma, "NEWSQA_HOME": str(tmp_path / "watcher")}
+    subprocess.run([str(NEWSQA), "watch", site.feed_url, "--once"], env=watcher_env, check=True,
+                   capture_output=True, timeout=300)
+    (tmp_path / "server").mkdir()
+    server = NewsqaServer(tmp_path / "server" / "home", NEWSQA_LLM="none", NEWSQA_CHROMA__SYNC_EVERY_S="1",
+                          **chroma).wait_ready()
+    watcher = subprocess.Popen([str(NEWSQA), "watch", site.feed_url, "--every", "1"], env=watcher_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def titles(query: str) -> list[str]:
+            hits = httpx.post(f"{server.url}/search", json={"query": query, "k": 3}, timeout=30).json()
+            return [h["title"] for h in hits if query.split()[0] in h["text"].lower()]
+
+        def within(seconds: float, query: str, expected: list[str]) -> list[str]:
+            deadline = time.monotonic() + seconds
+            while (got := titles(query)) != expected and time.monotonic() < deadline:
+                time.sleep(0.5)
+            return got
+
+        assert titles("harbour ferry") == ["Harbour news 1"]
+        site.entries.insert(0, entry(2))  # a new entry: the watcher's next poll ingests it
+        assert within(120, "orchard frost", ["Orchard news 1"]) == ["Orchard news 1"]
+        subprocess.run([str(NEWSQA), "forget", "--url", site.page_url("orchard-1")], env=watcher_env,
+                       check=True, capture_output=True, timeout=300)
+        assert within(60, "orchard frost", []) == []
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+        server.stop()
+        site.close()
