@@ -175,12 +175,16 @@ class Manifest:
 
     # --- reading --------------------------------------------------------------------------
     def versions(self, article_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(article_ids)
+        """article id → its visible version, for the stored articles among these ids."""
+        return self._versions("SELECT id, version FROM articles WHERE id IN", article_ids)
+
+    def _versions(self, select: str, ids: Iterable[str]) -> dict[str, str]:
+        """(id, version) rows of `select … IN (ids)`, asked 500 ids at a time (SQLite's limit)."""
+        ids = list(ids)
         found: dict[str, str] = {}
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            found.update(self._rows(f"SELECT id, version FROM articles WHERE id IN ({marks})", part))
+            found.update(self._rows(f"{select} ({','.join('?' * len(part))})", part))
         return found
 
     def article(self, article_id: str) -> ArticleRecord | None:
@@ -373,13 +377,7 @@ class Manifest:
 
     def copy_versions(self, copy_ids: Iterable[str]) -> dict[str, str]:
         """copy id → the version recorded, for the copies among these ids."""
-        ids = list(copy_ids)
-        found: dict[str, str] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            found.update(self._rows(f"SELECT copy_id, version FROM copies WHERE copy_id IN ({marks})", part))
-        return found
+        return self._versions("SELECT copy_id, version FROM copies WHERE copy_id IN", copy_ids)
 
     def carried_by(self, article_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """article id → the other outlets that carried it: [{source, url, published}]."""
