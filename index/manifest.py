@@ -236,10 +236,13 @@ class Manifest:
         sources: Sequence[str] = (),
         since: datetime | None = None,
         until: datetime | None = None,
+        copies: bool = False,
     ) -> list[str]:
-        """Ids of the articles matching any of ids/urls/sources, within the date range if given."""
+        """Ids of the articles (with `copies`: of the recorded copies) matching any of
+        ids/urls/sources, within the date range if given."""
+        table, id_column = ("copies", "copy_id") if copies else ("articles", "id")
         clauses, params = [], []
-        for column, values in (("id", ids), ("url", urls), ("source", sources)):
+        for column, values in ((id_column, ids), ("url", urls), ("source", sources)):
             if values:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")
                 params.extend(values)
@@ -250,7 +253,7 @@ class Manifest:
         if until:
             where += " AND published <= ?"
             params.append(until.timestamp())
-        return [r[0] for r in self._rows(f"SELECT id FROM articles WHERE {where}", params)]
+        return [r[0] for r in self._rows(f"SELECT {id_column} FROM {table} WHERE {where}", params)]
 
     def is_empty(self) -> bool:
         return not self._rows("SELECT 1 FROM articles LIMIT 1")
@@ -369,6 +372,12 @@ class Manifest:
             db.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?)", rows)
             if publish and rows:
                 _to_outbox(db, {"op": "copies", "rows": rows})
+
+    def remove_copies(self, copy_ids: Sequence[str], publish: bool = False) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM copies WHERE copy_id = ?", [(c,) for c in copy_ids])
+            if publish and copy_ids:
+                _to_outbox(db, {"op": "uncopy", "copy_ids": list(copy_ids)})
 
     def copy_rows(self, rows: Sequence[Sequence[Any]]) -> None:
         """Copies as another process published them (see `add_copies`)."""

@@ -295,17 +295,21 @@ class NewsIndex:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> int:
-        """Remove the matching articles from the manifest, the lexical index and Chroma."""
+        """Remove the matching articles (with their recorded copies) from the manifest, the lexical
+        index and Chroma, and the matching copies from the articles that carry them; returns how
+        many articles and copies matched (a forgotten article's copies go with it uncounted)."""
         if not (ids or urls or sources or since or until):
             raise NewsqaError("forget needs at least one of: id, url, source, since, until")
-        matched = self.manifest.select_articles(
-            ids, [canonical_url(u) for u in urls] + list(urls), sources, since, until
-        )
+        urls = [canonical_url(u) for u in urls] + list(urls)
+        ids = list(ids) + [Article(title="", text="", url=u).id for u in urls]
+        matched = self.manifest.select_articles(ids, urls, sources, since, until)
+        copies = self.manifest.select_articles(ids, urls, sources, since, until, copies=True)
         with self._writing():
             self.manifest.remove_articles(matched, publish=self.shared)
+            self.manifest.remove_copies(copies, publish=self.shared)
             self._collect_garbage()
             self._publish()
-        return len(matched)
+        return len(matched) + len(copies)
 
     def rebuild(self) -> int:
         """Rebuild the manifest and lexical index from Chroma alone; returns the article count.
@@ -425,6 +429,8 @@ class NewsIndex:
             self.manifest.remove_articles(change["article_ids"], remote=True)
         elif change["op"] == "copies":
             self.manifest.copy_rows(change["rows"])
+        elif change["op"] == "uncopy":
+            self.manifest.remove_copies(change["copy_ids"])
 
     def stats(self) -> IndexStats:
         """What the index holds and where it is, for every face to render."""

@@ -171,7 +171,11 @@ def test_requests_to_one_host_are_paced():
 
 
 def test_syndicated_copies_are_stored_once_with_every_outlet(tmp_path):
-    wire = entry(3).text + " Officials said the cost would be shared by the city and the region."
+    # A wire story long enough to be compared (`dedup.min_words`); each outlet also has a story of its own.
+    wire = (f"{entry(3).text} Officials said the cost would be shared by the city and the region, and that "
+            "tenders for the trams themselves would open in the spring. Residents of the districts along the "
+            "route will be invited to public meetings in March, where engineers will present the plans for "
+            f"each of the nine stops and answer questions about noise and traffic. {entry(4).text}")
     outlets = [FeedSite([Entry(slug=f"tram-{n}", title=f"Tram line approved ({name})", text=wire),
                          entry(n % 3, n)], title=name)
                for n, name in enumerate(["Daily Post", "Evening Star", "Morning Herald"])]
@@ -186,9 +190,16 @@ def test_syndicated_copies_are_stored_once_with_every_outlet(tmp_path):
         assert {c["source"] for c in tram[0].carried_by} | {tram[0].source} == {
             "Daily Post", "Evening Star", "Morning Herald"}
         assert watcher.index.stats().copies == 2
+        # Forgetting a copy's URL takes its outlet off the story; forgetting the story, its copies too.
+        copy = next(c for c in tram[0].carried_by)
+        assert watcher.index.forget(urls=[copy["url"]]) == 1
+        [hit] = [h for h in watcher.index.search("new tramway line", k=4) if "tramway" in h.text]
+        assert len(hit.carried_by) == 1 and copy["url"] not in {c["url"] for c in hit.carried_by}
         # Polled again (a restarted watcher, feeds unchanged): nothing is added or copied twice.
         again = follower(watch_settings(tmp_path), *(s.feed_url for s in outlets)).poll(force=True)
         assert all(r.not_modified for r in again)
+        assert watcher.index.forget(urls=[hit.url]) == 1  # the story; its remaining copy goes with it
+        assert watcher.index.stats().copies == 0
     finally:
         for s in outlets:
             s.close()
@@ -222,7 +233,7 @@ def test_a_watcher_killed_mid_poll_neither_duplicates_nor_loses_an_entry(tmp_pat
 def test_watch_needs_feeds_and_says_so(tmp_path):
     done = subprocess.run([str(NEWSQA), "watch", "--once"], env={**os.environ, "NEWSQA_HOME": str(tmp_path)},
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "no feeds to follow" in done.stderr and "Traceback" not in done.stderr
 
 
