@@ -11,7 +11,10 @@ the year's articles would be stored as copies. Saves bench/results/near_duplicat
 The sample was drawn with `--sample` (8 pairs of each tenth of exact Jaccard similarity from 0.1
 to 1.0, seed 2025) and labelled by reading both texts.
 
-Run: .venv/bin/python bench/near_duplicates.py [--sample]
+With `--weeks W…` it instead ingests those weeks' articles in order, as the evaluation builds its
+index, and counts the articles stored as copies (how much the evaluation's corpus changes).
+
+Run: .venv/bin/python bench/near_duplicates.py [--sample | --weeks 20250606 20250613 …]
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from datasketch import MinHashLSH
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, RTQA_2025, write_table  # noqa: E402
-from newsqa.index.near_duplicates import shingles, signature  # noqa: E402
-from newsqa.index.settings import DedupSettings  # noqa: E402
+from newsqa.index import Article, load  # noqa: E402
+from newsqa.index.article import with_inferred_date  # noqa: E402
+from newsqa.index.near_duplicates import CopyFinder, shingles, signature  # noqa: E402
+from newsqa.index.settings import DedupSettings, FetchSettings  # noqa: E402
 
 LABELS = REPO / "bench" / "results" / "near_duplicate_labels.jsonl"
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -69,11 +74,33 @@ def print_sample(texts: dict[str, str], exact: list[tuple[float, str, str]]) -> 
                               "a_text": texts[a][:300], "b_text": texts[b][:300]}))
 
 
+def copies_in_weeks(weeks: list[str], settings: DedupSettings) -> None:
+    """Articles of these weeks' search results stored as copies, in ingest order."""
+    finder, seen, copies = CopyFinder(settings, []), set(), 0
+    for item in load([str(RTQA_2025 / f"{week}_gcs.jsonl") for week in weeks], FetchSettings()):
+        if not isinstance(item, Article) or item.id in seen:
+            continue
+        seen.add(item.id)
+        article = with_inferred_date(item)
+        if len(article.text.split()) < settings.min_words:
+            continue
+        minhash = signature(article.text, settings)
+        if finder.original_of(minhash, article.id):
+            copies += 1
+        else:
+            finder.add(article.id, minhash)
+    print(f"weeks {' '.join(weeks)}: {len(seen):,} articles, {copies} stored as copies")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", action="store_true", help="print the pairs to label, then stop")
+    parser.add_argument("--weeks", nargs="+", help="count the copies among these weeks' articles, then stop")
     args = parser.parse_args()
     settings = DedupSettings()
+    if args.weeks:
+        copies_in_weeks(args.weeks, settings)
+        return
     texts = articles()
     hashes, exact = candidate_pairs(texts, settings)
     if args.sample:

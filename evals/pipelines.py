@@ -71,7 +71,8 @@ def corpus_articles(eval_set: EvalSet, settings: Settings) -> Iterator[Article]:
 
 def cache_folder(root: Path, kind: str, eval_set: EvalSet, settings: Settings) -> Path:
     shape = {"kind": kind, "corpus": eval_set.corpus_key(), "embedding_model": settings.embedding_model,
-             "chunk_tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap_tokens}
+             "chunk_tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap_tokens,
+             "dedup": settings.dedup.model_dump() if settings.dedup.enabled else None}
     key = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
     return root / f"{kind}-{key}"
 
