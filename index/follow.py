@@ -51,6 +51,12 @@ class HostPacer:
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    def hold(self, url: str, seconds: float) -> None:
+        """Ask nothing more of this URL's host for `seconds` (it said Retry-After)."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            self._next[host] = max(self._next.get(host, 0.0), self._clock() + seconds)
+
     def wait(self, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()
         with self._lock:
@@ -226,7 +232,12 @@ class FeedFollower:
     def _get(self, url: str, since: Validators | None = None) -> Fetched:
         self._pacer.wait(url)
         self.requests += 1
-        return fetch(url, self.settings.fetch, since=since)
+        try:
+            return fetch(url, self.settings.fetch, since=since)
+        except FetchError as exc:
+            if exc.retry_after_s:  # 429/503: the whole host asked for a pause
+                self._pacer.hold(url, min(exc.retry_after_s, self.watch.max_backoff_s))
+            raise
 
     def _page(self, url: str) -> Fetched:
         if not self.allowed(url):

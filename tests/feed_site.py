@@ -60,6 +60,7 @@ class FeedSite:
         self.feed_status: tuple[int, dict[str, str]] | None = None  # e.g. (503, {"Retry-After": "120"})
         self.feed_override: tuple[str, bytes] | None = None  # (content type, body)
         self.held: set[str] = set()  # slugs whose page waits for `release`
+        self.page_status: dict[str, tuple[int, dict[str, str]]] = {}  # slug → (status, headers)
         self.holding = threading.Event()  # set when a held page has been asked for
         self.release = threading.Event()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
@@ -149,6 +150,10 @@ class FeedSite:
                 found = next((e for e in site.entries if e.slug == slug and e.page), None)
                 if found is None:
                     self.send(404, b"not found")
+                    return
+                if slug in site.page_status:
+                    status, headers = site.page_status[slug]
+                    self.send(status, b"slow down", "text/plain", headers)
                     return
                 if slug in site.held:
                     site.holding.set()

@@ -161,6 +161,16 @@ def test_an_endless_feed_body_is_capped(tmp_path, site):
     assert "over the 1,000,000-byte cap" in report.error
 
 
+def test_a_page_answering_429_pauses_its_host_for_the_retry_after(tmp_path, site):
+    site.entries.insert(0, entry(2))
+    site.page_status["orchard-1"] = (429, {"Retry-After": "2"})  # the first page asked for
+    started = time.monotonic()
+    [report] = follower(watch_settings(tmp_path), site.feed_url).poll(force=True)
+    assert [p.item for p in report.problems] == [site.page_url("orchard-1")]
+    assert "HTTP 429" in report.problems[0].message and report.ingest.added == 2
+    assert time.monotonic() - started >= 2  # the next page waited for the host's Retry-After
+
+
 def test_requests_to_one_host_are_paced():
     pacer = HostPacer(0.2)
     started = time.monotonic()
@@ -225,6 +235,9 @@ def test_a_watcher_killed_mid_poll_neither_duplicates_nor_loses_an_entry(tmp_pat
     done = subprocess.run([str(NEWSQA), "watch", site.feed_url, "--once"], env=env, check=True,
                           capture_output=True, text=True, timeout=300)
     assert "added 2" in done.stdout
+    stats = subprocess.run([str(NEWSQA), "stats"], env={**env, "COLUMNS": "250"}, check=True,
+                           capture_output=True, text=True).stdout
+    assert f"{site.feed_url} · last poll" in stats and "· 4 articles added" in stats
     index = NewsIndex(IndexSettings(home=tmp_path / "home"))
     assert titles(index) == ["Glacier news 2", "Harbour news 1", "Library news 1", "Tramway news 1"]
     assert len(index.manifest.seen_entries(site.feed_url)) == 4
