@@ -34,6 +34,14 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # a client that hangs up early (the size cap) is expected here
 
 
+# A wire story long enough to be compared for copies (`dedup.min_words`), about none of TOPICS' events
+# but the tramway and the glacier.
+WIRE = (TOPICS[3][1].format(n=1) + " Officials said the cost would be shared by the city and the region, and that "
+        "tenders for the trams themselves would open in the spring. Residents of the districts along the "
+        "route will be invited to public meetings in March, where engineers will present the plans for "
+        "each of the nine stops and answer questions about noise and traffic. " + TOPICS[4][1].format(n=1))
+
+
 @dataclass
 class Entry:
     slug: str

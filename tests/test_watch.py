@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from feed_site import Entry, FeedSite, entry
+from feed_site import WIRE, Entry, FeedSite, entry
 
 from newsqa.index import IndexSettings, NewsIndex
 from newsqa.index.follow import FeedFollower, HostPacer
@@ -181,11 +181,7 @@ def test_requests_to_one_host_are_paced():
 
 
 def test_syndicated_copies_are_stored_once_with_every_outlet(tmp_path):
-    # A wire story long enough to be compared (`dedup.min_words`); each outlet also has a story of its own.
-    wire = (f"{entry(3).text} Officials said the cost would be shared by the city and the region, and that "
-            "tenders for the trams themselves would open in the spring. Residents of the districts along the "
-            "route will be invited to public meetings in March, where engineers will present the plans for "
-            f"each of the nine stops and answer questions about noise and traffic. {entry(4).text}")
+    wire = WIRE  # long enough to be compared; each outlet also has a story of its own
     outlets = [FeedSite([Entry(slug=f"tram-{n}", title=f"Tram line approved ({name})", text=wire),
                          entry(n % 3, n)], title=name)
                for n, name in enumerate(["Daily Post", "Evening Star", "Morning Herald"])]

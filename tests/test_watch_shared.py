@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import NEWSQA, NewsqaServer
-from feed_site import FeedSite, entry
+from feed_site import WIRE, Entry, FeedSite, entry
 
 from newsqa.index import IndexSettings, NewsIndex
 from newsqa.index.follow import FeedFollower
@@ -34,8 +34,8 @@ def found(index: NewsIndex, query: str) -> list[str]:
 
 
 def test_a_reader_sees_what_a_watcher_ingests_copies_and_forgets(tmp_path, chroma_server):
-    site = FeedSite([entry(0)])
-    wire = FeedSite([entry(0)], title="Evening Star")  # a syndicated copy from another outlet
+    site = FeedSite([entry(0), Entry("tram-wire", "Tram line approved", WIRE)])
+    wire = FeedSite([Entry("tram", "Tram line approved", WIRE)], title="Evening Star")  # a syndicated copy
     try:
         writer = NewsIndex(shared(tmp_path / "a", chroma_server, "shared-inproc"))
         watcher = FeedFollower(writer, [FeedSetting(url=site.feed_url)])
@@ -47,15 +47,15 @@ def test_a_reader_sees_what_a_watcher_ingests_copies_and_forgets(tmp_path, chrom
         watcher.poll(force=True)
         FeedFollower(writer, [FeedSetting(url=wire.feed_url)]).poll(force=True)
         assert found(reader, "library midnight vote") == ["Library news 1"]
-        [hit] = [h for h in reader.search("harbour ferry", k=3) if "harbour" in h.text.lower()]
+        [hit] = [h for h in reader.search("tramway university campus", k=3) if "tramway" in h.text.lower()]
         assert [c["source"] for c in hit.carried_by] == ["Evening Star"]
         # The watcher's feed status reaches the reader's stats.
         feeds = {f.url: f for f in reader.stats().feeds}
-        assert feeds[site.feed_url].articles_added == 2 and feeds[site.feed_url].last_error is None
+        assert feeds[site.feed_url].articles_added == 3 and feeds[site.feed_url].last_error is None
 
         writer.forget(urls=[site.page_url("library-1")])
         assert found(reader, "library midnight vote") == []
-        assert reader.stats().articles == 1
+        assert reader.stats().articles == 2
     finally:
         site.close()
         wire.close()
