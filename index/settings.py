@@ -55,15 +55,15 @@ class FeedSetting(BaseModel):
 
     url: str
     source: str | None = None
-    every_s: float | None = None
+    every_s: float | None = Field(default=None, gt=0)
 
 
 class WatchSettings(BaseModel):
     """Feeds followed on a schedule (`newsqa watch`, and `serve`/`discord` when feeds are set)."""
 
     feeds: list[FeedSetting] = Field(default_factory=list)
-    every_s: float = 900.0
-    host_interval_s: float = 1.0  # at least this long between two requests to one host
+    every_s: float = Field(default=900.0, gt=0)
+    host_interval_s: float = Field(default=1.0, ge=0)  # at least this long between two requests to one host
     max_entries: int = 200  # entries read from one feed body (newest first); the rest are ignored
     max_backoff_s: float = 21_600.0  # a failing feed is retried at most this far apart (6 h)
     robots_ttl_s: float = 86_400.0  # how long a host's robots.txt is trusted

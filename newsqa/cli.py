@@ -204,7 +204,7 @@ def rebuild(home: HomeOption = None) -> None:
 def watch(
     feeds: Annotated[Optional[list[str]], typer.Argument(help="Feed URLs (default: watch.feeds).")] = None,
     every: Annotated[Optional[float], typer.Option(
-        "--every", help="Seconds between polls of a feed (default: watch.every_s).")] = None,
+        "--every", min=1, help="Seconds between polls of a feed (default: watch.every_s).")] = None,
     once: Annotated[bool, typer.Option("--once", help="Poll every feed once now, then stop.")] = False,
     home: HomeOption = None,
 ) -> None:
