@@ -24,11 +24,14 @@ NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
        "ANSWER__TIME_WINDOW": "prefer"}
 VARIANTS = {
+    "0": ("today's defaults (A with the time preference)", {}),
     "A": ("the previous defaults: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),
     "D": ("as B, the prompt that says what this week means (prompts/answer_dated)",
           {**NEW, "ANSWER__PROMPT": "answer_dated"}),
+    "F": ("the defaults, with the prompt that says what this week means (prompts/answer_dated)",
+          {"ANSWER__PROMPT": "answer_dated"}),
     "E": ("as B, but the best 4 sentences within 0.8 of the best (A's cap and floor)",
           {**NEW, "ANSWER__MAX_EVIDENCE_SENTENCES": "4", "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8"}),
 }
