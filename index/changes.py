@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from newsqa.errors import StoreUnavailable
-from newsqa.index.store import one_line
+from newsqa.index.store import chroma_call, chroma_error
 
 # Entries are found by the writer's clock: a reader re-reads this far behind its cursor, so an
 # entry published late (a slow writer, clocks a little apart) is still seen. Applied ids are
@@ -32,13 +32,10 @@ class ChangeLog:
         try:
             self.collection = client.get_or_create_collection(f"{chunk_collection}-changes", embedding_function=None)
         except Exception as exc:
-            raise StoreUnavailable(f"cannot open the change log: {one_line(exc)}") from None
+            raise StoreUnavailable(f"cannot open the change log: {chroma_error(exc)}") from None
 
     def _call(self, what: str, fn, **kwargs):
-        try:
-            return fn(**kwargs)
-        except Exception as exc:
-            raise StoreUnavailable(f"Chroma change log {what} failed: {one_line(exc)}") from None
+        return chroma_call(f"change log {what}", fn, **kwargs)
 
     def publish(self, writer: str, entries: list[tuple[int, dict[str, Any]]]) -> None:
         """Append these outbox entries ((sequence number, change)) under this writer's name."""

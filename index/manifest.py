@@ -368,10 +368,7 @@ class Manifest:
         """Record each (stored article id, copy) pair: the copy's outlet and URL join the story."""
         rows = [(copy.id, article_id, copy.content_hash, copy.url, copy.source, to_timestamp(copy.published))
                 for article_id, copy in copies]
-        with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?)", rows)
-            if publish and rows:
-                _to_outbox(db, {"op": "copies", "rows": rows})
+        self.copy_rows(rows, publish)
 
     def remove_copies(self, copy_ids: Sequence[str], publish: bool = False) -> None:
         with self.transaction() as db:
@@ -379,10 +376,14 @@ class Manifest:
             if publish and copy_ids:
                 _to_outbox(db, {"op": "uncopy", "copy_ids": list(copy_ids)})
 
-    def copy_rows(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Copies as another process published them (see `add_copies`)."""
+    def copy_rows(self, rows: Sequence[Sequence[Any]], publish: bool = False) -> None:
+        """Record copies as rows of the `copies` table (as `add_copies` makes them, or as another
+        process published them)."""
+        rows = [tuple(r) for r in rows]
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?)", [tuple(r) for r in rows])
+            db.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?)", rows)
+            if publish and rows:
+                _to_outbox(db, {"op": "copies", "rows": rows})
 
     def copy_versions(self, copy_ids: Iterable[str]) -> dict[str, str]:
         """copy id → the version recorded, for the copies among these ids."""

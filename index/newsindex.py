@@ -30,7 +30,7 @@ from newsqa.index.chunking import Chunk, Chunker
 from newsqa.index.embeddings import Embedder
 from newsqa.index.filters import Filters
 from newsqa.index.lexical import LexicalIndex
-from newsqa.index.manifest import Manifest
+from newsqa.index.manifest import Manifest, from_timestamp
 from newsqa.index.near_duplicates import CopyFinder, signature, to_bytes
 from newsqa.index.search import SearchHit, diversify, fuse, rank, validate_query
 from newsqa.index.settings import IndexSettings
@@ -184,8 +184,8 @@ class NewsIndex:
         """
         started = time.perf_counter()
         report = IngestReport()
-        articles = self._changed_articles(items, report)
-        articles, copies, signatures = self._without_copies(articles, report)
+        articles, stored, known_copies = self._changed_articles(items, report)
+        articles, copies, signatures = self._without_copies(articles, stored, known_copies, report)
         with self._writing():
             self.manifest.set_meta("embedding_model", self.settings.embedding_model)
             batch: list[tuple[Article, list[Chunk]]] = []
@@ -213,7 +213,8 @@ class NewsIndex:
 
     def _changed_articles(
         self, items: Iterable[Article | Problem], report: IngestReport
-    ) -> list[Article]:
+    ) -> tuple[list[Article], set[str], set[str]]:
+        """The new or changed articles, and the ids stored before as articles and as copies."""
         unique: dict[str, Article] = {}
         for item in items:
             if isinstance(item, Problem):
@@ -222,8 +223,9 @@ class NewsIndex:
                 report.duplicates += 1
             else:
                 unique[item.id] = with_inferred_date(item)
-        stored = self.manifest.versions(unique)
-        stored.update(self.manifest.copy_versions(a for a in unique if a not in stored))
+        as_articles = self.manifest.versions(unique)
+        as_copies = self.manifest.copy_versions(a for a in unique if a not in as_articles)
+        stored = {**as_articles, **as_copies}
         changed = []
         for article in unique.values():
             version = stored.get(article.id)
@@ -235,10 +237,10 @@ class NewsIndex:
             else:
                 report.updated += 1
             changed.append(article)
-        return changed
+        return changed, set(as_articles), set(as_copies)
 
     def _without_copies(
-        self, articles: list[Article], report: IngestReport
+        self, articles: list[Article], stored: set[str], known_copies: set[str], report: IngestReport
     ) -> tuple[list[Article], list[tuple[str, Article]], dict[str, bytes]]:
         """Split off syndicated copies of stored (or earlier) articles: (articles to store,
         (original id, copy) pairs, signatures of the articles to store). A stored article that
@@ -247,8 +249,6 @@ class NewsIndex:
         if not dedup.enabled or not articles:
             return articles, [], {}
         finder = CopyFinder(dedup, self.manifest.signatures())
-        stored = self.manifest.versions(a.id for a in articles)
-        known_copies = self.manifest.copy_versions(a.id for a in articles)
         keep, copies, signatures = [], [], {}
         for article in articles:
             if len(article.text.split()) < dedup.min_words:
@@ -490,8 +490,7 @@ class FeedStatus(BaseModel):
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> FeedStatus:
         def when(key: str) -> datetime | None:
-            value = state.get(key)
-            return datetime.fromtimestamp(value, tz=timezone.utc) if value else None
+            return from_timestamp(state.get(key) or None)  # 0: never
 
         return cls(url=state["url"], last_poll=when("last_poll"), last_new_entry=when("last_new_entry"),
                    articles_added=state.get("articles_added") or 0, last_error=state.get("last_error"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from newsqa.errors import ModelMismatch, StoreUnavailable
+from newsqa.errors import ModelMismatch, StoreUnavailable, one_line
 from newsqa.index.settings import IndexSettings
 
 # Chroma only stores flat scalars: dates go in as unix seconds, lists as JSON.
@@ -45,12 +45,20 @@ def connect(settings: IndexSettings):
             if chroma.mode == "server"
             else f"embedded Chroma at {settings.chroma_path}"
         )
-        raise StoreUnavailable(f"cannot reach the {where}: {one_line(exc)}") from None
+        raise StoreUnavailable(f"cannot reach the {where}: {chroma_error(exc)}") from None
 
 
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+def chroma_error(exc: BaseException) -> str:
+    """What Chroma said, in one line short enough to show (its errors can carry whole requests)."""
+    return one_line(exc)[:300]
+
+
+def chroma_call(what: str, fn, *args, **kwargs):
+    """fn(*args, **kwargs), any Chroma failure turned into StoreUnavailable naming `what` failed."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # chromadb raises many types; the user needs one line
+        raise StoreUnavailable(f"Chroma {what} failed: {chroma_error(exc)}") from None
 
 
 class ChunkStore:
@@ -68,7 +76,7 @@ class ChunkStore:
                 metadata={"embedding_model": model_name},
             )
         except Exception as exc:
-            raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {one_line(exc)}") from None
+            raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {chroma_error(exc)}") from None
         stored = (self.collection.metadata or {}).get("embedding_model")
         if stored and stored != model_name:
             raise ModelMismatch(
@@ -78,10 +86,7 @@ class ChunkStore:
             )
 
     def _call(self, what: str, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            raise StoreUnavailable(f"Chroma {what} failed: {one_line(exc)}") from None
+        return chroma_call(what, fn, *args, **kwargs)
 
     def count(self) -> int:
         return self._call("count", self.collection.count)
