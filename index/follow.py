@@ -157,8 +157,8 @@ class FeedFollower:
         state = self.index.manifest.feed_state(feed.url)
         started, requests = time.time(), self.requests
         try:
-            self._read_feed(feed, dict(state), report)  # the stored state stays for _failed
-        except (LoadError, NewsqaError) as exc:
+            self._read_feed(feed, dict(state), report, started)  # the stored state stays for _failed
+        except NewsqaError as exc:  # the feed's own failure (down, refused, not a feed, store)
             report.error = one_line(exc).removeprefix(f"{feed.url}: ")
             self._failed(feed, state, started, exc)
         except Exception as exc:  # an unexpected fault in one feed must not stop the others
@@ -170,8 +170,7 @@ class FeedFollower:
             self.index.changes.publish_feed(self.index.manifest.feed_state(feed.url))
         return report
 
-    def _read_feed(self, feed: FeedSetting, state: dict[str, Any], report: PollReport) -> None:
-        started = time.time()
+    def _read_feed(self, feed: FeedSetting, state: dict[str, Any], report: PollReport, started: float) -> None:
         since = Validators(state.get("etag"), state.get("last_modified"))
         fetched = self._get(feed.url, since=since)
         state.update(last_poll=started, failures=0, next_poll=started + self.interval(feed))
