@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -210,8 +210,27 @@ def load_settings(**flags: Any) -> Settings:
     path = config_file()
     if os.environ.get("NEWSQA_CONFIG") and not path.is_file():
         raise NewsqaError(f"config file {path} (from NEWSQA_CONFIG) does not exist")
+    given = {k: v for k, v in flags.items() if v is not None}
     try:
-        return Settings(**{k: v for k, v in flags.items() if v is not None})
-    except ValueError as exc:  # pydantic's ValidationError and TOML errors
+        return Settings(**given)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = _origin(error["loc"], given, path)
+        raise NewsqaError(f"invalid configuration ({where}): {'.'.join(map(str, error['loc']))}: "
+                          f"{error['msg']} (got {error.get('input')!r})") from None
+    except ValueError as exc:  # the TOML file cannot be read
         first = str(exc).strip().splitlines()
         raise NewsqaError(f"invalid configuration ({path}): {' '.join(first[:3])}") from None
+
+
+def _origin(loc: tuple, flags: dict[str, Any], path: Path) -> str:
+    """Where a setting's bad value came from, in the order settings are read: a flag, the
+    environment (NEWSQA_SECTION__NAME, any case), else the config file."""
+    if loc and loc[0] in flags:
+        return f"option {loc[0]}"
+    for depth in range(len(loc), 0, -1):  # a whole section may come as JSON in one variable
+        name = "NEWSQA_" + "__".join(str(part) for part in loc[:depth])
+        found = next((key for key in os.environ if key.upper() == name.upper()), None)
+        if found:
+            return f"environment {found}"
+    return str(path)

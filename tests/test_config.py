@@ -45,8 +45,21 @@ def test_explicit_config_file_and_errors(env, tmp_path: Path):
     env.setenv("NEWSQA_CONFIG", str(path))
     assert load_settings().search.k == 3
     path.write_text("[search]\nk = 'many'\n")
-    with pytest.raises(NewsqaError, match="invalid configuration"):
+    with pytest.raises(NewsqaError, match=r"invalid configuration \(.*elsewhere.toml\): search.k: .* \(got 'many'\)"):
+        load_settings()
+    path.write_text("[search\n")
+    with pytest.raises(NewsqaError, match=r"invalid configuration \(.*elsewhere.toml\): Expected ']'"):
         load_settings()
     env.setenv("NEWSQA_CONFIG", str(tmp_path / "missing.toml"))
     with pytest.raises(NewsqaError, match="does not exist"):
         load_settings()
+
+
+def test_a_bad_value_names_where_it_came_from(env, tmp_path: Path):
+    (tmp_path / "config.toml").write_text("[search]\nk = 4\n")
+    env.setenv("NEWSQA_SEARCH__K", "many")
+    with pytest.raises(NewsqaError, match=r"\(environment NEWSQA_SEARCH__K\): search.k: .* \(got 'many'\)"):
+        load_settings()
+    env.delenv("NEWSQA_SEARCH__K")
+    with pytest.raises(NewsqaError, match=r"\(option chunk_tokens\): chunk_tokens: "):
+        load_settings(chunk_tokens="lots")
