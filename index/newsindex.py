@@ -207,6 +207,10 @@ class NewsIndex:
                 on_progress(done, len(articles), report.chunks)
             self.manifest.set_signatures(list(signatures.items()))
             self.manifest.add_copies(copies, publish=self.shared)
+            # A recorded copy now stored as a story of its own is no longer "also carried by".
+            own = [article.id for article in articles if article.id in known_copies]
+            if own:
+                self.manifest.remove_copies(own, publish=self.shared)
             self._publish()
         report.seconds = time.perf_counter() - started
         return report

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import SAMPLES
+from feed_site import TOPICS, WIRE
 
 from newsqa.errors import BadQuery
 from newsqa.index import Article, Filters, ModelMismatch, NewsIndex, load
@@ -141,6 +142,23 @@ def test_recency_breaks_ties_towards_fresh_news(index: NewsIndex):
     index.ingest([old, new])
     hits = index.search("ferry passengers", k=2, as_of=utc(2025, 5, 2))
     assert [h.url for h in hits] == ["https://n.example/new", "https://n.example/old"]
+
+
+def test_a_copy_rewritten_into_a_story_of_its_own_leaves_the_story_it_copied(index: NewsIndex):
+    wire = Article(title="Tram line approved", text=WIRE, url="https://post.example/tram", source="Daily Post")
+    copy = Article(title="Tram line approved", text=WIRE, url="https://star.example/tram", source="Evening Star")
+    index.ingest([wire])
+    assert index.ingest([copy]).copies == 1
+    [hit] = index.search("tramway to the university campus", k=1)
+    assert hit.url == wire.url and [c["source"] for c in hit.carried_by] == ["Evening Star"]
+    # The outlet replaces its copy with a story of its own at the same address.
+    own = " ".join(text.format(n=7) for _, text in TOPICS[:4])
+    report = index.ingest([Article(title="Tram line approved", text=own, url=copy.url, source="Evening Star")])
+    assert (report.updated, report.copies) == (1, 0)
+    assert index.stats().copies == 0
+    [hit] = [h for h in index.search("tramway to the university campus", k=4) if h.url == wire.url]
+    assert hit.carried_by == []
+    assert_consistent(index)
 
 
 def test_bad_queries(sample_index: NewsIndex):
