@@ -32,6 +32,8 @@ VARIANTS = {
           {**NEW, "ANSWER__PROMPT": "answer_dated"}),
     "F": ("the defaults, with the prompt that says what this week means (prompts/answer_dated)",
           {"ANSWER__PROMPT": "answer_dated"}),
+    "G": ("as D, at most 5 sentences (the most that keeps the seed test: 8 of 9)",
+          {**NEW, "ANSWER__PROMPT": "answer_dated", "ANSWER__MAX_EVIDENCE_SENTENCES": "5"}),
     "E": ("as B, but the best 4 sentences within 0.8 of the best (A's cap and floor)",
           {**NEW, "ANSWER__MAX_EVIDENCE_SENTENCES": "4", "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8"}),
 }

@@ -75,14 +75,17 @@ class EvalSet:
     exclude_urls: set[str] = field(default_factory=set)
 
     def corpus_key(self) -> str:
-        """Changes when the corpus files or the excluded URLs change."""
+        """Changes when the corpus files' names or contents, or the excluded URLs, change; not
+        with where the data lies or when it was copied there (a cached index stays valid)."""
         digest = hashlib.sha256()
-        for path in sorted(str(Path(c).resolve()) for c in self.corpus):
-            digest.update(path.encode())
-            p = Path(path)
-            files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p] if p.exists() else []
+        for path in sorted((Path(c).resolve() for c in self.corpus), key=lambda p: p.name):
+            digest.update(path.name.encode())
+            files = sorted(x for x in path.rglob("*") if x.is_file()) if path.is_dir() else \
+                [path] if path.exists() else []
             for f in files:
-                digest.update(f"{f.name}:{f.stat().st_size}:{int(f.stat().st_mtime)}".encode())
+                with f.open("rb") as handle:
+                    content = hashlib.file_digest(handle, "sha256").hexdigest()
+                digest.update(f"{f.relative_to(path.parent)}:{content}".encode())
         for url in sorted(self.exclude_urls):
             digest.update(url.encode())
         return digest.hexdigest()[:16]

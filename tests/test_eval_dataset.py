@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from newsqa.errors import NewsqaError
-from newsqa.evals.dataset import load_eval_set, load_questions, load_realtimeqa, realtimeqa_weeks
+from newsqa.evals.dataset import EvalSet, load_eval_set, load_questions, load_realtimeqa, realtimeqa_weeks
 from newsqa.index.article import canonical_url
 
 
@@ -93,3 +94,16 @@ def test_week_options_need_a_realtimeqa_folder(shared_data: Path):
         load_eval_set(shared_data / "seed" / "questions.jsonl", nota=True)
     with pytest.raises(NewsqaError, match="does not exist"):
         load_eval_set(shared_data / "nowhere.jsonl")
+
+
+def test_the_corpus_key_follows_contents_not_where_or_when_files_were_copied(tmp_path: Path):
+    first, second = tmp_path / "a" / "week", tmp_path / "b" / "week"
+    for folder in (first, second):
+        folder.mkdir(parents=True)
+        (folder / "20250103_gcs.jsonl").write_text('{"title": "Ferry"}\n')
+    os.utime(second / "20250103_gcs.jsonl", (0, 0))
+    key = EvalSet("x", [], [str(first)]).corpus_key()
+    assert EvalSet("x", [], [str(second)]).corpus_key() == key  # laid out again elsewhere, later
+    (second / "20250103_gcs.jsonl").write_text('{"title": "Tram"}\n')
+    assert EvalSet("x", [], [str(second)]).corpus_key() != key
+    assert EvalSet("x", [], [str(first)], exclude_urls={"https://x.example/1"}).corpus_key() != key
