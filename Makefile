@@ -37,9 +37,6 @@ spec: setup
 	$(PY) -m pytest -q -m spec --hypothesis-profile=ci
 
 # The seed questions with no LLM and with the small test model; thresholds fail CI on a regression.
-# The 135M test model checks the plumbing end to end (at least one right answer): with today's
-# evidence (up to 5 sentences of the article) it gets 2 to 3 of 9; the answers' quality is the seed
-# test's (tests/test_seed_answers.py, the default local model, 8 of 9).
 smoke-eval: setup
 	@if [ ! -f $(SEED) ]; then echo "*** SMOKE EVALUATION SKIPPED: $(SEED) is absent (../shared/data missing) ***" >&2; exit 0; fi; \
 	home=$$(mktemp -d); runs=$$(mktemp -d); \
@@ -47,7 +44,7 @@ smoke-eval: setup
 		--require 'containment>=0.85' --require 'answer_in_evidence>=0.85' --require 'abstained_unanswerable>=1' \
 		--require 'false_abstain<=0.12' --require 'citation_recall>=0.9' --require 'em>=0.3' --require 'errors<=0' && \
 	NEWSQA_HOME=$$home $(VENV)/bin/newsqa eval $(SEED) --llm test --out $$runs/test \
-		--require 'containment>=0.1' --require 'answer_in_evidence>=0.85' --require 'abstained_unanswerable>=1' \
+		--require 'containment>=0.5' --require 'answer_in_evidence>=0.85' --require 'abstained_unanswerable>=1' \
 		--require 'errors<=0'; status=$$?; rm -rf $$home $$runs; exit $$status
 
 bench: setup

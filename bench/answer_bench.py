@@ -84,6 +84,8 @@ def score(spec: dict, run: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--week", default="20250103")
+    parser.add_argument("--table", default="answer",
+                        help="saved as bench/results/TABLE.md (another name for a variant of the settings)")
     args = parser.parse_args()
     sets = {"seed": seed_set(), f"RealTime QA {args.week}": rtqa_set(args.week)}
     rows, scores, cli_rss = [], {}, {}
@@ -120,9 +122,12 @@ def main() -> None:
         "Latency in seconds, model loaded beforehand; llama.cpp reuses the cached prompt prefix between questions.",
         "Peak RSS column: the whole benchmark process, which also ingested the articles (embedding model, "
         "Chroma, the 1.5B model).",
-        "Command: .venv/bin/python bench/answer_bench.py",
+        "Settings from the environment: " + (" ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                                                      if k.startswith("NEWSQA_ANSWER__")) or "none (the defaults)"),
+        "Command: .venv/bin/python bench/answer_bench.py"
+        + (f" --table {args.table}" if args.table != "answer" else ""),
     ]
-    write_table("answer", "Answer benchmark: newsqa vs the LangChain tutorial RAG chain (local 1.5B model)",
+    write_table(args.table, "Answer benchmark: newsqa vs the LangChain tutorial RAG chain (local 1.5B model)",
                 ["question set", "pipeline", "questions", "containment", "abstained (answerable)",
                  "abstained (unanswerable)", "first token p50 / p95 s", "total p50 / p95 s", "peak RSS MB"],
                 rows, notes)

@@ -27,8 +27,8 @@ NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "prefer", "ANSWER__PROMPT": "answer"}
 DATED = {"ANSWER__PROMPT": "answer_dated"}
 VARIANTS = {
-    "0": ("the defaults before H (A with the time preference)", {**OLD, "ANSWER__TIME_WINDOW": "prefer"}),
-    "A": ("the defaults before that: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
+    "0": ("today's defaults (A with the time preference)", {**OLD, "ANSWER__TIME_WINDOW": "prefer"}),
+    "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),
     "D": ("as B, the prompt that says what this week means (prompts/answer_dated)", {**NEW, **DATED}),
@@ -36,7 +36,7 @@ VARIANTS = {
           {**OLD, "ANSWER__TIME_WINDOW": "prefer", **DATED}),
     "G": ("as D, at most 5 sentences (the most that keeps the seed test: 8 of 9)",
           {**NEW, **DATED, "ANSWER__MAX_EVIDENCE_SENTENCES": "5"}),
-    "H": ("today's defaults: as D, at most 5 sentences of one article (keeps the seed test)",
+    "H": ("as D, at most 5 sentences of one article (keeps the seed test; test weeks and latency: README)",
           {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}),
     "E": ("as B, but the best 4 sentences within 0.8 of the best (A's cap and floor)",
           {**NEW, "ANSWER__MAX_EVIDENCE_SENTENCES": "4", "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8"}),
