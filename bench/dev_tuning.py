@@ -38,6 +38,8 @@ VARIANTS = {
           {**NEW, **DATED, "ANSWER__MAX_EVIDENCE_SENTENCES": "5"}),
     "H": ("as D, at most 5 sentences of one article (keeps the seed test; test weeks and latency: README)",
           {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}),
+    "I": ("as H, under 150 tokens (for latency)",
+          {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5", "ANSWER__EVIDENCE_TOKENS": "150"}),
     "E": ("as B, but the best 4 sentences within 0.8 of the best (A's cap and floor)",
           {**NEW, "ANSWER__MAX_EVIDENCE_SENTENCES": "4", "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8"}),
 }
