@@ -26,6 +26,7 @@ NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "prefer", "ANSWER__PROMPT": "answer"}
 DATED = {"ANSWER__PROMPT": "answer_dated"}
+H = {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}
 VARIANTS = {
     "0": ("today's defaults (A with the time preference)", {**OLD, "ANSWER__TIME_WINDOW": "prefer"}),
     "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
@@ -37,9 +38,8 @@ VARIANTS = {
     "G": ("as D, at most 5 sentences (the most that keeps the seed test: 8 of 9)",
           {**NEW, **DATED, "ANSWER__MAX_EVIDENCE_SENTENCES": "5"}),
     "H": ("as D, at most 5 sentences of one article (keeps the seed test; test weeks and latency: README)",
-          {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}),
-    "I": ("as H, under 150 tokens (for latency)",
-          {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5", "ANSWER__EVIDENCE_TOKENS": "150"}),
+          H),
+    "I": ("as H, under 150 tokens (for latency)", {**H, "ANSWER__EVIDENCE_TOKENS": "150"}),
     "E": ("as B, but the best 4 sentences within 0.8 of the best (A's cap and floor)",
           {**NEW, "ANSWER__MAX_EVIDENCE_SENTENCES": "4", "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8"}),
 }
