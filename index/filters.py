@@ -16,3 +16,6 @@ class Filters:
     until: datetime | None = None
     # `as_of` caps dates like `until`, but keeps undated articles (they may be older).
     as_of: datetime | None = None
+    # Articles another of `sources` carried as a syndicated copy (stored once, under the outlet
+    # that ran it first): they match the source filter too. Filled in by the search.
+    carried: Sequence[str] = ()

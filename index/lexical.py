@@ -14,6 +14,7 @@ import os
 import shutil
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -41,11 +42,17 @@ class _Snapshot:
     sources: np.ndarray  # lower-cased outlet of each chunk
     published: np.ndarray  # unix seconds, NaN when undated
 
+    @cached_property
+    def article_ids(self) -> np.ndarray:
+        """The article of each chunk (a chunk id is ARTICLE-VERSION-ORDINAL)."""
+        return np.array([cid.rsplit("-", 2)[0] for cid in self.chunk_ids])
+
     def mask(self, filters: Filters) -> np.ndarray | None:
         """1 for the chunks the filters allow, 0 for the others; None when nothing is filtered."""
         keep = np.ones(len(self.chunk_ids), dtype=bool)
-        if filters.sources:
-            keep &= np.isin(self.sources, [s.lower() for s in filters.sources])
+        if filters.sources or filters.carried:
+            keep &= (np.isin(self.sources, [s.lower() for s in filters.sources])
+                     | np.isin(self.article_ids, list(filters.carried)))
         with np.errstate(invalid="ignore"):
             if filters.since:
                 keep &= self.published >= filters.since.timestamp()

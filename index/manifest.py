@@ -389,6 +389,14 @@ class Manifest:
         """copy id → the version recorded, for the copies among these ids."""
         return self._versions("SELECT copy_id, version FROM copies WHERE copy_id IN", copy_ids)
 
+    def carried_by_sources(self, names: Sequence[str]) -> list[str]:
+        """Ids of the stored articles these outlets (matched without regard to case) carried as copies."""
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        return [r[0] for r in self._rows(f"SELECT DISTINCT article_id FROM copies WHERE source IN ({marks})",
+                                         list(names))]
+
     def carried_by(self, article_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """article id → the other outlets that carried it: [{source, url, published}]."""
         if not article_ids:

@@ -358,13 +358,18 @@ class NewsIndex:
         filters = replace(filters or Filters())  # a copy: the caller's filters stay as given
         filters.as_of = as_of or filters.as_of
         if filters.sources:
-            filters.sources = self.manifest.stored_sources(filters.sources) or ["\x00no such source"]
+            asked = filters.sources
+            filters.sources = self.manifest.stored_sources(asked)
+            filters.carried = self.manifest.carried_by_sources(asked)
+            if not (filters.sources or filters.carried):
+                filters.sources = ["\x00no such source"]
         vector = self.embedder.encode([query])[0]
         where = where_clause(
             filters.sources,
             filters.since.timestamp() if filters.since else None,
             filters.until.timestamp() if filters.until else None,
             filters.as_of.timestamp() if filters.as_of else None,
+            filters.carried,
         )
         per_article = per_article or cfg.max_chunks_per_article
         candidates = max(cfg.candidates, k * per_article * 2)

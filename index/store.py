@@ -166,11 +166,14 @@ def chunk_metadata(article, chunk, n_chunks: int, ingested_at: float) -> dict[st
 
 
 def where_clause(sources: Sequence[str], since: float | None, until: float | None,
-                 as_of: float | None) -> dict[str, Any] | None:
-    """The Chroma `where` for search filters (undated chunks pass `as_of` but not since/until)."""
+                 as_of: float | None, carried: Sequence[str] = ()) -> dict[str, Any] | None:
+    """The Chroma `where` for search filters (undated chunks pass `as_of` but not since/until;
+    the `carried` articles pass the source filter)."""
     parts: list[dict[str, Any]] = []
-    if sources:
-        parts.append({"source": {"$in": list(sources)}})
+    by_source = [{"source": {"$in": list(sources)}}] if sources else []
+    by_source += [{"article_id": {"$in": list(carried)}}] if carried else []
+    if by_source:
+        parts.append(by_source[0] if len(by_source) == 1 else {"$or": by_source})
     if since is not None:
         parts.append({"published": {"$gte": since}})
     if until is not None:

@@ -161,6 +161,22 @@ def test_a_copy_rewritten_into_a_story_of_its_own_leaves_the_story_it_copied(ind
     assert_consistent(index)
 
 
+def test_a_source_filter_finds_the_stories_that_outlet_carried_as_copies(index: NewsIndex):
+    wire = Article(title="Tram line approved", text=WIRE, url="https://post.example/tram", source="Daily Post")
+    copy = Article(title="Tram line approved", text=WIRE, url="https://star.example/tram", source="Evening Star")
+    other = story(5, source="Daily Post")
+    index.ingest([wire, other])
+    assert index.ingest([copy]).copies == 1
+    for source in ("Evening Star", "evening star"):
+        for query in ("tramway to the university campus", "ferry passengers"):  # dense and lexical both filter
+            hits = index.search(query, k=8, filters=Filters(sources=[source]))
+            assert {h.url for h in hits} == {wire.url}
+            assert [c["source"] for c in hits[0].carried_by] == ["Evening Star"]
+    # The outlet that ran it first still finds it, and only its own stories.
+    assert {h.url for h in index.search("tram", k=8, filters=Filters(sources=["Daily Post"]))} == {wire.url, other.url}
+    assert index.search("tram", filters=Filters(sources=["Nobody"])) == []
+
+
 def test_bad_queries(sample_index: NewsIndex):
     with pytest.raises(BadQuery, match="empty"):
         sample_index.search("   ")
