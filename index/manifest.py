@@ -416,6 +416,12 @@ class Manifest:
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO signatures VALUES (?, ?)", list(signatures))
 
+    def replace_signatures(self, signatures: Sequence[tuple[str, bytes]]) -> None:
+        """Keep exactly these signatures (after a rebuild)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM signatures")
+            db.executemany("INSERT INTO signatures VALUES (?, ?)", list(signatures))
+
     def signatures(self) -> list[tuple[str, bytes]]:
         """(article id, MinHash values) of every visible article that has one."""
         return self._rows("SELECT s.article_id, s.hashvalues FROM signatures s JOIN articles a ON a.id = s.article_id")

@@ -336,8 +336,22 @@ class NewsIndex:
         batch = [_from_stored(parts) for _, parts in best.values()]
         with self._writing():
             self.manifest.replace_all(batch)
+            self.manifest.replace_signatures(self._signatures_of_stored(batch))
             self.manifest.set_meta("embedding_model", self.settings.embedding_model)
         return len(batch)
+
+    def _signatures_of_stored(self, batch: list[tuple[Article, list[Chunk]]]) -> list[tuple[str, bytes]]:
+        """The near-duplicate signatures of rebuilt articles, from the text their chunks hold:
+        without them a rebuilt manifest would store the next copy of a stored story again."""
+        dedup = self.settings.dedup
+        if not dedup.enabled:
+            return []
+        found = []
+        for article, chunks in batch:
+            text = _stored_text(chunks)
+            if len(text.split()) >= dedup.min_words:
+                found.append((article.id, to_bytes(signature(text, dedup))))
+        return found
 
     # --- reading ----------------------------------------------------------------------------
     def search(
@@ -544,6 +558,20 @@ def _from_stored(parts: list[tuple[str, str, dict]]) -> tuple[Article, list[Chun
         for _, doc, m in parts
     ]
     return _StoredArticle(article, meta["article_id"], meta["version"]), chunks
+
+
+def _stored_text(chunks: list[Chunk]) -> str:
+    """An article's text as its chunks hold it: chunks are exact slices that overlap or leave
+    only white space between them, which is all a signature's word shingles need."""
+    pieces, at = [], 0
+    for chunk in sorted(chunks, key=lambda c: c.start):
+        if chunk.end <= at:
+            continue
+        if chunk.start > at:
+            pieces.append(" ")
+        pieces.append(chunk.text[max(at - chunk.start, 0):])
+        at = chunk.end
+    return "".join(pieces)
 
 
 class _StoredArticle(Article):

@@ -197,6 +197,28 @@ def test_rebuild_from_chroma_alone(index: NewsIndex):
     assert [(h.chunk_id, round(h.score, 6)) for h in index.search(query, k=5)] == before
 
 
+def test_a_manifest_rebuilt_from_chroma_still_recognises_copies(index: NewsIndex, settings):
+    wire = Article(title="Tram line approved", text=WIRE, url="https://post.example/tram", source="Daily Post")
+    long = Article(title="Around town", text="\n\n".join(text.format(n=3) for _, text in TOPICS * 3),
+                   url="https://post.example/town", source="Daily Post")
+    assert index.ingest([wire, long]).chunks > 2  # the long story's text is rebuilt from several chunks
+    signatures = sorted(index.manifest.signatures())
+    index.close()
+    # A second machine sharing only the Chroma data builds its own manifest from it.
+    fresh = settings.model_copy(update={"home": settings.home.parent / "second-home"})
+    fresh.chroma_path.parent.mkdir(parents=True)
+    shutil.copytree(settings.chroma_path, fresh.chroma_path)
+    second = NewsIndex(fresh)
+    try:
+        assert second.rebuild() == 2
+        assert sorted(second.manifest.signatures()) == signatures
+        copy = Article(title="Tram line approved", text=WIRE, url="https://star.example/tram", source="Evening Star")
+        assert second.ingest([copy]).copies == 1
+        assert second.stats().articles == 2
+    finally:
+        second.close()
+
+
 def test_retriever_adapter(sample_index: NewsIndex):
     from newsqa.index import NewsRetriever
 
