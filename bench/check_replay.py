@@ -49,8 +49,10 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
     from newsqa.evals.metrics import contains_answer, exact_match, token_f1
 
     in_window = settings.pop("source_in_window", False)
+    floor = settings.pop("min_relevance", 0.0)  # answer.min_relevance: abstain before asking the model
     checker = CitationChecker(embedder, CheckSettings(**settings))
     given = right = answerable = 0
+    em = f1 = 0.0  # summed over the answerable questions (0 for no answer)
     for line in (run / "results.jsonl").read_text().splitlines():
         row = json.loads(line)
         answer, gold = row.get("answer"), row["gold"]
@@ -59,16 +61,21 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
         answerable += gold["answerable"]
         if not answer.get("draft"):  # abstained before the model was asked: the same either way
             continue
+        if (answer.get("relevance") or 0.0) < floor:
+            continue
         verified = checker.check(answer["draft"], evidence_of(answer["evidence"], dates),
                                  answer["standalone_question"], not_before=not_before(row) if in_window else None)
         if verified.abstained:
             continue
         given += 1
         answers = gold["answers"]
+        if gold["answerable"]:
+            em += exact_match(verified.short_answer, answers)
+            f1 += token_f1(verified.short_answer, answers)
         right += gold["answerable"] and bool(contains_answer(verified.answer, answers)
                                              or exact_match(verified.short_answer, answers)
                                              or token_f1(verified.short_answer, answers) >= 0.5)
-    return {"given": given, "right": right, "answerable": answerable}
+    return {"given": given, "right": right, "answerable": answerable, "em": em, "f1": f1}
 
 
 VARIANTS = (
@@ -76,6 +83,8 @@ VARIANTS = (
     ({"strict": True}, "word check + claim rules"),
     ({"strict": True, "answer_words_in": "sentence"}, "+ the answer's words in the claim's sentence"),
     ({"strict": True, "source_in_window": True}, "+ no source older than the time the question names"),
+    ({"strict": True, "min_relevance": 0.55}, "claim rules, and answer.min_relevance 0.55 (default 0.3)"),
+    ({"strict": True, "min_relevance": 0.6}, "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
 )
 
 
@@ -95,9 +104,11 @@ def main() -> None:
             r = replay(run, dict(settings), embedder, dates)
             precision = r["right"] / r["given"] if r["given"] else 0.0
             rows.append([run.name, name, str(r["given"]), f"{precision:.2f} ({r['right']}/{r['given']})",
-                         f"{r['right'] / max(r['answerable'], 1):.2f} ({r['right']}/{r['answerable']})"])
+                         f"{r['right'] / max(r['answerable'], 1):.2f} ({r['right']}/{r['answerable']})",
+                         f"{r['em'] / max(r['answerable'], 1):.3f}", f"{r['f1'] / max(r['answerable'], 1):.3f}"])
     write_table("check_replay", "The citation check replayed on evaluation drafts (default local model)",
-                ["run", "check", "answers given", "answered precision", "answered right (of answerable)"], rows,
+                ["run", "check", "answers given", "answered precision", "answered right (of answerable)",
+                 "EM (answerable)", "F1 (answerable)"], rows,
                 ["Same drafts, same evidence: only the check differs. Right: containment, EM or F1 >= 0.5 "
                  "against the right choice (RealTime QA's own normalisation).",
                  "Command: .venv/bin/python bench/check_replay.py " + " ".join(str(r) for r in args.runs)])

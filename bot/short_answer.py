@@ -56,13 +56,32 @@ def answer_phrase(question: str, sentence: str) -> str:
         figure = next((r for r in runs if any(re.search(r"\d", t) for t in r)), None)
         return _figure(figure) if figure else _join(runs[0])
     if kind.expects == "name" or kind.label in ("which/what", "where", "who"):
-        return _join(next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0]))
+        run = next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0])
+        return _join(_name(run) if kind.expects == "name" else run)
     return _join(max(runs, key=len))
 
 
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"}
 _MAGNITUDES = {"thousand", "million", "billion", "trillion", "percent", "%", "per", "cent"}
+
+
+def _name(run: list[str]) -> list[str]:
+    """The name itself: the longest stretch of words holding a capital (joined by stop words,
+    followed by its digits) — "Islamic Resistance in Iraq", "Mohammed Shia al-Sudani", "Red No. 3",
+    "Abu Ghraib and Jurf Al Nasr" — not the clause around it ("known as the …")."""
+    stretches, current = [], []
+    for token in run:
+        if any(ch.isupper() for ch in token) or (current and re.search(r"\d", token)):
+            current.append(token)
+        elif current and _is_stop(_bare(token)):
+            current.append(token)
+        elif current:
+            stretches.append(current)
+            current = []
+    stretches.append(current)
+    best = max((_trim(s) for s in stretches), key=len)
+    return best or run
 
 
 def _figure(run: list[str]) -> str:
