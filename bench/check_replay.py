@@ -68,13 +68,13 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
         if verified.abstained:
             continue
         given += 1
+        if not gold["answerable"]:
+            continue  # an answer to an unanswerable question is given and wrong
         answers = gold["answers"]
-        if gold["answerable"]:
-            em += exact_match(verified.short_answer, answers)
-            f1 += token_f1(verified.short_answer, answers)
-        right += gold["answerable"] and bool(contains_answer(verified.answer, answers)
-                                             or exact_match(verified.short_answer, answers)
-                                             or token_f1(verified.short_answer, answers) >= 0.5)
+        exact, overlap = exact_match(verified.short_answer, answers), token_f1(verified.short_answer, answers)
+        em += exact
+        f1 += overlap
+        right += bool(contains_answer(verified.answer, answers) or exact or overlap >= 0.5)
     return {"given": given, "right": right, "answerable": answerable, "em": em, "f1": f1}
 
 

@@ -40,6 +40,11 @@ class Chunk:
         return f"{self.article_id}-{self.version[:12]}-{self.ordinal:04d}"
 
 
+def article_of(chunk_id: str) -> str:
+    """The article id inside a chunk id (the inverse of `Chunk.id`'s first part)."""
+    return chunk_id.rsplit("-", 2)[0]
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of `text`, white space trimmed, paragraph breaks dropped."""
     spans = []

@@ -21,6 +21,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from newsqa.index.chunking import article_of
 from newsqa.index.filters import Filters
 from newsqa.index.manifest import Manifest
 
@@ -44,8 +45,8 @@ class _Snapshot:
 
     @cached_property
     def article_ids(self) -> np.ndarray:
-        """The article of each chunk (a chunk id is ARTICLE-VERSION-ORDINAL)."""
-        return np.array([cid.rsplit("-", 2)[0] for cid in self.chunk_ids])
+        """The article of each chunk."""
+        return np.array([article_of(cid) for cid in self.chunk_ids])
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """1 for the chunks the filters allow, 0 for the others; None when nothing is filtered."""

@@ -36,6 +36,12 @@ def signature(text: str, settings: DedupSettings) -> MinHash:
     return found
 
 
+def signature_if_long(text: str, settings: DedupSettings) -> MinHash | None:
+    """The text's signature, or None under `min_words`: a short text (a failed extraction reads
+    the same on every page of a site) is never taken for a copy."""
+    return signature(text, settings) if len(text.split()) >= settings.min_words else None
+
+
 def to_bytes(minhash: MinHash) -> bytes:
     return minhash.hashvalues.astype(np.uint64).tobytes()
 

@@ -31,7 +31,7 @@ from newsqa.index.embeddings import Embedder
 from newsqa.index.filters import Filters
 from newsqa.index.lexical import LexicalIndex
 from newsqa.index.manifest import Manifest, from_timestamp
-from newsqa.index.near_duplicates import CopyFinder, signature, to_bytes
+from newsqa.index.near_duplicates import CopyFinder, signature_if_long, to_bytes
 from newsqa.index.search import SearchHit, diversify, fuse, rank, validate_query
 from newsqa.index.settings import IndexSettings
 from newsqa.index.sources import Problem
@@ -255,10 +255,10 @@ class NewsIndex:
         finder = CopyFinder(dedup, self.manifest.signatures())
         keep, copies, signatures = [], [], {}
         for article in articles:
-            if len(article.text.split()) < dedup.min_words:
+            minhash = signature_if_long(article.text, dedup)
+            if minhash is None:
                 keep.append(article)
                 continue
-            minhash = signature(article.text, dedup)
             original = None if article.id in stored else finder.original_of(minhash, article.id)
             if original is not None:
                 copies.append((original, article))
@@ -348,9 +348,8 @@ class NewsIndex:
             return []
         found = []
         for article, chunks in batch:
-            text = _stored_text(chunks)
-            if len(text.split()) >= dedup.min_words:
-                found.append((article.id, to_bytes(signature(text, dedup))))
+            if (minhash := signature_if_long(_stored_text(chunks), dedup)) is not None:
+                found.append((article.id, to_bytes(minhash)))
         return found
 
     # --- reading ----------------------------------------------------------------------------
