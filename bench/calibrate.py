@@ -64,7 +64,7 @@ def evidence_of(lines: list[dict], published: dict | None = None):
                 n=len(sources) + 1, article_id=line["article_id"], title=line["title"], source=None,
                 url=line.get("url"), published=(published or {}).get(line["article_id"]))
         src.sentences.append(EvidenceSentence(line["label"], line["text"], line["start"], line["end"],
-                                              line["chunk_id"], 0.0, 0.0))
+                                              line["chunk_id"], 0.0, None))
     return Evidence(list(sources.values()), 0.0, 0)
 
 
@@ -77,7 +77,7 @@ def labelled_sources(path: Path, texts: dict[str, str],
     out = []
     for case in (c for c in cases if c["label"] is not None):
         sentences = [EvidenceSentence(i + 1, texts[r["article_id"]][r["start"]:r["end"]], r["start"], r["end"], "",
-                                      0, 0)
+                                      0, None)
                      for i, r in enumerate(case["premise"])]
         out.append((case["claim"], EvidenceSource(1, "", "", None, None, None, sentences), bool(case["label"]),
                     questions.get(case["question_id"], "")))

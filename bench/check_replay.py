@@ -1,5 +1,6 @@
 """The citation check replayed on an evaluation run's drafts: the word check alone beside the word
-check with the claim rules (bot/claims.py), on the very same model outputs (not a test).
+check with the claim rules (bot/claims.py) and the other rules and floors measured, on the very
+same model outputs (not a test).
 
 For each question the run generated an answer for, the model's draft is checked again against the
 evidence it was written from, once with `check.strict = false` and once with it on. Reports
@@ -78,13 +79,21 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
     return {"given": given, "right": right, "answerable": answerable, "em": em, "f1": f1}
 
 
+BEARINGS = (0.5, 0.56, 0.6)
+# Every row names check.min_bearing: 0 is the check before that rule.
 VARIANTS = (
-    ({"strict": False}, "word check alone"),
-    ({"strict": True}, "word check + claim rules"),
-    ({"strict": True, "answer_words_in": "sentence"}, "+ the answer's words in the claim's sentence"),
-    ({"strict": True, "source_in_window": True}, "+ no source older than the time the question names"),
-    ({"strict": True, "min_relevance": 0.55}, "claim rules, and answer.min_relevance 0.55 (default 0.3)"),
-    ({"strict": True, "min_relevance": 0.6}, "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
+    ({"strict": False, "min_bearing": 0}, "word check alone"),
+    ({"strict": True, "min_bearing": 0}, "word check + claim rules"),
+    ({"strict": True, "min_bearing": 0, "answer_words_in": "sentence"}, "+ the answer's words in the claim's sentence"),
+    ({"strict": True, "min_bearing": 0, "source_in_window": True},
+     "+ no source older than the time the question names"),
+    ({"strict": True, "min_bearing": 0, "min_relevance": 0.55},
+     "claim rules, and answer.min_relevance 0.55 (default 0.3)"),
+    ({"strict": True, "min_bearing": 0, "min_relevance": 0.6},
+     "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
+) + tuple(
+    ({"strict": True, "min_bearing": b}, f"claim rules + the quote bears on the question (check.min_bearing {b})")
+    for b in BEARINGS
 )
 
 

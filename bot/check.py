@@ -3,7 +3,8 @@
 `newsqa check FILE.jsonl` and `check_answer` run the very rule `Answerer` runs on its own answers
 (`CitationChecker.support`), sentence by sentence: a sentence survives when a source it cites
 states it. Unlike an answer of newsqa's own, an uncited sentence is not given a citation here: it
-is refused ("cites no source"), since the point is to test what the answer claims.
+is refused ("cites no source"), since the point is to test what the answer claims. With a
+question, the sentence a claim rests on must also bear on it (`check.min_bearing`).
 
 Input, one JSON object a line: {"id", "question" (optional), "answer" (text with [n] markers),
 "sources": [{"n", "text", "title" (optional), "published" (optional)}]}. Output, a line each:
@@ -144,7 +145,7 @@ def _check_claim(text: str, cited: list[int], sources: dict[int, EvidenceSource]
 
 def _as_evidence(source: CheckSource) -> EvidenceSource:
     """A whole source as evidence: every sentence of it is a line the claim may rest on."""
-    sentences = [EvidenceSentence(0, source.text[a:b], a, b, f"source-{source.n}", 0.0, 0.0)
+    sentences = [EvidenceSentence(0, source.text[a:b], a, b, f"source-{source.n}", 0.0, None)
                  for a, b in sentence_spans(source.text)]
     return EvidenceSource(n=source.n, article_id=f"source-{source.n}", title=source.title, source=None, url=None,
                           published=source.published, sentences=sentences)

@@ -63,6 +63,11 @@ class CheckSettings(BaseModel):
     # A source published before the time the question names ("this week", "in June") supports none
     # of its claims: this week's summit is not placed by an article from five years before.
     source_in_window: bool = False
+    # The sentence a claim rests on must bear on the question (cosine similarity plus 0.3 x the
+    # share of the question's content words, as evidence is scored): below this, the answer rests
+    # on a sentence about something else (last year's summit for this week's). 0: off. Chosen on
+    # the dev weeks' replayed drafts (bench/check_replay.py; README, Numbers).
+    min_bearing: float = 0.56
 
 
 class AnswerSettings(BaseModel):

@@ -34,7 +34,7 @@ class EvidenceSentence:
     end: int
     chunk_id: str
     score: float
-    similarity: float
+    similarity: float | None  # cosine similarity to the question; None where nothing measured it
 
 
 @dataclass
@@ -121,6 +121,13 @@ def lexical_overlap(terms: set[str], text: str) -> float:
     return len(terms & content_terms(text)) / len(terms)
 
 
+def bearing(similarity: float, question_terms: set[str], text: str, overlap_weight: float = 0.3) -> float:
+    """How much a sentence bears on the question: its embedding similarity to it plus
+    `overlap_weight` times the share of the question's content words it holds (a sentence's
+    evidence score, without the answer-type and search-rank terms)."""
+    return similarity + overlap_weight * lexical_overlap(question_terms, text)
+
+
 def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
     """Every sentence of the hits, once (overlapping chunks repeat sentences)."""
     seen: set[tuple[str, int]] = set()
@@ -159,9 +166,9 @@ def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
     vectors = embedder.encode([question] + [c.text for c in candidates])
     similarity = vectors[1:] @ vectors[0]
     terms = content_terms(question)
-    scores = similarity + np.array(
-        [overlap_weight * lexical_overlap(terms, c.text) + answer_type_bonus(question, c.text)
-         + rank_weight / c.rank for c in candidates]
+    scores = np.array(
+        [bearing(float(sim), terms, c.text, overlap_weight) + answer_type_bonus(question, c.text)
+         + rank_weight / c.rank for sim, c in zip(similarity, candidates)]
     )
     lengths = [len(ids) for ids in embedder.tokenizer([c.text for c in candidates], add_special_tokens=False,
                                                      verbose=False)["input_ids"]]

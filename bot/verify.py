@@ -7,7 +7,10 @@ A sentence of the answer is *supported* by a source when
    meaning (embedding similarity >= `min_similarity`) to one of the source's sentences, and
 3. at least `min_answer_overlap` of the words the question does not hold (the answer the
    sentence gives) appear there: a sentence that restates the question around a made-up name
-   matches any retrieved source by its question words alone.
+   matches any retrieved source by its question words alone, and
+4. the claim holds to the source sentence it rests on (bot/claims.py), and that sentence bears
+   on the question (`min_bearing`): an answer resting on a sentence about another event is
+   refused even when the sentence states it.
 The thresholds were chosen with bench/calibrate.py (hand labels and replayed answers).
 The model cites the numbered evidence lines; each line belongs to an article, and a citation
 is checked against everything the evidence holds of that article. Citations to lines that do
@@ -24,11 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+import numpy as np
+
 from newsqa import prompts
 from newsqa.bot.answer import ABSTAIN_TEXT, Citation, Flag
 from newsqa.bot.claims import figures_as_digits, held_to
 from newsqa.bot.config import CheckSettings
-from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource, content_terms, lexical_overlap
+from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource, bearing, content_terms, lexical_overlap
 from newsqa.bot.short_answer import answer_phrase
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
@@ -150,6 +155,17 @@ class CitationChecker:
     def __init__(self, embedder: Embedder, settings: CheckSettings | None = None) -> None:
         self.embedder = embedder
         self.t = settings or CheckSettings()
+        self._question: tuple[str, np.ndarray] | None = None  # the last question, embedded
+
+    def bearing(self, question: str, sentence: EvidenceSentence) -> float:
+        """How much `sentence` bears on `question`, as evidence is scored (bot/evidence.py): with
+        the similarity the evidence choice measured, or embedded here where none did."""
+        similarity = sentence.similarity
+        if similarity is None:
+            if self._question is None or self._question[0] != question:
+                self._question = (question, self.embedder.encode([question])[0])
+            similarity = float(self.embedder.encode([sentence.text])[0] @ self._question[1])
+        return bearing(similarity, content_terms(question), sentence.text)
 
     def support(self, claim: str, source: EvidenceSource, cited: EvidenceSentence | None = None,
                 question: str = "") -> Support:
@@ -202,7 +218,12 @@ class CitationChecker:
                                         f"with a sentence as close as {self.t.min_similarity:.2f}{closest})")
         # Sharing the words and figures is not stating the same: hold the claim to its sentence.
         fault = held_to(claim, best.text, evidence_text) if self.t.strict else None
-        return Support(False, best, fault) if fault else Support(True, best, why)
+        if fault:
+            return Support(False, best, fault)
+        if question and self.t.min_bearing and (bears := self.bearing(question, best)) < self.t.min_bearing:
+            return Support(False, best, f"its sentence does not bear on the question (bearing {bears:.2f}, at least "
+                                        f"{self.t.min_bearing:.2f})")
+        return Support(True, best, why)
 
     def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None,
               not_before: datetime | None = None) -> Verified:

@@ -52,11 +52,11 @@ def checker() -> CitationChecker:
 def evidence() -> Evidence:
     """Lines [1] and [2] from the bridge article (source 1), line [3] from the strike article."""
     bridge = EvidenceSource(1, "a-bridge", "Council approves bridge", "Ledger", "https://l.example/b", None, [
-        EvidenceSentence(1, BRIDGE, 100, 100 + len(BRIDGE), "a-bridge-0", 1.0, 0.8),
-        EvidenceSentence(2, COST, 300, 300 + len(COST), "a-bridge-1", 0.9, 0.7),
+        EvidenceSentence(1, BRIDGE, 100, 100 + len(BRIDGE), "a-bridge-0", 1.0, None),
+        EvidenceSentence(2, COST, 300, 300 + len(COST), "a-bridge-1", 0.9, None),
     ])
     strike = EvidenceSource(2, "a-strike", "Strike ends", "Wire", None, None, [
-        EvidenceSentence(3, STRIKE, 0, len(STRIKE), "a-strike-0", 0.8, 0.6),
+        EvidenceSentence(3, STRIKE, 0, len(STRIKE), "a-strike-0", 0.8, None),
     ])
     return Evidence([bridge, strike], 0.8, 60)
 
@@ -168,3 +168,34 @@ def test_a_source_older_than_the_time_asked_about_supports_nothing(checker):
                                       "about (2025-03-01 on)")
     recent = checker.check(claim, evidence(), not_before=datetime(2025, 3, 1, tzinfo=timezone.utc))
     assert not recent.abstained  # an undated source is not held to it
+
+
+SUMMIT = "Leaders of the Group of Seven met in Biarritz, France, in August 2019."
+
+
+def summit() -> EvidenceSource:
+    return EvidenceSource(1, "a-summit", "G7 leaders gather in France", "Wire", None, None, [
+        EvidenceSentence(1, SUMMIT, 0, len(SUMMIT), "a-summit-0", 1.0, None),
+    ])
+
+
+def test_an_answer_resting_on_a_sentence_about_something_else_is_refused(checker):
+    claim = "The leaders met in Biarritz."
+    asked = checker.support(claim, summit(), question="Where did the Group of Seven leaders meet in 2019?")
+    assert asked.ok
+    other = checker.support(claim, summit(), question="Where will this week's NATO defence ministers' talks be held?")
+    assert not other.ok
+    assert other.reason.startswith("its sentence does not bear on the question (bearing 0.")
+    assert other.reason.endswith(f"at least {checker.t.min_bearing:.2f})")
+    answer = checker.check(f"{claim[:-1]} [1].", Evidence([summit()], 0.5, 20),
+                           "Where will this week's NATO defence ministers' talks be held?")
+    assert answer.abstained
+    assert not checker.check(f"{claim[:-1]} [1].", Evidence([summit()], 0.5, 20)).abstained  # no question: no rule
+
+
+def test_the_similarity_the_evidence_choice_measured_is_not_measured_again(checker):
+    sentence = summit().sentences[0]
+    question = "Where will this week's NATO defence ministers' talks be held?"
+    assert checker.bearing(question, sentence) < 0.5  # embedded here
+    sentence.similarity = 0.9  # as `ask` records it when choosing the evidence
+    assert checker.bearing(question, sentence) == pytest.approx(0.9)  # no question word in it: similarity alone
