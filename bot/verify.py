@@ -157,15 +157,25 @@ class CitationChecker:
         self.t = settings or CheckSettings()
         self._question: tuple[str, np.ndarray] | None = None  # the last question, embedded
 
-    def bearing(self, question: str, sentence: EvidenceSentence) -> float:
-        """How much `sentence` bears on `question`, as evidence is scored (bot/evidence.py): with
-        the similarity the evidence choice measured, or embedded here where none did."""
-        similarity = sentence.similarity
-        if similarity is None:
-            if self._question is None or self._question[0] != question:
-                self._question = (question, self.embedder.encode([question])[0])
-            similarity = float(self.embedder.encode([sentence.text])[0] @ self._question[1])
-        return bearing(similarity, content_terms(question), sentence.text)
+    def bearing(self, question: str, sentence: EvidenceSentence, title: str = "") -> float:
+        """How much `sentence` bears on `question`, as evidence is scored (bot/evidence.py): alone
+        (with the similarity the evidence choice measured, or embedded here where none did), or
+        under its article's headline, which often names the subject the sentence leaves out
+        ("Construction is to begin in September" under "Council approves Ferris Street bridge")."""
+        terms = content_terms(question)
+        alone = sentence.similarity
+        if alone is None:
+            alone = self._similarity(question, sentence.text)
+        best = bearing(alone, terms, sentence.text)
+        if title and best < self.t.min_bearing:  # the headline is embedded only when it can matter
+            titled = f"{title}. {sentence.text}"
+            best = max(best, bearing(self._similarity(question, titled), terms, titled))
+        return best
+
+    def _similarity(self, question: str, text: str) -> float:
+        if self._question is None or self._question[0] != question:
+            self._question = (question, self.embedder.encode([question])[0])
+        return float(self.embedder.encode([text])[0] @ self._question[1])
 
     def support(self, claim: str, source: EvidenceSource, cited: EvidenceSentence | None = None,
                 question: str = "") -> Support:
@@ -220,9 +230,10 @@ class CitationChecker:
         fault = held_to(claim, best.text, evidence_text) if self.t.strict else None
         if fault:
             return Support(False, best, fault)
-        if question and self.t.min_bearing and (bears := self.bearing(question, best)) < self.t.min_bearing:
+        floor = self.t.min_bearing
+        if question and floor and (bears := self.bearing(question, best, source.title)) < floor:
             return Support(False, best, f"its sentence does not bear on the question (bearing {bears:.2f}, at least "
-                                        f"{self.t.min_bearing:.2f})")
+                                        f"{floor:.2f})")
         return Support(True, best, why)
 
     def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None,

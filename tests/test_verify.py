@@ -199,3 +199,13 @@ def test_the_similarity_the_evidence_choice_measured_is_not_measured_again(check
     assert checker.bearing(question, sentence) < 0.5  # embedded here
     sentence.similarity = 0.9  # as `ask` records it when choosing the evidence
     assert checker.bearing(question, sentence) == pytest.approx(0.9)  # no question word in it: similarity alone
+
+
+def test_a_sentence_that_leaves_its_subject_to_the_headline_is_read_under_it(checker):
+    text = "Construction is scheduled to begin in September 2025 and to take about three years."
+    sentence = EvidenceSentence(1, text, 0, len(text), "a-bridge-0", 1.0, None)
+    question = "When does work on the Ferris Street bridge begin?"
+    assert checker.bearing(question, sentence) < checker.t.min_bearing  # alone: which construction?
+    assert checker.bearing(question, sentence, "Council approves the Ferris Street bridge") >= checker.t.min_bearing
+    source = EvidenceSource(1, "a-bridge", "Council approves the Ferris Street bridge", None, None, None, [sentence])
+    assert not checker.check("Work begins in September 2025 [1].", Evidence([source], 0.4, 20), question).abstained
