@@ -22,16 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from newsqa.bot.short_answer import answer_phrase  # noqa: E402
 from newsqa.bot.verify import parse_claims  # noqa: E402
 from newsqa.evals.metrics import exact_match, token_f1  # noqa: E402
-from newsqa.index.chunking import sentence_spans  # noqa: E402
+from newsqa.evals.pipelines import first_sentence  # noqa: E402
 
 
-def first_sentence(answer: dict) -> str:
+def short_answer_source(answer: dict) -> str:
+    """The sentence the run's pipeline takes the short answer from."""
     text = answer["answer"]
     if answer.get("citations"):  # newsqa's checked answer: its first claim without markers
         claims = parse_claims(text)
         return claims[0].text.rstrip(".!? ") if claims else text
-    spans = sentence_spans(text)
-    return text[spans[0][0]:spans[0][1]] if spans else text
+    return first_sentence(text)  # the tutorial chain's
 
 
 def rescore(run: Path) -> tuple[float, float, float, float]:
@@ -44,7 +44,7 @@ def rescore(run: Path) -> tuple[float, float, float, float]:
         answers, answer = row["gold"]["answers"], row["answer"]
         stored_em.append(row["metrics"]["em"])
         stored_f1.append(row["metrics"]["f1"])
-        short = "" if answer["abstained"] else answer_phrase(row["question"], first_sentence(answer))
+        short = "" if answer["abstained"] else answer_phrase(row["question"], short_answer_source(answer))
         em.append(exact_match(short, answers) if short else 0.0)
         f1.append(token_f1(short, answers) if short else 0.0)
     return tuple(round(statistics.mean(v), 3) for v in (stored_em, stored_f1, em, f1))

@@ -164,8 +164,7 @@ class LangchainBaseline:
             tokens_in, tokens_out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
         timings["total"] = round(sum(timings.values()), 4)
         abstained = is_abstention(text) or "don't know" in text.lower() or "do not know" in text.lower()
-        spans = sentence_spans(text)
-        first = text[spans[0][0]:spans[0][1]] if spans else text
+        first = first_sentence(text)
         return Answer(
             question=question.question, standalone_question=question.question,
             answer=ABSTAIN_TEXT if abstained else text,
@@ -183,6 +182,12 @@ class LangchainBaseline:
 
     def close(self) -> None:
         pass
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a plain answer: what the tutorial chain's short answer is taken from."""
+    spans = sentence_spans(text)
+    return text[spans[0][0]:spans[0][1]] if spans else text
 
 
 def make_pipeline(kind: str, eval_set: EvalSet, settings: Settings, cache_root: Path, llm: str) -> Pipeline:
