@@ -14,7 +14,8 @@ The question-set format, one JSON object a line:
 
 RealTime QA (a folder of `YYYYMMDD_qa.jsonl`, `_qa_nota.jsonl`, `_gcs.jsonl` weekly files):
 questions come from `_qa.jsonl` (as_of = question_date, answers = the right choice's text, the
-`evidence` HTML snippet as gold evidence); the corpus is the union of the same weeks' `_gcs.jsonl`
+`evidence` HTML snippet as gold evidence; the question and the snippet are read as plain text, since
+some carry the source site's inline links); the corpus is the union of the same weeks' `_gcs.jsonl`
 articles, deduplicated by URL; questions whose sentence ends in "except" are left out, as the
 benchmark does. The `--nota` variant reads `_qa_nota.jsonl`: where the right choice was replaced
 by "None of the above", the question becomes unanswerable, and the articles that the week's
@@ -25,7 +26,6 @@ reply really is "I don't know".
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from collections.abc import Iterable
@@ -34,6 +34,7 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 from pydantic import BaseModel, Field, ValidationError
 
 from newsqa.bot.question_kind import question_kind
@@ -144,8 +145,19 @@ def _evening(value: str) -> datetime | None:
     return datetime.combine(parsed.date(), time(23, 59), tzinfo=timezone.utc)
 
 
+def _plain_text(fragment: str | None) -> str:
+    """An HTML fragment as a reader sees it: the data set's questions and snippets carry the source
+    site's inline links (`<a data-analytics-id=…>Ukraine</a>'s`), which no one asking would type."""
+    if not fragment or ("<" not in fragment and "&" not in fragment):
+        return " ".join((fragment or "").split())
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for line_break in root.iter("br"):  # the only tag here that separates words
+        line_break.tail = " " + (line_break.tail or "")
+    return " ".join(root.text_content().split())
+
+
 def _snippet(evidence: str | None) -> list[str]:
-    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", evidence or "")).split())
+    text = _plain_text(evidence)
     return [text] if text else []
 
 
@@ -170,7 +182,8 @@ def load_realtimeqa(folder: Path, start: str | None = None, end: str | None = No
         if not qa_file.exists():
             raise NewsqaError(f"{qa_file} is missing")
         for record in _read_jsonl(qa_file):
-            if _is_except(record["question_sentence"]):
+            question = _plain_text(record["question_sentence"])
+            if _is_except(question):
                 continue
             right = [record["choices"][int(i)] for i in record["answer"]]
             answerable = not any(r.strip().lower() == NOTA for r in right)
@@ -178,12 +191,12 @@ def load_realtimeqa(folder: Path, start: str | None = None, end: str | None = No
             if not answerable:
                 unanswerable_ids.add(base_id)
             questions.append(EvalQuestion(
-                id=record["question_id"], question=record["question_sentence"],
+                id=record["question_id"], question=question,
                 answers=right if answerable else [], answerable=answerable,
                 as_of=_evening(record["question_date"]),
                 gold_evidence=_snippet(record.get("evidence")) if answerable else [],
                 metadata={"source": record.get("question_source") or "–", "week": week,
-                          "type": question_type(record["question_sentence"])},
+                          "type": question_type(question)},
             ))
     corpus = [str(folder / f"{week}_gcs.jsonl") for week in weeks]
     exclude = _urls_only_for(unanswerable_ids, [folder / f"{week}_gcs.jsonl" for week in weeks])

@@ -72,6 +72,16 @@ def test_realtimeqa_questions_follow_the_benchmark(shared_data: Path):
     assert not found.exclude_urls
 
 
+def test_realtimeqa_questions_and_snippets_are_read_as_plain_text(shared_data: Path):
+    """Some weeks' questions carry the source site's inline links; a question is asked as a reader sees it."""
+    found = load_realtimeqa(shared_data / "realtimeqa" / "2025", "2025-06-13", "2025-06-13")
+    by_id = {q.id: q for q in found.questions}
+    assert by_id["20250613_4"].question == "Which team were crowned winners of the UK's first ever \"Baller League\"?"
+    assert by_id["20250613_2"].question.endswith("while attempting to deliver aid to Gaza?")
+    assert not [q.id for q in found.questions if "<" in q.question or "data-analytics-id" in q.question]
+    assert by_id["20250613_4"].gold_evidence[0].startswith("In a thrilling final at the O2 in London, SDS FC beat")
+
+
 def test_nota_questions_become_unanswerable_and_their_articles_leave_the_corpus(shared_data: Path):
     folder = shared_data / "realtimeqa" / "2025"
     found = load_realtimeqa(folder, "2025-01-03", "2025-01-10", nota=True)
