@@ -31,7 +31,7 @@ from newsqa.bot.config import Settings
 from newsqa.bot.evidence import Evidence, select_evidence
 from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
 from newsqa.bot.llm import LLMChoice, make_llm
-from newsqa.bot.time_window import TimeWindow, read_time_window
+from newsqa.bot.time_window import TimeWindow, date_span, read_time_window
 from newsqa.bot.verify import CitationChecker, Verified, llm_support
 from newsqa.errors import BadQuery
 from newsqa.index import Filters, NewsIndex, SearchHit
@@ -155,6 +155,7 @@ class Answerer(Runnable[AskRequest, Answer]):
                                                                   not_before=not_before), name="check")
             verified = check.invoke(generated.text, child)
         _fill(answer, verified, note)
+        answer.note = _joined(answer.note, _older_than_asked(answer, window))
         answer.timings = timings
         yield answer
 
@@ -337,6 +338,27 @@ def _fill(answer: Answer, verified: Verified, note: str | None) -> None:
     answer.citations = verified.citations
     answer.flags = verified.flags
     answer.note = note
+
+
+def _older_than_asked(answer: Answer, window: TimeWindow | None) -> str | None:
+    """A warning when every article the answer cites predates the time its question names: the
+    answer may report an earlier event of the same kind (last year's summit for this week's).
+    Refusing such answers cost right ones on the dev weeks (recurring stories still hold the
+    answer), so by default the reader is told instead (`check.source_in_window` refuses)."""
+    earliest = window.earliest_source() if window else None
+    dates = [c.published for c in answer.citations]
+    if window is None or earliest is None or answer.abstained or not dates:
+        return None
+    if any(d is None or d >= earliest for d in dates):  # an undated source may well be recent
+        return None
+    newest = max(d for d in dates if d is not None)
+    which = "The cited article was" if len(dates) == 1 else "The newest cited article was"
+    return (f"{which} published on {newest.day} {newest:%B %Y}, before the time the question names "
+            f"({date_span(window.since, window.until)}): it may report an earlier event.")
+
+
+def _joined(*notes: str | None) -> str | None:
+    return " ".join(n for n in notes if n) or None
 
 
 def _carry_names(question: str, previous: str) -> str:

@@ -143,6 +143,12 @@ def test_a_question_naming_this_week_prefers_that_weeks_news(answerer: Answerer)
     assert window.searched() == "Searched news from 8–15 March 2025 first (“this week”), then older news."
     # the bridge story ran on 4 March, outside the week: preferred news does not hide it
     assert not answer.abstained and "bridge" in answer.citations[0].title.lower()
+    # … and the reader is told that the answer's only source predates the week asked about
+    assert answer.note == ("The cited article was published on 4 March 2025, before the time the question names "
+                           "(8–15 March 2025): it may report an earlier event.")
+    in_week = answerer.invoke(AskRequest(question="How long did the Port of Kessel strike last this week?",
+                                         as_of=AS_OF_MARCH_15))  # the strike ended on 12 March
+    assert not in_week.abstained and "nine-day" in in_week.answer and in_week.note is None
 
 
 def test_as_a_filter_the_window_keeps_older_news_out_unless_it_holds_none(answerer: Answerer):
@@ -170,7 +176,10 @@ def test_with_source_in_window_an_old_article_does_not_answer_this_weeks_questio
 
     request = AskRequest(question="How long did the Port of Kessel strike last this week?",
                          as_of=datetime(2025, 6, 10, tzinfo=timezone.utc))  # the strike ended in March
-    assert not answerer.invoke(request).abstained  # by default the window is a preference only
+    kept = answerer.invoke(request)
+    assert not kept.abstained  # by default the window is a preference only, and the reader is told
+    assert kept.note == ("The cited article was published on 12 March 2025, before the time the question names "
+                         "(3–10 June 2025): it may report an earlier event.")
     check = answerer.settings.check.model_copy(update={"source_in_window": True})
     strict = Answerer(answerer.settings.model_copy(update={"check": check}), answerer.index)
     answer = strict.invoke(request)

@@ -126,6 +126,8 @@ def test_ask_says_which_news_the_questions_time_searched(home: Path):
                  "--as-of", "2025-03-15")
     assert run.returncode == 0, run.stderr
     assert "Searched news from 8–15 March 2025 first (“this week”), then older news." in run.stdout
+    assert ("note: The cited article was published on 4 March 2025, before the time the question names "
+            "(8–15 March 2025): it may report an earlier event.") in " ".join(run.stdout.split())
     answer = json.loads(newsqa(home, "ask", "What did the Millbrook council approve this week?", "--llm", "none",
                                "--as-of", "2025-03-15", "--json").stdout)
     assert answer["time_window"]["phrase"] == "this week" and answer["time_window"]["used"] == "prefer"

@@ -113,3 +113,15 @@ def test_the_time_the_question_named_is_said_under_the_answer():
                                                                                            tzinfo=timezone.utc))
     answer.time_window.used = "prefer"
     assert answer_text(answer).endswith("\n-# Searched news from 8–15 March 2025 first (“this week”), then older news.")
+
+
+def test_a_note_on_the_answer_is_shown_in_italics_before_the_searched_line():
+    answer = _answer(1)
+    answer.note = ("The cited article was published on 4 March 2025, before the time the question names "
+                   "(8–15 March 2025): it may report an earlier event.")
+    answer.time_window = read_time_window("When does the bridge open this week?", datetime(2025, 3, 15, 12,
+                                                                                           tzinfo=timezone.utc))
+    answer.time_window.used = "prefer"
+    lines = answer_text(answer).splitlines()
+    assert lines[-2:] == [f"*{answer.note}*",
+                          "-# Searched news from 8–15 March 2025 first (“this week”), then older news."]
