@@ -155,7 +155,7 @@ class Answerer(Runnable[AskRequest, Answer]):
                                                                   not_before=not_before), name="check")
             verified = check.invoke(generated.text, child)
         _fill(answer, verified, note)
-        answer.note = _joined(answer.note, _older_than_asked(answer, window))
+        answer.note = _joined(answer.note, older_than_asked(answer, window))
         answer.timings = timings
         yield answer
 
@@ -340,7 +340,7 @@ def _fill(answer: Answer, verified: Verified, note: str | None) -> None:
     answer.note = note
 
 
-def _older_than_asked(answer: Answer, window: TimeWindow | None) -> str | None:
+def older_than_asked(answer: Answer, window: TimeWindow | None) -> str | None:
     """A warning when every article the answer cites predates the time its question names: the
     answer may report an earlier event of the same kind (last year's summit for this week's).
     Refusing such answers cost right ones on the dev weeks (recurring stories still hold the
