@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from newsqa.bot.answer import Answer  # noqa: E402
 from newsqa.bot.ask import older_than_asked  # noqa: E402
 
-AGES = (("≤ 14 days", 0, 14), ("15–365 days", 15, 365), ("> 1 year", 366, 10**6))
+AGES = (("≤ 14 days", 14), ("15–365 days", 365), ("> 1 year", 10**6))  # name, most days old
 
 
 def split(run: Path) -> dict[str, list[float]]:
@@ -44,7 +44,7 @@ def split(run: Path) -> dict[str, list[float]]:
         dated = [c.published for c in answer.citations if c.published]
         if dated:
             age = (datetime.fromisoformat(row["as_of"]) - max(dated)).days
-            groups[next(name for name, low, high in AGES if age <= high)].append(right)
+            groups[next(name for name, most in AGES if age <= most)].append(right)
     return groups
 
 

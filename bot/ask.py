@@ -345,9 +345,8 @@ def older_than_asked(answer: Answer, window: TimeWindow | None) -> str | None:
     answer may report an earlier event of the same kind (last year's summit for this week's).
     Refusing such answers cost right ones on the dev weeks (recurring stories still hold the
     answer), so by default the reader is told instead (`check.source_in_window` refuses)."""
-    earliest = window.earliest_source() if window else None
     dates = [c.published for c in answer.citations]
-    if window is None or earliest is None or answer.abstained or not dates:
+    if window is None or (earliest := window.earliest_source()) is None or answer.abstained or not dates:
         return None
     if any(d is None or d >= earliest for d in dates):  # an undated source may well be recent
         return None
