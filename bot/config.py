@@ -64,8 +64,8 @@ class CheckSettings(BaseModel):
     # of its claims: this week's summit is not placed by an article from five years before.
     source_in_window: bool = False
     # The sentence a claim rests on must bear on the question (cosine similarity plus 0.3 x the
-    # share of the question's content words, as evidence is scored; the sentence alone or under
-    # its headline): below this, the answer rests on a sentence about something else (last year's
+    # share of the question's content words, as evidence is scored; the sentence alone, under its
+    # headline or after the evidence line just before it in its article): below this, the answer rests on a sentence about something else (last year's
     # summit for this week's). 0: off. Chosen on the dev weeks' replayed drafts
     # (bench/check_replay.py; README, Numbers).
     min_bearing: float = 0.65
@@ -83,7 +83,10 @@ class AnswerSettings(BaseModel):
     # <= 0.5), so the defaults stay the previous choice for now (README, Numbers).
     passages: int = 8
     evidence_tokens: int = 220
-    max_evidence_sentences: int | None = 4  # None: only the token budget limits them
+    max_evidence_sentences: int | None = 2  # None: only the token budget limits them
+    # Then the best sentence not yet chosen of each of the search's first passages, so many: they
+    # often hold the answer in a sentence that restates little of the question (bench/evidence_curve.py).
+    evidence_top_passages: int = 2
     # Sentences scoring below this share of the best one are left out (0: none are).
     evidence_min_relative_score: float = 0.8
     # A sentence's score gains this over the search rank of the passage it came from.

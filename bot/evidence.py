@@ -128,14 +128,20 @@ def bearing(similarity: float, question_terms: set[str], text: str, overlap_weig
     return similarity + overlap_weight * lexical_overlap(question_terms, text)
 
 
+# A sentence that asks ("Who is hosting the Tonys?", an article's FAQ heading) states nothing: it
+# restates a question closely, so it scores high, and it never holds the answer.
+_ASKS = re.compile(r"\?[\s\"'”’)\]]*$")
+
+
 def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
-    """Every sentence of the hits, once (overlapping chunks repeat sentences)."""
+    """Every sentence of the hits that states something, once (overlapping chunks repeat
+    sentences)."""
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, hit in enumerate(hits, start=1):
         for s, e in sentence_spans(hit.text):
             key = (hit.article_id, hit.start + s)
-            if key in seen:
+            if key in seen or _ASKS.search(hit.text[s:e]):
                 continue
             seen.add(key)
             out.append(_Candidate(hit, hit.text[s:e], hit.start + s, hit.start + e, rank))
@@ -190,12 +196,38 @@ def _context_of(candidates: list[_Candidate], i: int) -> int | None:
 
 
 def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int | None = None,
-           min_relative_score: float = 0.0, per_article: int | None = None, context: bool = False) -> Evidence:
+           min_relative_score: float = 0.0, per_article: int | None = None, context: bool = False,
+           top_passages: int = 0) -> Evidence:
     """The best sentences under `token_budget`, at most `per_article` of one article (so that
     the evidence spans several stories), each with the sentence before it when it leans on it
-    for its subject (`context`), grouped and numbered by article."""
+    for its subject (`context`), then the best sentence not yet chosen of each of the search's
+    first `top_passages` passages; grouped and numbered by article.
+
+    The search ranks whole passages, with the words around each sentence, and its first passages
+    often hold the answer in a sentence that restates little of the question — which therefore
+    scores below sentences that restate it all (measured: bench/evidence_curve.py)."""
     if not scored.candidates:
         return Evidence([], 0.0, 0)
+    chosen, used, taken = _best(scored, token_budget, max_sentences, min_relative_score, per_article, context)
+    order = np.argsort(-scored.scores, kind="stable")
+    for rank in range(1, top_passages + 1):
+        i = next((i for i in order if scored.candidates[i].rank == rank and i not in chosen), None)
+        if i is None:
+            continue
+        article = scored.candidates[i].hit.article_id
+        if used + scored.lengths[i] > token_budget or (per_article and taken.get(article, 0) >= per_article):
+            continue
+        chosen.append(i)
+        used += scored.lengths[i]
+        taken[article] = taken.get(article, 0) + 1
+    sources = _group(scored.candidates, chosen, scored.scores, scored.similarity)
+    return Evidence(sources, float(scored.similarity.max()), used)
+
+
+def _best(scored: ScoredSentences, token_budget: int, max_sentences: int | None, min_relative_score: float,
+          per_article: int | None, context: bool) -> tuple[list[int], int, dict[str, int]]:
+    """The best sentences by score (`choose`): their indexes, their tokens, and how many each
+    article gave."""
     scores, lengths = scored.scores, scored.lengths
     chosen: list[int] = []
     used, picked, taken = 0, 0, {}
@@ -218,8 +250,7 @@ def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int 
         used += cost
         picked += 1
         taken[article] = taken.get(article, 0) + 1
-    sources = _group(scored.candidates, chosen, scores, scored.similarity)
-    return Evidence(sources, float(scored.similarity.max()), used)
+    return chosen, used, taken
 
 
 def select_evidence(
@@ -233,10 +264,11 @@ def select_evidence(
     per_article: int | None = None,
     context: bool = False,
     rank_weight: float = 0.0,
+    top_passages: int = 0,
 ) -> Evidence:
     """The best sentences for the question under `token_budget`, grouped and numbered by article."""
     scored = score_sentences(question, hits, embedder, overlap_weight, rank_weight)
-    return choose(scored, token_budget, max_sentences, min_relative_score, per_article, context)
+    return choose(scored, token_budget, max_sentences, min_relative_score, per_article, context, top_passages)
 
 
 def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) -> list[EvidenceSource]:

@@ -136,3 +136,38 @@ def test_a_sentence_that_leans_on_the_one_before_brings_it_along():
     assert [s.text for _, s in with_context.lines()] == [
         "Maria Lopez was named the new head of the port authority.", "She starts in March 2026."]
     assert with_context.tokens == sum(len(s.text.split()) for _, s in with_context.lines())
+
+
+def test_a_sentence_that_asks_is_never_evidence():
+    faq = hit("F", "Who is hosting the Tony Awards this year? Cynthia Erivo will host the ceremony in June.")
+    ev = select_evidence("Who is hosting the Tony Awards this year?", [faq], StubEmbedder(), token_budget=500,
+                         max_sentences=4, min_relative_score=0.0)
+    assert [s.text for _, s in ev.lines()] == ["Cynthia Erivo will host the ceremony in June."]
+    quoted = hit("G", 'He asked: "Who pays for the bridge?" The state pays for the bridge.')
+    ev = select_evidence("Who pays for the bridge?", [quoted], StubEmbedder(), token_budget=500, max_sentences=4,
+                         min_relative_score=0.0)
+    assert [s.text for _, s in ev.lines()] == ["The state pays for the bridge."]
+
+
+def test_the_first_passages_give_their_best_other_sentence():
+    # The answer sits in the search's first passage, in a sentence that restates little of the
+    # question; the second passage restates the question twice.
+    first = hit("H", "It ended on Tuesday night. Monty the Giant Schnauzer took the top prize.")
+    second = hit("I", "Which breed wins the Westminster dog show top prize is never certain. "
+                      "A breed wins the Westminster dog show top prize once a year.")
+    question = "Which breed won the top prize at the Westminster dog show?"
+    best_two = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=2,
+                               min_relative_score=0.0)
+    assert "Monty" not in " ".join(s.text for _, s in best_two.lines())
+    ev = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=2,
+                         min_relative_score=0.0, top_passages=1)
+    assert len(ev.lines()) == 3
+    assert "Monty the Giant Schnauzer took the top prize." in [s.text for _, s in ev.lines()]
+    # Within the budget only: nothing is added once the budget is spent.
+    tight = select_evidence(question, [first, second], StubEmbedder(), token_budget=best_two.tokens,
+                            max_sentences=2, min_relative_score=0.0, top_passages=1)
+    assert tight.tokens == best_two.tokens
+    # Each of the first passages gives one: the second passage's best other sentence too.
+    two = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=1,
+                          min_relative_score=0.0, top_passages=2)
+    assert [src.article_id for src in two.sources] == ["I", "H"] and len(two.lines()) == 3
