@@ -157,19 +157,25 @@ class CitationChecker:
         self.t = settings or CheckSettings()
         self._question: tuple[str, np.ndarray] | None = None  # the last question, embedded
 
-    def bearing(self, question: str, sentence: EvidenceSentence, title: str = "") -> float:
+    def bearing(self, question: str, sentence: EvidenceSentence, title: str = "",
+                before: EvidenceSentence | None = None) -> float:
         """How much `sentence` bears on `question`, as evidence is scored (bot/evidence.py): alone
-        (with the similarity the evidence choice measured, or embedded here where none did), or
-        under its article's headline, which often names the subject the sentence leaves out
-        ("Construction is to begin in September" under "Council approves Ferris Street bridge")."""
+        (with the similarity the evidence choice measured, or embedded here where none did), under
+        its article's headline, which often names the subject the sentence leaves out
+        ("Construction is to begin in September" under "Council approves Ferris Street bridge"),
+        or after the sentence just `before` it in the article, when the evidence holds that one
+        ("The day also coincides with Martin Luther King Jr. Day" after "Inauguration Day … is
+        Monday")."""
         terms = content_terms(question)
         alone = sentence.similarity
         if alone is None:
             alone = self._similarity(question, sentence.text)
         best = bearing(alone, terms, sentence.text)
-        if title and best < self.t.min_bearing:  # the headline is embedded only when it can matter
-            titled = f"{title}. {sentence.text}"
-            best = max(best, bearing(self._similarity(question, titled), terms, titled))
+        # The other readings are embedded only when they can matter.
+        for lead in (f"{title}." if title else "", before.text if before else ""):
+            if lead and best < self.t.min_bearing:
+                text = f"{lead} {sentence.text}"
+                best = max(best, bearing(self._similarity(question, text), terms, text))
         return best
 
     def _similarity(self, question: str, text: str) -> float:
@@ -231,7 +237,8 @@ class CitationChecker:
         if fault:
             return Support(False, best, fault)
         floor = self.t.min_bearing
-        if question and floor and (bears := self.bearing(question, best, source.title)) < floor:
+        before = _line_before(source, best)
+        if question and floor and (bears := self.bearing(question, best, source.title, before)) < floor:
             return Support(False, best, f"its sentence does not bear on the question (bearing {bears:.2f}, at least "
                                         f"{floor:.2f})")
         return Support(True, best, why)
@@ -313,3 +320,8 @@ class CitationChecker:
         first = kept[0][0].text.rstrip(".!? ")
         short = answer_phrase(question, first) if question else first
         return Verified(" ".join(parts), short, False, citations, flags)
+
+
+def _line_before(source: EvidenceSource, sentence: EvidenceSentence) -> EvidenceSentence | None:
+    """The evidence line of the same article that ends just before `sentence` begins, if any."""
+    return next((s for s in source.sentences if s.end <= sentence.start and sentence.start - s.end <= 3), None)

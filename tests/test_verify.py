@@ -209,3 +209,22 @@ def test_a_sentence_that_leaves_its_subject_to_the_headline_is_read_under_it(che
     assert checker.bearing(question, sentence, "Council approves the Ferris Street bridge") >= checker.t.min_bearing
     source = EvidenceSource(1, "a-bridge", "Council approves the Ferris Street bridge", None, None, None, [sentence])
     assert not checker.check("Work begins in September 2025 [1].", Evidence([source], 0.4, 20), question).abstained
+
+
+def test_a_sentence_that_leans_on_the_line_before_it_is_read_after_it(checker):
+    lead = "Inauguration Day, when Donald Trump takes the oath of office as the 47th president, is Monday, Jan. 20."
+    text = "The day also coincides with Martin Luther King Jr. Day, making it a national holiday."
+    before = EvidenceSentence(1, lead, 0, len(lead), "x-0", 1.0, None)
+    sentence = EvidenceSentence(2, text, len(lead) + 1, len(lead) + 1 + len(text), "x-0", 1.0, None)
+    question = ("Donald Trump was sworn in Monday as the 47th president of the United States. "
+                "Which holiday coincided with his inauguration?")
+    assert checker.bearing(question, sentence) < checker.t.min_bearing  # alone: which day?
+    assert checker.bearing(question, sentence, before=before) >= checker.t.min_bearing
+    claim = "Martin Luther King Jr. Day coincided with his inauguration [2]."
+    both = EvidenceSource(1, "x", "Things to know", None, None, None, [before, sentence])
+    answer = checker.check(claim, Evidence([both], 0.5, 40), question)
+    assert not answer.abstained and answer.short_answer == "Martin Luther King Jr. Day"
+    assert answer.citations[0].quote == text
+    # Without the line before it in the evidence, the sentence alone does not bear on the question.
+    alone = EvidenceSource(1, "x", "Things to know", None, None, None, [sentence])
+    assert checker.check(claim.replace("[2]", "[1]"), Evidence([alone], 0.5, 40), question).abstained
