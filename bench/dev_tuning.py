@@ -1,9 +1,11 @@
 """Tuning on the dev weeks (not a test): the answering settings compared end to end with the
 default local model, on RealTime QA 2025 dev weeks only (never the test weeks the README
 reports). Every variant is a `newsqa eval run` (resumable) with its settings in the environment.
-Prints a Markdown table and saves it to bench/results/dev_tuning.md.
+Prints a Markdown table and saves it to bench/results/dev_tuning.md; the rows of variants not
+given this time are kept from the saved table (their runs may live on another machine).
 
 Run: .venv/bin/python bench/dev_tuning.py [--limit 80] [--variants A B D]
+     [--from 2025-03-07 --to 2025-04-25 --table dev_tuning_check]  (other dev weeks, to check a choice)
 """
 
 from __future__ import annotations
@@ -17,18 +19,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import RTQA_2025, run_eval, summary, write_table  # noqa: E402
 
 DEV_FIRST, DEV_LAST = "2025-01-03", "2025-02-21"
+TEST_FIRST = "2025-06-06"
 # Every variant names all the settings it tunes, so that it means the same whatever the defaults are
 # (99 sentences: no cap within the 220-token budget).
 OLD = {"ANSWER__PASSAGES": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "4",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8", "ANSWER__EVIDENCE_RANK_WEIGHT": "0",
-       "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "off", "ANSWER__PROMPT": "answer"}
+       "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "off", "ANSWER__PROMPT": "answer",
+       "ANSWER__EVIDENCE_TOP_PASSAGES": "0"}
 NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "99",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
-       "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "prefer", "ANSWER__PROMPT": "answer"}
+       "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "prefer", "ANSWER__PROMPT": "answer",
+       "ANSWER__EVIDENCE_TOP_PASSAGES": "0"}
 DATED = {"ANSWER__PROMPT": "answer_dated"}
 H = {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}
 VARIANTS = {
-    "0": ("today's defaults (A with the time preference)", {**OLD, "ANSWER__TIME_WINDOW": "prefer"}),
+    "0": ("the defaults before J (A with the time preference)", {**OLD, "ANSWER__TIME_WINDOW": "prefer"}),
+    "J": ("today's defaults: as 0, no sentence that asks, the best 2 sentences and the best other one of each of "
+          "the first 2 passages", {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "2",
+                                   "ANSWER__EVIDENCE_TOP_PASSAGES": "2"}),
     "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),
@@ -45,13 +53,13 @@ VARIANTS = {
 }
 
 
-def run(name: str, settings: dict[str, str], limit: int, runs: Path) -> dict:
+def run(name: str, settings: dict[str, str], limit: int, runs: Path, first: str, last: str) -> dict:
     """The variant's summary; a finished run folder is read, not run again (delete it to re-run)."""
-    out = runs / f"dev-{name}"
+    out = runs / (f"dev-{name}" if (first, last) == (DEV_FIRST, DEV_LAST) else f"dev-{first}-{last}-{name}")
     if (out / "summary.json").exists():
         return summary(out)
     print("running:", name, flush=True)
-    return run_eval(out, str(RTQA_2025), "--from", DEV_FIRST, "--to", DEV_LAST, "--limit", str(limit),
+    return run_eval(out, str(RTQA_2025), "--from", first, "--to", last, "--limit", str(limit),
                     "--llm", "local", settings={f"NEWSQA_{key}": value for key, value in settings.items()})
 
 
@@ -60,16 +68,22 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=80)
     parser.add_argument("--variants", nargs="+", default=["A", "B", "D"])
     parser.add_argument("--runs", type=Path, default=Path("eval-runs"))
+    parser.add_argument("--from", dest="first", default=DEV_FIRST, help="dev weeks only, never the test weeks")
+    parser.add_argument("--to", dest="last", default=DEV_LAST)
+    parser.add_argument("--table", default="dev_tuning", help="bench/results/TABLE.md")
     args = parser.parse_args()
+    if args.last >= TEST_FIRST:
+        parser.error(f"the test weeks (from {TEST_FIRST}) are never used for tuning")
     rows = []
     for name in args.variants:
         what, settings = VARIANTS[name]
-        s = run(name, settings, args.limit, args.runs)
+        s = run(name, settings, args.limit, args.runs, args.first, args.last)
         rows.append([name, what, str(s["n"]), f"{s['em']:.3f}", f"{s['f1']:.3f}", f"{s['containment']:.3f}",
                      f"{s['answer_in_passages']:.3f}", f"{s['answer_in_evidence']:.3f}",
                      f"{s['evidence_tokens']:.0f}", f"{s['false_abstain']:.2f}",
                      f"{s.get('answered_precision') or 0:.2f}", f"{s['latency_p50_s']:.1f}"])
-    write_table("dev_tuning", f"Tuning on the dev weeks: RealTime QA 2025 {DEV_FIRST} to {DEV_LAST}, "
+    rows = _merged(rows, args.table)
+    write_table(args.table, f"Tuning on the dev weeks: RealTime QA 2025 {args.first} to {args.last}, "
                 f"first {args.limit} questions, default local model",
                 ["variant", "settings", "questions", "EM", "F1", "containment", "answer in passages",
                  "answer in evidence", "evidence tokens", "abstained (answerable)", "answers right",
@@ -77,7 +91,22 @@ def main() -> None:
                 ["Dev weeks only: the test weeks (2025-06-06 to 2025-06-27) are never used for tuning.",
                  "Latency here is not a result: other work shared the machine during these runs.",
                  f"Command: .venv/bin/python bench/dev_tuning.py --limit {args.limit} "
-                 f"--variants {' '.join(args.variants)}"])
+                 + ("" if args.table == "dev_tuning" else f"--from {args.first} --to {args.last} --table {args.table} ")
+                 + f"--variants {' '.join(row[0] for row in rows)} (each row as run by --variants NAME; rows of "
+                 "variants not given are kept from the saved table)"])
+
+
+def _merged(rows: list[list[str]], table: str) -> list[list[str]]:
+    """This run's rows with the saved table's rows of the other variants, in VARIANTS order."""
+    path = Path(__file__).resolve().parent / "results" / f"{table}.md"
+    saved = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if line.startswith("| ") and cells[0] in VARIANTS:
+                saved[cells[0]] = cells
+    saved.update({row[0]: row for row in rows})
+    return [saved[name] for name in VARIANTS if name in saved]
 
 
 if __name__ == "__main__":

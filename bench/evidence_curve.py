@@ -29,15 +29,18 @@ from newsqa.evals.pipelines import NewsqaPipeline  # noqa: E402
 
 BUDGETS = (110, 160, 220, 300, 400)
 # name -> (passage-rank weight, sentences at most, relative floor, sentences of one article at most,
-#          with context)
+#          with context, first passages giving their best other sentence)
 STRATEGIES = {
-    "best 4, floor 0.8 (the old default)": (0.0, 4, 0.8, None, False),
-    "best, no cap": (0.0, 99, 0.0, None, False),
-    "best, ≤2 an article": (0.0, 99, 0.0, 2, False),
-    "best, with context": (0.0, 99, 0.0, None, True),
-    "best + passage rank 0.4": (0.4, 99, 0.0, None, False),
-    "best + passage rank 0.4, with context": (0.4, 99, 0.0, None, True),
-    "best 6 + passage rank 0.4, floor 0.8": (0.4, 6, 0.8, None, False),
+    "best 4, floor 0.8 (the previous default)": (0.0, 4, 0.8, None, False, 0),
+    "best 2, floor 0.8, + the best other of each of the first 2 passages (the default)": (0.0, 2, 0.8, None, False, 2),
+    "best 3, floor 0.8, + the best other of the first passage": (0.0, 3, 0.8, None, False, 1),
+    "best 3, floor 0.8, + the best other of each of the first 2 passages": (0.0, 3, 0.8, None, False, 2),
+    "best, no cap": (0.0, 99, 0.0, None, False, 0),
+    "best, ≤2 an article": (0.0, 99, 0.0, 2, False, 0),
+    "best, with context": (0.0, 99, 0.0, None, True, 0),
+    "best + passage rank 0.4": (0.4, 99, 0.0, None, False, 0),
+    "best + passage rank 0.4, with context": (0.4, 99, 0.0, None, True, 0),
+    "best 6 + passage rank 0.4, floor 0.8": (0.4, 6, 0.8, None, False, 0),
 }
 
 
@@ -47,6 +50,8 @@ def main() -> None:
     parser.add_argument("--to", dest="last", default="2025-02-21")
     parser.add_argument("--k", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--home", type=Path, help="data directory holding the evaluation indexes")
+    parser.add_argument("--name", default="evidence_curve",
+                        help="the tables' file names: NAME.md and NAME_time_window.md under bench/results")
     args = parser.parse_args()
     settings = load_settings(**({"home": args.home} if args.home else {}))
     eval_set = load_eval_set(RTQA_2025, start=args.first, end=args.last)
@@ -74,9 +79,9 @@ def main() -> None:
                         (named if window.is_window else fresh).append(i)
                     scorings = {w: score_sentences(q.question, hits, index.embedder, rank_weight=w)
                                 for w in {v[0] for v in STRATEGIES.values()}}
-                    for name, (weight, most, floor, per_article, context) in STRATEGIES.items():
+                    for name, (weight, most, floor, per_article, context, top) in STRATEGIES.items():
                         for budget in BUDGETS:
-                            ev = choose(scorings[weight], budget, most, floor, per_article, context)
+                            ev = choose(scorings[weight], budget, most, floor, per_article, context, top)
                             text = " ".join(src.text for src in ev.sources)
                             outcome.setdefault((name, budget), []).append((contains_answer(text, q.answers),
                                                                            ev.tokens))
@@ -94,11 +99,12 @@ def main() -> None:
              "evidence: in the sentences chosen from them for the model. Tokens: the chosen sentences' "
              "(all-MiniLM-L6-v2 tokenizer), without titles.",
              f"Command: .venv/bin/python bench/evidence_curve.py --from {args.first} --to {args.last} "
-             f"--k {' '.join(map(str, args.k))}"]
-    write_table("evidence_curve", f"Evidence curve, RealTime QA 2025 weeks {args.first} to {args.last}",
+             f"--k {' '.join(map(str, args.k))}" + (f" --name {args.name}" if args.name != "evidence_curve" else "")]
+    write_table(args.name, f"Evidence curve, RealTime QA 2025 weeks {args.first} to {args.last}",
                 ["k passages", "choosing", "token budget", "evidence tokens (mean)", "answer in passages",
                  "answer in evidence"], curve_rows, notes)
-    write_table("time_window", f"Time read from the question, RealTime QA 2025 weeks {args.first} to {args.last}",
+    window_table = "time_window" if args.name == "evidence_curve" else f"{args.name}_time_window"
+    write_table(window_table, f"Time read from the question, RealTime QA 2025 weeks {args.first} to {args.last}",
                 ["k passages", "answer.time_window", "answer in passages (all)",
                  "answer in passages (questions naming a time)", "answer in passages (asking for the latest)"],
                 window_rows, notes)
