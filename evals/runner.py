@@ -43,8 +43,17 @@ class RunConfig:
                      "llm": "none" if self.retrieval_only else self.llm, "judge": self.judge,
                      "retrieval_only": self.retrieval_only}
         if settings is not None:  # what shapes the answers: a change makes it another run
-            described["settings"] = {"answer": settings.answer.model_dump(), "search": settings.search.model_dump()}
+            if self.pipeline == "newsqa":
+                described["settings"] = {"answer": settings.answer.model_dump(),
+                                         "search": settings.search.model_dump()}
+            else:  # the tutorial chain reads only these of newsqa's settings
+                described["settings"] = {"answer": settings.answer.model_dump(include=_TUTORIAL_SETTINGS)}
         return described
+
+
+# newsqa's settings the LangChain tutorial chain reads (evals/pipelines.py): a change to any other
+# (the evidence choice, the search's fusion) leaves its answers as they were.
+_TUTORIAL_SETTINGS = {"max_answer_tokens", "extractive_sentences"}
 
 
 def done_ids(out: Path) -> set[str]:
@@ -69,12 +78,14 @@ def read_results(out: Path) -> list[dict]:
 
 
 def differences(earlier: dict, identity: dict) -> list[str]:
-    """What makes `identity` another run than `earlier`. Settings are compared on the keys the
-    earlier run recorded: a setting added to newsqa since then does not make it another run."""
+    """What makes `identity` another run than `earlier`. Settings are compared on the keys both
+    recorded: a setting added to newsqa since then, or one the pipeline no longer records as
+    shaping its answers, does not make it another run."""
     differ = sorted(k for k in (set(earlier) | set(identity)) - {"settings"} if earlier.get(k) != identity.get(k))
     before, now = earlier.get("settings"), identity.get("settings") or {}
-    if before is not None and any(before[group].get(k) != now.get(group, {}).get(k)
-                                  for group in before for k in before[group]):
+    if before is not None and any(before[group][k] != now[group][k]
+                                  for group in before.keys() & now.keys()
+                                  for k in before[group].keys() & now[group].keys()):
         differ.append("settings")
     return differ
 

@@ -137,6 +137,13 @@ def test_compare_prints_deltas_and_flipped_questions(env, seed, none_run: Path, 
     newsqa(env, "eval", str(seed), "--llm", "none", "--pipeline", "langchain-baseline", "--out", str(baseline))
     summary = json.loads((baseline / "summary.json").read_text())
     assert summary["n"] == 11 and summary["cited_share"] == 0.0  # the tutorial chain cites nothing
+    # newsqa's evidence settings do not shape the tutorial chain's answers: its run is the same run.
+    again = newsqa(dict(env, NEWSQA_ANSWER__EVIDENCE_TOKENS="100"), "eval", str(seed), "--llm", "none",
+                   "--pipeline", "langchain-baseline", "--out", str(baseline), check=False)
+    assert again.returncode == 0, again.stderr
+    again = newsqa(dict(env, NEWSQA_ANSWER__EXTRACTIVE_SENTENCES="1"), "eval", str(seed), "--llm", "none",
+                   "--pipeline", "langchain-baseline", "--out", str(baseline), check=False)
+    assert again.returncode == 2 and "differs in settings" in again.stderr
     assert summary["evidence_tokens"] > 500  # four 1,000-character chunks
     done = newsqa(env, "eval", "compare", str(none_run), str(baseline))
     assert "containment" in done.stdout and "flipped" in done.stdout
