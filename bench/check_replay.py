@@ -80,21 +80,25 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
 
 
 BEARINGS = (0.6, 0.65, 0.7)
-# Every row names check.min_bearing: 0 is the check before that rule.
-VARIANTS = (
-    ({"strict": False, "min_bearing": 0}, "word check alone"),
-    ({"strict": True, "min_bearing": 0}, "word check + claim rules"),
-    ({"strict": True, "min_bearing": 0, "answer_words_in": "sentence"}, "+ the answer's words in the claim's sentence"),
-    ({"strict": True, "min_bearing": 0, "source_in_window": True},
-     "+ no source older than the time the question names"),
-    ({"strict": True, "min_bearing": 0, "min_relevance": 0.55},
-     "claim rules, and answer.min_relevance 0.55 (default 0.3)"),
-    ({"strict": True, "min_bearing": 0, "min_relevance": 0.6},
-     "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
-) + tuple(
-    ({"strict": True, "min_bearing": b}, f"claim rules + the quote bears on the question (check.min_bearing {b})")
-    for b in BEARINGS
-)
+# key -> (settings, what the row is). Every row names check.min_bearing and check.recite: 0 and
+# False are the check before those rules.
+VARIANTS = {
+    "words": ({"strict": False, "min_bearing": 0, "recite": False}, "word check alone"),
+    "claims": ({"strict": True, "min_bearing": 0, "recite": False}, "word check + claim rules"),
+    "sentence": ({"strict": True, "min_bearing": 0, "recite": False, "answer_words_in": "sentence"},
+                 "+ the answer's words in the claim's sentence"),
+    "window": ({"strict": True, "min_bearing": 0, "recite": False, "source_in_window": True},
+               "+ no source older than the time the question names"),
+    "relevance-0.55": ({"strict": True, "min_bearing": 0, "recite": False, "min_relevance": 0.55},
+                       "claim rules, and answer.min_relevance 0.55 (default 0.3)"),
+    "relevance-0.6": ({"strict": True, "min_bearing": 0, "recite": False, "min_relevance": 0.6},
+                      "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
+    **{f"bearing-{b}": ({"strict": True, "min_bearing": b, "recite": False},
+                        f"claim rules + the quote bears on the question (check.min_bearing {b})") for b in BEARINGS},
+    "recite": ({"strict": True, "min_bearing": 0.65, "recite": True},
+               "claim rules, min_bearing 0.65 + a claim its article does not support cited to one that does "
+               "(check.recite)"),
+}
 
 
 def main() -> None:
@@ -102,6 +106,9 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--indexes", type=Path, default=Path("/tmp/evalhome/eval-indexes"),
                         help="the evaluation's cached indexes (NEWSQA_HOME/eval-indexes of the runs), for dates")
+    parser.add_argument("--rows", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
+                        help="only these rows")
+    parser.add_argument("--table", default="check_replay", help="bench/results/TABLE.md")
     args = parser.parse_args()
     dates = published_dates(args.indexes)
     from newsqa.index.embeddings import Embedder
@@ -109,18 +116,20 @@ def main() -> None:
     embedder = Embedder("all-MiniLM-L6-v2")
     rows = []
     for run in args.runs:
-        for settings, name in VARIANTS:
+        for settings, name in (VARIANTS[key] for key in args.rows):
             r = replay(run, dict(settings), embedder, dates)
             precision = r["right"] / r["given"] if r["given"] else 0.0
             rows.append([run.name, name, str(r["given"]), f"{precision:.2f} ({r['right']}/{r['given']})",
                          f"{r['right'] / max(r['answerable'], 1):.2f} ({r['right']}/{r['answerable']})",
                          f"{r['em'] / max(r['answerable'], 1):.3f}", f"{r['f1'] / max(r['answerable'], 1):.3f}"])
-    write_table("check_replay", "The citation check replayed on evaluation drafts (default local model)",
+    write_table(args.table, "The citation check replayed on evaluation drafts (default local model)",
                 ["run", "check", "answers given", "answered precision", "answered right (of answerable)",
                  "EM (answerable)", "F1 (answerable)"], rows,
                 ["Same drafts, same evidence: only the check differs. Right: containment, EM or F1 >= 0.5 "
                  "against the right choice (RealTime QA's own normalisation).",
-                 "Command: .venv/bin/python bench/check_replay.py " + " ".join(str(r) for r in args.runs)])
+                 "Command: .venv/bin/python bench/check_replay.py " + " ".join(str(r) for r in args.runs)
+                 + ("" if args.rows == list(VARIANTS) else " --rows " + " ".join(args.rows))
+                 + ("" if args.table == "check_replay" else f" --table {args.table}")])
 
 
 if __name__ == "__main__":

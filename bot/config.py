@@ -65,10 +65,14 @@ class CheckSettings(BaseModel):
     source_in_window: bool = False
     # The sentence a claim rests on must bear on the question (cosine similarity plus 0.3 x the
     # share of the question's content words, as evidence is scored; the sentence alone, under its
-    # headline or after the evidence line just before it in its article): below this, the answer rests on a sentence about something else (last year's
-    # summit for this week's). 0: off. Chosen on the dev weeks' replayed drafts
-    # (bench/check_replay.py; README, Numbers).
+    # headline or after the evidence line just before it in its article): below this, the answer
+    # rests on a sentence about something else (last year's summit for this week's). 0: off.
+    # Chosen on the dev weeks' replayed drafts (bench/check_replay.py; README, Numbers).
     min_bearing: float = 0.65
+    # A claim its cited article does not support is cited to another article of the evidence that
+    # does, under the same rules (flagged "recited"), instead of being removed: the local model
+    # often cites the right claim to the wrong line. Chosen on the dev weeks' replayed drafts.
+    recite: bool = True
 
 
 class AnswerSettings(BaseModel):

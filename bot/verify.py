@@ -268,10 +268,18 @@ class CitationChecker:
                 if stale:
                     detail += (f"; {', '.join(f'[{n}]' for n in stale)} published before the time the question "
                                f"asks about ({not_before.date().isoformat()} on)")
-                flags.append(Flag(kind="unsupported", sentence=claim.text, detail=detail))
+                # The model often cites the right claim to the wrong line: another article that
+                # states it, under the same rules, is cited instead.
+                found = self._other_support(claim.text, cited, evidence, question, not_before, confirm) \
+                    if self.t.recite else []
+                if found:
+                    flags.append(Flag(kind="recited", sentence=claim.text,
+                                      detail=f"{detail}; cited article {found[0][0]} instead"))
+                    kept.append((claim, found))
+                else:
+                    flags.append(Flag(kind="unsupported", sentence=claim.text, detail=detail))
                 continue
-            labels = [s.label for src, s in evidence.lines() if not _older(src, not_before)]
-            found = self._supporting(claim.text, labels, evidence, question, first_only=True, confirm=confirm)
+            found = self._other_support(claim.text, [], evidence, question, not_before, confirm)
             if found:
                 flags.append(Flag(kind="auto_cited", sentence=claim.text, detail=f"cited article {found[0][0]}"))
                 kept.append((claim, found))
@@ -280,6 +288,14 @@ class CitationChecker:
         if not kept:
             return Verified(ABSTAIN_TEXT, "", True, [], flags)
         return self._render(kept, evidence, flags, question)
+
+    def _other_support(self, claim: str, cited: list[int], evidence: Evidence, question: str,
+                       not_before: datetime | None, confirm: Confirm | None) -> list[tuple[int, EvidenceSentence]]:
+        """The first article, other than the cited lines' and none older than the question's
+        time, whose evidence supports the claim: (its number, the quote), or nothing."""
+        tried = {evidence.by_label(n)[0].n for n in cited}
+        labels = [s.label for src, s in evidence.lines() if src.n not in tried and not _older(src, not_before)]
+        return self._supporting(claim, labels, evidence, question, first_only=True, confirm=confirm)
 
     def _supporting(self, claim: str, labels: list[int], evidence: Evidence, question: str, first_only: bool = False,
                     confirm: Confirm | None = None) -> list[tuple[int, EvidenceSentence]]:

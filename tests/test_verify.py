@@ -6,6 +6,7 @@ import pytest
 
 from newsqa.bot.answer import ABSTAIN_TEXT
 from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
+from newsqa.bot.config import CheckSettings
 from newsqa.bot.verify import CitationChecker, is_abstention, parse_claims
 from newsqa.index.embeddings import Embedder
 
@@ -94,14 +95,24 @@ def test_right_words_around_a_made_up_answer_are_refused(checker):
     assert not right.abstained and right.short_answer == "Port of Kessel"
 
 
-def test_citation_on_the_wrong_article_is_removed(checker):
+def test_citation_on_the_wrong_article_moves_to_the_article_that_states_it(checker):
     # The strike is in source line [3]; citing the bridge article's line [1] for it is wrong.
-    result = checker.check(
-        "Construction begins in September 2025 [1]. The dock strike lasted nine days [1].", evidence()
-    )
-    assert result.answer == "Construction begins in September 2025 [1]."
-    assert [f.kind for f in result.flags] == ["unsupported"]
-    assert "strike" in result.flags[0].sentence
+    answer = "Construction begins in September 2025 [1]. The dock strike lasted nine days [1]."
+    result = checker.check(answer, evidence())
+    assert result.answer == "Construction begins in September 2025 [1]. The dock strike lasted nine days [2]."
+    assert [c.article_id for c in result.citations] == ["a-bridge", "a-strike"]
+    assert result.citations[1].quote == STRIKE
+    assert [f.kind for f in result.flags] == ["recited"]
+    assert result.flags[0].detail == "not supported by [1]; cited article 2 instead"
+    # With check.recite off, or when no article states it, the sentence is removed.
+    strict = CitationChecker(checker.embedder, CheckSettings(recite=False))
+    removed = strict.check(answer, evidence())
+    assert removed.answer == "Construction begins in September 2025 [1]."
+    assert [f.kind for f in removed.flags] == ["unsupported"] and "strike" in removed.flags[0].sentence
+    made_up = checker.check("Construction begins in September 2025 [1]. The dock strike lasted 40 days [1].",
+                            evidence())
+    assert made_up.answer == "Construction begins in September 2025 [1]."
+    assert [f.kind for f in made_up.flags] == ["unsupported"]
 
 
 def test_uncited_but_supported_sentence_gets_its_citation(checker):
