@@ -119,7 +119,8 @@ def main() -> None:
         for settings, name in (VARIANTS[key] for key in args.rows):
             r = replay(run, dict(settings), embedder, dates)
             precision = r["right"] / r["given"] if r["given"] else 0.0
-            rows.append([run.name, name, str(r["given"]), f"{precision:.2f} ({r['right']}/{r['given']})",
+            label = str(run).removeprefix("eval-runs/")
+            rows.append([label, name, str(r["given"]), f"{precision:.2f} ({r['right']}/{r['given']})",
                          f"{r['right'] / max(r['answerable'], 1):.2f} ({r['right']}/{r['answerable']})",
                          f"{r['em'] / max(r['answerable'], 1):.3f}", f"{r['f1'] / max(r['answerable'], 1):.3f}"])
     write_table(args.table, "The citation check replayed on evaluation drafts (default local model)",
