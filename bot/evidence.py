@@ -5,7 +5,9 @@ dominates its latency, so the LLM never sees whole chunks: each retrieved chunk 
 sentences, every sentence is scored against the question (embedding similarity, plus the share
 of the question's content words it contains, plus a bonus when it holds the kind of answer asked
 for: a figure for "how many", a new name for "who"), and the best ones are kept under a token
-budget.
+budget, with the best other sentence of each of the search's first passages (which often hold
+the answer in a sentence that restates little of the question). Sentences that ask are never
+evidence.
 The model sees each sentence on its own numbered line, best first, with its article's title,
 outlet and date; it cites those line numbers. The sources a reader sees are numbered by article
 (one number per article, as news citations are): the citation check maps a line to its article.
@@ -186,13 +188,19 @@ _LEANS = re.compile(r"^(?:he|she|it|they|his|her|its|their|this|that|these|those
                     re.IGNORECASE)
 
 
+def just_before(end: int, start: int) -> bool:
+    """Whether a sentence ending at `end` is the one just before a sentence starting at `start` of
+    the same article (offsets in the article text; only the space between them apart)."""
+    return end <= start and start - end <= 3
+
+
 def _context_of(candidates: list[_Candidate], i: int) -> int | None:
     """The sentence just before candidate i in its article, when i leans on it."""
     c = candidates[i]
     if not _LEANS.match(c.text):
         return None
     return next((j for j, p in enumerate(candidates)
-                 if p.hit.article_id == c.hit.article_id and p.end <= c.start and c.start - p.end <= 3), None)
+                 if p.hit.article_id == c.hit.article_id and just_before(p.end, c.start)), None)
 
 
 def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int | None = None,

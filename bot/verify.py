@@ -9,13 +9,15 @@ A sentence of the answer is *supported* by a source when
    sentence gives) appear there: a sentence that restates the question around a made-up name
    matches any retrieved source by its question words alone, and
 4. the claim holds to the source sentence it rests on (bot/claims.py), and that sentence bears
-   on the question (`min_bearing`): an answer resting on a sentence about another event is
-   refused even when the sentence states it.
+   on the question (`min_bearing`; alone, under its headline, or after the evidence line just
+   before it): an answer resting on a sentence about another event is refused even when the
+   sentence states it.
 The thresholds were chosen with bench/calibrate.py (hand labels and replayed answers).
 The model cites the numbered evidence lines; each line belongs to an article, and a citation
 is checked against everything the evidence holds of that article. Citations to lines that do
-not exist are removed; a sentence no cited source supports is
-removed; a sentence without a citation that one source supports gets that citation. What is
+not exist are removed; a sentence no cited source supports is cited to another article
+that supports it (`recite`), or else removed; a sentence without a citation that one source
+supports gets that citation. What is
 removed or added is recorded as a Flag. If nothing is left, the answer abstains.
 """
 
@@ -33,7 +35,15 @@ from newsqa import prompts
 from newsqa.bot.answer import ABSTAIN_TEXT, Citation, Flag
 from newsqa.bot.claims import figures_as_digits, held_to
 from newsqa.bot.config import CheckSettings
-from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource, bearing, content_terms, lexical_overlap
+from newsqa.bot.evidence import (
+    Evidence,
+    EvidenceSentence,
+    EvidenceSource,
+    bearing,
+    content_terms,
+    just_before,
+    lexical_overlap,
+)
 from newsqa.bot.short_answer import answer_phrase
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
@@ -340,4 +350,4 @@ class CitationChecker:
 
 def _line_before(source: EvidenceSource, sentence: EvidenceSentence) -> EvidenceSentence | None:
     """The evidence line of the same article that ends just before `sentence` begins, if any."""
-    return next((s for s in source.sentences if s.end <= sentence.start and sentence.start - s.end <= 3), None)
+    return next((s for s in source.sentences if just_before(s.end, sentence.start)), None)

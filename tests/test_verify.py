@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from newsqa.bot.answer import ABSTAIN_TEXT
-from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
 from newsqa.bot.config import CheckSettings
+from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
 from newsqa.bot.verify import CitationChecker, is_abstention, parse_claims
 from newsqa.index.embeddings import Embedder
 
