@@ -25,18 +25,19 @@ TEST_FIRST = "2025-06-06"
 OLD = {"ANSWER__PASSAGES": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "4",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8", "ANSWER__EVIDENCE_RANK_WEIGHT": "0",
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "off", "ANSWER__PROMPT": "answer",
-       "ANSWER__EVIDENCE_TOP_PASSAGES": "0"}
+       "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0"}
 NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "99",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "prefer", "ANSWER__PROMPT": "answer",
-       "ANSWER__EVIDENCE_TOP_PASSAGES": "0"}
+       "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0"}
 DATED = {"ANSWER__PROMPT": "answer_dated"}
 H = {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}
 VARIANTS = {
     "0": ("the defaults before J (A with the time preference)", {**OLD, "ANSWER__TIME_WINDOW": "prefer"}),
-    "J": ("today's defaults: as 0, no sentence that asks, the best 2 sentences and the best other one of each of "
-          "the first 2 passages", {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "2",
-                                   "ANSWER__EVIDENCE_TOP_PASSAGES": "2"}),
+    "J": ("today's defaults: as 0, no sentence that asks, the best 2 sentences and the best other one (at least 0.5 "
+          "of the best) of each of the first 2 passages",
+          {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "2",
+           "ANSWER__EVIDENCE_TOP_PASSAGES": "2", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0.5"}),
     "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),

@@ -235,7 +235,7 @@ class Answerer(Runnable[AskRequest, Answer]):
         return select_evidence(question, hits, self.index.embedder, a.evidence_tokens, a.max_evidence_sentences,
                                min_relative_score=a.evidence_min_relative_score, rank_weight=a.evidence_rank_weight,
                                per_article=a.evidence_sentences_per_article,
-                               top_passages=a.evidence_top_passages)
+                               top_passages=a.evidence_top_passages, top_passage_floor=a.evidence_top_passage_floor)
 
     def _generate(self, question: str, request: AskRequest, evidence: Evidence, llm: LLMChoice,
                   config: RunnableConfig, stream: bool) -> Iterator[tuple[Generated, str | None]]:

@@ -91,6 +91,9 @@ class AnswerSettings(BaseModel):
     # Then the best sentence not yet chosen of each of the search's first passages, so many: they
     # often hold the answer in a sentence that restates little of the question (bench/evidence_curve.py).
     evidence_top_passages: int = 2
+    # … if it scores at least this share of the best sentence: a weak passage's line only
+    # distracts the model (0.5 kept every answer these lines brought on the dev weeks).
+    evidence_top_passage_floor: float = 0.5
     # Sentences scoring below this share of the best one are left out (0: none are).
     evidence_min_relative_score: float = 0.8
     # A sentence's score gains this over the search rank of the passage it came from.

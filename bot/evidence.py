@@ -205,11 +205,12 @@ def _context_of(candidates: list[_Candidate], i: int) -> int | None:
 
 def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int | None = None,
            min_relative_score: float = 0.0, per_article: int | None = None, context: bool = False,
-           top_passages: int = 0) -> Evidence:
+           top_passages: int = 0, top_passage_floor: float = 0.0) -> Evidence:
     """The best sentences under `token_budget`, at most `per_article` of one article (so that
     the evidence spans several stories), each with the sentence before it when it leans on it
     for its subject (`context`), then the best sentence not yet chosen of each of the search's
-    first `top_passages` passages; grouped and numbered by article.
+    first `top_passages` passages, if it scores at least `top_passage_floor` of the best one (a
+    sentence of a passage about something else only distracts); grouped and numbered by article.
 
     The search ranks whole passages, with the words around each sentence, and its first passages
     often hold the answer in a sentence that restates little of the question — which therefore
@@ -218,9 +219,10 @@ def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int 
         return Evidence([], 0.0, 0)
     chosen, used, taken = _best(scored, token_budget, max_sentences, min_relative_score, per_article, context)
     order = np.argsort(-scored.scores, kind="stable")
+    floor = top_passage_floor * float(scored.scores.max())
     for rank in range(1, top_passages + 1):
         i = next((i for i in order if scored.candidates[i].rank == rank and i not in chosen), None)
-        if i is None:
+        if i is None or scored.scores[i] < floor:
             continue
         article = scored.candidates[i].hit.article_id
         if used + scored.lengths[i] > token_budget or (per_article and taken.get(article, 0) >= per_article):
@@ -273,10 +275,12 @@ def select_evidence(
     context: bool = False,
     rank_weight: float = 0.0,
     top_passages: int = 0,
+    top_passage_floor: float = 0.0,
 ) -> Evidence:
     """The best sentences for the question under `token_budget`, grouped and numbered by article."""
     scored = score_sentences(question, hits, embedder, overlap_weight, rank_weight)
-    return choose(scored, token_budget, max_sentences, min_relative_score, per_article, context, top_passages)
+    return choose(scored, token_budget, max_sentences, min_relative_score, per_article, context, top_passages,
+                  top_passage_floor)
 
 
 def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) -> list[EvidenceSource]:

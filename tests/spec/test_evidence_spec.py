@@ -171,3 +171,7 @@ def test_the_first_passages_give_their_best_other_sentence():
     two = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=1,
                           min_relative_score=0.0, top_passages=2)
     assert [src.article_id for src in two.sources] == ["I", "H"] and len(two.lines()) == 3
+    # A first passage's line that scores far below the best one is left out (top_passage_floor).
+    scored_low = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=1,
+                                 min_relative_score=0.0, top_passages=2, top_passage_floor=0.99)
+    assert len(scored_low.lines()) == 1
