@@ -102,11 +102,19 @@ def is_abstention(text: str) -> bool:
     return bool(_IDK.match(text.strip())) or not text.strip()
 
 
+# The answers the local model writes have one to three sentences (answer.max_answer_tokens).
+_RECITE_AT_MOST = 3
+
+# Markers close a sentence when the next one starts after them: 'pandemic." [1] Dock workers …'
+# is two claims, which the sentence splitter alone reads as one (a quote's stop, then a marker).
+_AFTER_MARKERS = re.compile(r"(?<=\])\s+(?=[\"“‘'(]?[A-Z])")
+
+
 def parse_claims(answer: str) -> list[Claim]:
     """Sentences with their citations; accepts [1], [1, 2], [1][2] anywhere in a sentence."""
     claims = []
-    for start, end in sentence_spans(answer):
-        sentence = answer[start:end]
+    for sentence in (piece[start:end] for piece in _AFTER_MARKERS.split(answer)
+                     for start, end in sentence_spans(piece)):
         cited: list[int] = []
         for group in _MARKER_GROUP.findall(sentence):
             cited += [int(n) for n in _NUMBER_IN_MARKER.findall(group)]
@@ -262,6 +270,7 @@ class CitationChecker:
             return Verified(ABSTAIN_TEXT, "", True, [], [])
         flags: list[Flag] = []
         kept: list[tuple[Claim, list[tuple[int, EvidenceSentence]]]] = []
+        tries = 0  # claims re-cited or tried for it
         for claim in parse_claims(answer):
             unknown = [n for n in claim.cited if evidence.by_label(n) is None]
             for n in unknown:
@@ -280,8 +289,12 @@ class CitationChecker:
                                f"asks about ({not_before.date().isoformat()} on)")
                 # The model often cites the right claim to the wrong line: another article that
                 # states it, under the same rules, is cited instead.
+                # At most _RECITE_AT_MOST claims an answer: each tries every other article, which an
+                # extractive answer of many refused lines would pay for seconds on end.
+                recite = self.t.recite and tries < _RECITE_AT_MOST
+                tries += recite
                 found = self._other_support(claim.text, cited, evidence, question, not_before, confirm) \
-                    if self.t.recite else []
+                    if recite else []
                 if found:
                     flags.append(Flag(kind="recited", sentence=claim.text,
                                       detail=f"{detail}; cited article {found[0][0]} instead"))

@@ -239,3 +239,11 @@ def test_a_sentence_that_leans_on_the_line_before_it_is_read_after_it(checker):
     # Without the line before it in the evidence, the sentence alone does not bear on the question.
     alone = EvidenceSource(1, "x", "Things to know", None, None, None, [sentence])
     assert checker.check(claim.replace("[2]", "[1]"), Evidence([alone], 0.5, 40), question).abstained
+
+
+def test_a_marker_after_a_closing_quote_ends_its_claim():
+    answer = ('Union president Hanne Voss called the deal "a fair result." [1] Dock workers returned to work '
+              'on Wednesday. [1]')
+    assert [(c.text, c.cited) for c in parse_claims(answer)] == [
+        ('Union president Hanne Voss called the deal "a fair result."', [1]),
+        ("Dock workers returned to work on Wednesday.", [1])]
