@@ -255,8 +255,8 @@ class CitationChecker:
         if fault:
             return Support(False, best, fault)
         floor = self.t.min_bearing
-        before = _line_before(source, best)
-        if question and floor and (bears := self.bearing(question, best, source.title, before)) < floor:
+        if question and floor and (bears := self.bearing(question, best, source.title,
+                                                         _line_before(source, best))) < floor:
             return Support(False, best, f"its sentence does not bear on the question (bearing {bears:.2f}, at least "
                                         f"{floor:.2f})")
         return Support(True, best, why)
