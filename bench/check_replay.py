@@ -80,24 +80,29 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
 
 
 BEARINGS = (0.6, 0.65, 0.7)
-# key -> (settings, what the row is). Every row names check.min_bearing and check.recite: 0 and
-# False are the check before those rules.
+STATED = (0.3, 0.4, 0.5)
+# key -> (settings, what the row is). Every row names check.min_bearing, check.recite and
+# check.min_sentence_overlap: 0 and False are the check before those rules.
+_BEFORE = {"min_bearing": 0, "recite": False, "min_sentence_overlap": 0}
 VARIANTS = {
-    "words": ({"strict": False, "min_bearing": 0, "recite": False}, "word check alone"),
-    "claims": ({"strict": True, "min_bearing": 0, "recite": False}, "word check + claim rules"),
-    "sentence": ({"strict": True, "min_bearing": 0, "recite": False, "answer_words_in": "sentence"},
+    "words": ({"strict": False, **_BEFORE}, "word check alone"),
+    "claims": ({"strict": True, **_BEFORE}, "word check + claim rules"),
+    "sentence": ({"strict": True, **_BEFORE, "answer_words_in": "sentence"},
                  "+ the answer's words in the claim's sentence"),
-    "window": ({"strict": True, "min_bearing": 0, "recite": False, "source_in_window": True},
+    "window": ({"strict": True, **_BEFORE, "source_in_window": True},
                "+ no source older than the time the question names"),
-    "relevance-0.55": ({"strict": True, "min_bearing": 0, "recite": False, "min_relevance": 0.55},
+    "relevance-0.55": ({"strict": True, **_BEFORE, "min_relevance": 0.55},
                        "claim rules, and answer.min_relevance 0.55 (default 0.3)"),
-    "relevance-0.6": ({"strict": True, "min_bearing": 0, "recite": False, "min_relevance": 0.6},
+    "relevance-0.6": ({"strict": True, **_BEFORE, "min_relevance": 0.6},
                       "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
-    **{f"bearing-{b}": ({"strict": True, "min_bearing": b, "recite": False},
+    **{f"bearing-{b}": ({"strict": True, **_BEFORE, "min_bearing": b},
                         f"claim rules + the quote bears on the question (check.min_bearing {b})") for b in BEARINGS},
-    "recite": ({"strict": True, "min_bearing": 0.65, "recite": True},
+    "recite": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0},
                "claim rules, min_bearing 0.65 + a claim its article does not support cited to one that does "
                "(check.recite)"),
+    **{f"stated-{t}": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": t},
+                       f"recite + the claim's sentence holds {t:.0%} of its words (check.min_sentence_overlap {t})")
+       for t in STATED},
 }
 
 

@@ -60,6 +60,11 @@ class CheckSettings(BaseModel):
     # Where the words a claim adds to the question must be: anywhere in the cited "source", or in
     # the "sentence" it rests on (with the headline).
     answer_words_in: Literal["source", "sentence"] = "source"
+    # Share of the claim's content words the one source sentence it rests on must hold (the
+    # other limits count the words anywhere in the article's evidence): below it, the sentence
+    # gives the answer's name but not what the claim says of it. Chosen on the dev weeks' replayed
+    # drafts (bench/check_replay.py; README, Checking any cited answer). 0: off.
+    min_sentence_overlap: float = 0.4
     # A source published before the time the question names ("this week", "in June") supports none
     # of its claims: this week's summit is not placed by an article from five years before.
     source_in_window: bool = False

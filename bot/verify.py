@@ -250,6 +250,13 @@ class CitationChecker:
             return Support(False, best, f"the source holds {overlap:.0%} of its words (at least "
                                         f"{self.t.min_overlap:.0%}, or {self.t.min_overlap_with_similarity:.0%} "
                                         f"with a sentence as close as {self.t.min_similarity:.2f}{closest})")
+        # The article may share the claim's words across its lines while the sentence it rests on
+        # states only the answer beside the question's topic ("China has become the third in Asia
+        # to legalise same-sex marriage" on "China also does not recognize same-sex marriages").
+        stated = lexical_overlap(terms, figures_as_digits(best.text))
+        if stated < self.t.min_sentence_overlap:
+            return Support(False, best, f"its sentence holds {stated:.0%} of its words (at least "
+                                        f"{self.t.min_sentence_overlap:.0%} needed)")
         # Sharing the words and figures is not stating the same: hold the claim to its sentence.
         fault = held_to(claim, best.text, evidence_text) if self.t.strict else None
         if fault:

@@ -247,3 +247,21 @@ def test_a_marker_after_a_closing_quote_ends_its_claim():
     assert [(c.text, c.cited) for c in parse_claims(answer)] == [
         ('Union president Hanne Voss called the deal "a fair result."', [1]),
         ("Dock workers returned to work on Wednesday.", [1])]
+
+
+def test_a_claim_its_sentence_states_only_the_answer_of_is_refused(checker):
+    # The article holds the claim's words across its lines, and the sentence that names the
+    # answer says something else of it: the model joined the answer to the question's words.
+    refuses = "Ostland also does not recognize same-sex marriages."
+    courts = "Asia's courts heard the case this year."
+    source = EvidenceSource(1, "a-court", "Court upholds ban", "Wire", None, None, [
+        EvidenceSentence(1, refuses, 0, len(refuses), "a-court-0", 1.0, None),
+        EvidenceSentence(2, courts, 100, 100 + len(courts), "a-court-1", 0.9, None),
+    ])
+    claim = "Ostland has officially become the third country in Asia to legalise same-sex marriage this year."
+    refused = checker.support(claim, source)
+    assert not refused.ok and refused.quote.text == refuses
+    assert refused.reason == "its sentence holds 33% of its words (at least 40% needed)"
+    loose = CitationChecker(checker.embedder, checker.t.model_copy(update={"min_sentence_overlap": 0}))
+    assert loose.support(claim, source).ok  # the article-wide word check alone keeps it
+    assert checker.support("Ostland does not recognize same-sex marriages.", source).ok
