@@ -80,7 +80,7 @@ class EvidenceLine(BaseModel):
 class Flag(BaseModel):
     """Something the citation check removed or changed, kept for the record."""
 
-    kind: str  # "unknown_source" | "unsupported" | "uncited" | "auto_cited" | "recited"
+    kind: str  # "unknown_source" | "no_answer" | "unsupported" | "uncited" | "auto_cited" | "recited"
     sentence: str
     detail: str = ""
 

@@ -135,6 +135,11 @@ def bearing(similarity: float, question_terms: set[str], text: str, overlap_weig
 _ASKS = re.compile(r"\?[\s\"'”’)\]]*$")
 
 
+def asks(text: str) -> bool:
+    """Whether the sentence is a question (ends with "?", maybe inside quotes or brackets)."""
+    return bool(_ASKS.search(text))
+
+
 def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
     """Every sentence of the hits that states something, once (overlapping chunks repeat
     sentences)."""
@@ -143,7 +148,7 @@ def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
     for rank, hit in enumerate(hits, start=1):
         for s, e in sentence_spans(hit.text):
             key = (hit.article_id, hit.start + s)
-            if key in seen or _ASKS.search(hit.text[s:e]):
+            if key in seen or asks(hit.text[s:e]):
                 continue
             seen.add(key)
             out.append(_Candidate(hit, hit.text[s:e], hit.start + s, hit.start + e, rank))

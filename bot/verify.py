@@ -39,11 +39,13 @@ from newsqa.bot.evidence import (
     Evidence,
     EvidenceSentence,
     EvidenceSource,
+    asks,
     bearing,
     content_terms,
     just_before,
     lexical_overlap,
 )
+from newsqa.bot.question_kind import question_kind
 from newsqa.bot.short_answer import answer_phrase
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
@@ -125,6 +127,21 @@ def parse_claims(answer: str) -> list[Claim]:
         elif cited and claims:  # markers split off into a "sentence" of their own
             claims[-1].cited += [n for n in cited if n not in claims[-1].cited]
     return claims
+
+
+def gives_no_answer(claim: str, question: str = "") -> str | None:
+    """Why a sentence of the answer answers nothing, or None: it asks ("… by doing what?"), or it
+    restates a wh-question without a word or figure of its own ("The app that has soared in
+    popularity in the US in light of a prospective ban on TikTok is TikTok"). Sources state
+    such sentences readily, since their words are the question's."""
+    if asks(claim):
+        return "it asks a question"
+    if not question or question_kind(question).label == "other":
+        return None
+    said, asked = figures_as_digits(claim), figures_as_digits(question)
+    if not content_terms(said) - content_terms(asked) and numbers_in(said) <= numbers_in(asked):
+        return "it restates the question without an answer"
+    return None
 
 
 def markers(numbers: list[int]) -> str:
@@ -279,6 +296,9 @@ class CitationChecker:
         kept: list[tuple[Claim, list[tuple[int, EvidenceSentence]]]] = []
         tries = 0  # claims re-cited or tried for it
         for claim in parse_claims(answer):
+            if why := gives_no_answer(claim.text, question):
+                flags.append(Flag(kind="no_answer", sentence=claim.text, detail=why))
+                continue
             unknown = [n for n in claim.cited if evidence.by_label(n) is None]
             for n in unknown:
                 flags.append(Flag(kind="unknown_source", sentence=claim.text, detail=f"[{n}] is not a source"))

@@ -7,7 +7,7 @@ import pytest
 from newsqa.bot.answer import ABSTAIN_TEXT
 from newsqa.bot.config import CheckSettings
 from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
-from newsqa.bot.verify import CitationChecker, is_abstention, parse_claims
+from newsqa.bot.verify import CitationChecker, gives_no_answer, is_abstention, parse_claims
 from newsqa.index.embeddings import Embedder
 
 
@@ -265,3 +265,17 @@ def test_a_claim_its_sentence_states_only_the_answer_of_is_refused(checker):
     loose = CitationChecker(checker.embedder, checker.t.model_copy(update={"min_sentence_overlap": 0}))
     assert loose.support(claim, source).ok  # the article-wide word check alone keeps it
     assert checker.support("Ostland does not recognize same-sex marriages.", source).ok
+
+
+def test_a_sentence_that_asks_or_restates_the_question_is_no_answer(checker):
+    question = "Where did dock workers end a nine-day strike on Wednesday?"
+    restated = "Dock workers ended a nine-day strike on Wednesday."  # the source states it
+    assert gives_no_answer("Dock workers ended a nine-day strike where?", question) == "it asks a question"
+    assert gives_no_answer(restated, question) == "it restates the question without an answer"
+    assert gives_no_answer("Dock workers ended a nine-day strike at the Port of Kessel.", question) is None
+    assert gives_no_answer(restated, "Did the strike end?") is None  # a yes/no question's answer may restate it
+    result = checker.check(f"{restated[:-1]} [3]. The strike lasted nine days, where [3]?", evidence(), question)
+    assert result.abstained
+    assert [(f.kind, f.detail) for f in result.flags] == [
+        ("no_answer", "it restates the question without an answer"), ("no_answer", "it asks a question")]
+    assert not checker.check(f"{restated[:-1]} [3].", evidence()).abstained  # no question: nothing to restate
