@@ -28,9 +28,32 @@ def _is_stop(word: str) -> bool:
     return bool(word) and not tokenize([word])[0]  # the lexical tokenizer drops stop words
 
 
+# Who says it is not what is said: "According to Spanish newspaper Marca, Ronaldo is close to
+# signing with Al Nassr" answers with Al Nassr, not "Spanish newspaper Marca"; the same for "…,
+# the Kathmandu Post reported" closing a sentence.
+_SAYS_BEFORE = re.compile(r"^(according to|as reported by|in the words of)\b[^,]{1,80},\s*", re.IGNORECASE)
+_SAYS_AFTER = re.compile(r",\s*(according to\b[^,]{1,80}|[^,]{1,60}\b(said|says|reported|reports|told \S+))\s*$",
+                         re.IGNORECASE)
+
+
+_ASKS_WHO_SAYS = re.compile(r"\b(say|says|said|report|reports|reported|according|told|tell|tells)\b", re.IGNORECASE)
+
+
+def _said(question: str, sentence: str) -> str:
+    """The sentence without a clause that only says who states it, when something is left and
+    the question does not ask who says it."""
+    if _ASKS_WHO_SAYS.search(question):
+        return sentence
+    for clause in (_SAYS_BEFORE, _SAYS_AFTER):
+        rest = clause.sub("", sentence)
+        if rest.strip():
+            sentence = rest
+    return sentence
+
+
 def answer_phrase(question: str, sentence: str) -> str:
     """The words of `sentence` that answer `question`; the sentence itself when none stand out."""
-    sentence = sentence.strip().rstrip(".!?")
+    sentence = _said(question, sentence.strip().rstrip(".!?"))
     asked_words = {_bare(t) for t in _WORD.findall(question)}
     asked_terms = content_terms(question)
     tokens = _WORD.findall(sentence)

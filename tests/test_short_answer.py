@@ -39,3 +39,14 @@ def test_the_phrase_is_what_the_question_does_not_already_say(question, sentence
 
 def test_a_sentence_that_only_restates_the_question_is_kept_whole():
     assert answer_phrase("Who won the vote?", "Who won the vote.") == "Who won the vote"
+
+
+@pytest.mark.parametrize("question,sentence,phrase", [
+    ("Which Saudi club is the striker close to signing with?",
+     "According to Spanish newspaper Marca, the striker is close to signing a deal with Al Nassr.", "Al Nassr"),
+    ("What is the new fee to climb Mount Everest?",
+     "The new fee to climb Mount Everest is $15,000, the Kathmandu Post reported.", "$15,000"),
+    ("Who said the talks failed?", "The talks failed, President Joe Biden said.", "President Joe Biden"),
+])
+def test_who_says_it_is_the_answer_only_when_asked(question, sentence, phrase):
+    assert answer_phrase(question, sentence) == phrase
