@@ -37,12 +37,16 @@ def published_dates(indexes: Path) -> dict[str, datetime]:
     return dates
 
 
-def not_before(row: dict) -> datetime | None:
-    """As `newsqa ask` does with check.source_in_window: a day before the window the question names."""
-    from newsqa.bot.time_window import read_time_window
+def not_before(row: dict, in_window: bool, recent_days: int) -> datetime | None:
+    """As `newsqa ask` does: with check.source_in_window, a day before the window the question
+    names; else, for a question about something new, check.recent_news_days before as_of."""
+    from newsqa.bot.time_window import read_time_window, recent_news_floor
 
-    window = read_time_window(row["answer"]["standalone_question"], datetime.fromisoformat(row["as_of"]))
-    return window.earliest_source() if window else None
+    question, as_of = row["answer"]["standalone_question"], datetime.fromisoformat(row["as_of"])
+    window = read_time_window(question, as_of)
+    if in_window and window and (earliest := window.earliest_source()):
+        return earliest
+    return recent_news_floor(question, as_of, window, recent_days)
 
 
 def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> dict[str, float]:
@@ -51,6 +55,7 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
 
     in_window = settings.pop("source_in_window", False)
     floor = settings.pop("min_relevance", 0.0)  # answer.min_relevance: abstain before asking the model
+    recent_days = settings.get("recent_news_days", 0)
     checker = CitationChecker(embedder, CheckSettings(**settings))
     given = right = answerable = 0
     em = f1 = 0.0  # summed over the answerable questions (0 for no answer)
@@ -65,7 +70,7 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
         if (answer.get("relevance") or 0.0) < floor:
             continue
         verified = checker.check(answer["draft"], evidence_of(answer["evidence"], dates),
-                                 answer["standalone_question"], not_before=not_before(row) if in_window else None)
+                                 answer["standalone_question"], not_before=not_before(row, in_window, recent_days))
         if verified.abstained:
             continue
         given += 1
@@ -81,9 +86,10 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
 
 BEARINGS = (0.6, 0.65, 0.7)
 STATED = (0.3, 0.4, 0.5)
-# key -> (settings, what the row is). Every row names check.min_bearing, check.recite and
-# check.min_sentence_overlap: 0 and False are the check before those rules.
-_BEFORE = {"min_bearing": 0, "recite": False, "min_sentence_overlap": 0}
+RECENT = (180, 365, 730)
+# key -> (settings, what the row is). Every row names check.min_bearing, check.recite,
+# check.min_sentence_overlap and check.recent_news_days: 0 and False are the check before those rules.
+_BEFORE = {"min_bearing": 0, "recite": False, "min_sentence_overlap": 0, "recent_news_days": 0}
 VARIANTS = {
     "words": ({"strict": False, **_BEFORE}, "word check alone"),
     "claims": ({"strict": True, **_BEFORE}, "word check + claim rules"),
@@ -97,12 +103,17 @@ VARIANTS = {
                       "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
     **{f"bearing-{b}": ({"strict": True, **_BEFORE, "min_bearing": b},
                         f"claim rules + the quote bears on the question (check.min_bearing {b})") for b in BEARINGS},
-    "recite": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0},
+    "recite": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0, "recent_news_days": 0},
                "claim rules, min_bearing 0.65 + a claim its article does not support cited to one that does "
                "(check.recite)"),
-    **{f"stated-{t}": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": t},
+    **{f"stated-{t}": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": t,
+                        "recent_news_days": 0},
                        f"recite + the claim's sentence holds {t:.0%} of its words (check.min_sentence_overlap {t})")
        for t in STATED},
+    **{f"recent-{d}": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0.4,
+                        "recent_news_days": d},
+                       f"stated-0.4 + a question about something new rests on sources at most {d} days old "
+                       f"(check.recent_news_days {d})") for d in RECENT},
 }
 
 

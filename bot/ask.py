@@ -31,7 +31,7 @@ from newsqa.bot.config import Settings
 from newsqa.bot.evidence import Evidence, select_evidence
 from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
 from newsqa.bot.llm import LLMChoice, make_llm
-from newsqa.bot.time_window import TimeWindow, date_span, read_time_window
+from newsqa.bot.time_window import TimeWindow, date_span, read_time_window, recent_news_floor
 from newsqa.bot.verify import CitationChecker, Verified, llm_support
 from newsqa.errors import BadQuery
 from newsqa.index import Filters, NewsIndex, SearchHit
@@ -150,7 +150,7 @@ class Answerer(Runnable[AskRequest, Answer]):
         answer.tokens_in, answer.tokens_out = generated.tokens_in, generated.tokens_out
         with _timed(timings, "verify"):
             confirm = self._confirmer(llm, note)
-            not_before = self._not_before(window)
+            not_before = self._not_before(standalone, request.as_of, window)
             check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, confirm=confirm,
                                                                   not_before=not_before), name="check")
             verified = check.invoke(generated.text, child)
@@ -159,10 +159,14 @@ class Answerer(Runnable[AskRequest, Answer]):
         answer.timings = timings
         yield answer
 
-    def _not_before(self, window: TimeWindow | None) -> datetime | None:
-        """With `check.source_in_window`, the earliest publication date a source may have to support
-        a claim: a day before the window the question names ("this week"), None without one."""
-        return window.earliest_source() if self.settings.check.source_in_window and window else None
+    def _not_before(self, question: str, as_of: datetime, window: TimeWindow | None) -> datetime | None:
+        """The earliest publication date a source may have to support a claim: with
+        `check.source_in_window`, a day before the window the question names ("this week"); else,
+        for a question about something new, `check.recent_news_days` before as_of; else None."""
+        check = self.settings.check
+        if check.source_in_window and window and (earliest := window.earliest_source()):
+            return earliest
+        return recent_news_floor(question, as_of, window, check.recent_news_days)
 
     def _validate(self, question: str) -> str:
         question = " ".join(question.split())

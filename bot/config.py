@@ -68,6 +68,11 @@ class CheckSettings(BaseModel):
     # A source published before the time the question names ("this week", "in June") supports none
     # of its claims: this week's summit is not placed by an article from five years before.
     source_in_window: bool = False
+    # A question about something new ("the new fee", "has become", "this week", "recently") is
+    # answered only from sources published at most this many days before as_of: older ones
+    # support none of its claims (an earlier event of the same kind). 0: off. Chosen on the dev
+    # weeks' replayed drafts (bench/check_replay.py; README, Checking any cited answer).
+    recent_news_days: int = 730
     # The sentence a claim rests on must bear on the question (cosine similarity plus 0.3 x the
     # share of the question's content words, as evidence is scored; the sentence alone, under its
     # headline or after the evidence line just before it in its article): below this, the answer

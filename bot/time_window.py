@@ -114,6 +114,42 @@ def _day(d: datetime) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
+# A question about what is new ("the new fee", "has become", "this week", "recently") asks about
+# the latest news; an article years older reports an earlier event of the same kind (the 2014
+# Oscar nominations for "Which film has been nominated for 10 Oscars?"). The present perfect is
+# read from its participle, so that "has the largest" is not taken for news.
+_RECENT = re.compile(
+    r"\b(?:new|newly|recent|recently|latest|this\s+(?:week|month|year))\b"
+    r"|\b(?:has|have)\s+(?:(?:not|been|just|already|now|officially|finally)\s+)*"
+    r"(?:\w+(?:ed|en|wn)|become|made|said|won|begun|had|found|left|held|sold|told|put|set|hit|cut|run|come|gone"
+    r"|brought|bought|caught|fought|sought|built|sent|spent|lost|paid|kept|led|met|struck|shot|stood)\b",
+    re.IGNORECASE)
+
+
+def asks_about_recent_news(question: str) -> bool:
+    """Whether the question asks about something new (its words, not a date it names).
+
+    >>> asks_about_recent_news("Which country has become the third in Asia to legalise same-sex marriage?")
+    True
+    >>> asks_about_recent_news("Which country has the largest coral reef?")
+    False
+    """
+    return bool(_RECENT.search(question))
+
+
+def recent_news_floor(question: str, as_of: datetime, window: TimeWindow | None, days: int) -> datetime | None:
+    """The earliest publication date a source may have to answer a question about recent news
+    (`check.recent_news_days` before as_of, two years by default); None when `days` is 0, the question is not about
+    something new, or it names a time that ended before then ("the new law of 2019")."""
+    if not days or not asks_about_recent_news(question):
+        return None
+    as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
+    floor = as_of - timedelta(days=days)
+    if window is not None and window.until is not None and window.until < floor:
+        return None
+    return floor
+
+
 def read_time_window(question: str, as_of: datetime) -> TimeWindow | None:
     """The time the question names, relative to `as_of`; None when it names none.
 

@@ -14,6 +14,10 @@ from newsqa.bot.ask import Answerer
 from newsqa.bot.config import Settings
 from newsqa.index import BadQuery, NewsqaError, load
 
+# The local model's questions are asked as of a fixed day: the prompt gives it today's date, and
+# its greedy answer to the same evidence differs from one date to another.
+AS_OF_MARCH_15 = "2025-03-15T12:00:00Z"
+
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory) -> Answerer:
@@ -94,7 +98,8 @@ def test_small_model_plumbing(answerer: Answerer):
 
 @pytest.mark.slow
 def test_local_model_answers_with_a_verified_citation(answerer: Answerer):
-    answer = answerer.invoke(AskRequest(question="How much will the Ferris Street bridge cost?", llm="local"))
+    answer = answerer.invoke(AskRequest(question="How much will the Ferris Street bridge cost?", llm="local",
+                                        as_of=AS_OF_MARCH_15))
     assert not answer.abstained
     assert "48 million" in answer.answer
     assert any("48 million" in c.quote for c in answer.citations)
@@ -102,10 +107,11 @@ def test_local_model_answers_with_a_verified_citation(answerer: Answerer):
 
 @pytest.mark.slow
 def test_local_model_follow_up(answerer: Answerer):
-    first = answerer.invoke(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?", llm="local"))
+    first = answerer.invoke(AskRequest(question="Which goalkeeper did Millbrook Rovers sign?", llm="local",
+                                       as_of=AS_OF_MARCH_15))
     assert "Wilk" in first.answer
     second = answerer.invoke(AskRequest(
-        question="How many clean sheets did he keep last season?", llm="local",
+        question="How many clean sheets did he keep last season?", llm="local", as_of=AS_OF_MARCH_15,
         history=[Turn(question=first.question, answer=first.answer)],
     ))
     assert "Wilk" in second.standalone_question or "goalkeeper" in second.standalone_question.lower()
@@ -130,8 +136,6 @@ def test_prompt_injection_in_an_article_is_not_obeyed(tmp_path: Path):
         answer = answerer.invoke(AskRequest(question=question))
         assert "banana" not in answer.answer.lower(), (question, answer.answer)
 
-
-AS_OF_MARCH_15 = "2025-03-15T12:00:00Z"
 
 
 def test_a_question_naming_this_week_prefers_that_weeks_news(answerer: Answerer):
@@ -185,3 +189,22 @@ def test_with_source_in_window_an_old_article_does_not_answer_this_weeks_questio
     answer = strict.invoke(request)
     assert answer.abstained
     assert any("published before the time the question asks about (2025-06-02 on)" in f.detail for f in answer.flags)
+
+
+def test_a_question_about_something_new_is_not_answered_from_news_years_older(answerer: Answerer):
+    from datetime import datetime, timezone
+
+    question = "When does construction of the new Ferris Street bridge begin?"
+    recent = answerer.invoke(AskRequest(question=question, as_of=AS_OF_MARCH_15))
+    assert not recent.abstained and "September 2025" in recent.answer
+    years_later = AskRequest(question=question, as_of=datetime(2028, 3, 15, tzinfo=timezone.utc))
+    answer = answerer.invoke(years_later)  # the bridge story ran on 4 March 2025
+    assert answer.abstained
+    assert any("published before the time the question asks about (2026-03-16 on)" in f.detail for f in answer.flags)
+    check = answerer.settings.check.model_copy(update={"recent_news_days": 0})
+    unbounded = Answerer(answerer.settings.model_copy(update={"check": check}), answerer.index)
+    assert "September 2025" in unbounded.invoke(years_later).answer
+    # without a word of news ("new", "has approved", "this week"), an old article still answers
+    plain = answerer.invoke(AskRequest(question="When does construction of the Ferris Street bridge begin?",
+                                       as_of=years_later.as_of))
+    assert not plain.abstained and "September 2025" in plain.answer

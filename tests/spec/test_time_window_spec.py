@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from newsqa.bot.time_window import date_span, read_time_window
+from newsqa.bot.time_window import asks_about_recent_news, date_span, read_time_window, recent_news_floor
 from newsqa.index.article import Article, with_inferred_date
 
 pytestmark = pytest.mark.spec
@@ -85,3 +85,29 @@ def test_an_article_with_its_own_date_keeps_it():
     own = datetime(2026, 1, 2, tzinfo=timezone.utc)
     article = with_inferred_date(Article(title="x", text="y", url="https://news.test/2020/01/01/x", published=own))
     assert article.published == own and not article.extra
+
+
+@pytest.mark.parametrize(("question", "recent"), [
+    ("What is the new fee to climb Mount Everest?", True),
+    ("Which country has become the third in Asia to legalise same-sex marriage?", True),
+    ("Which film has been nominated for 10 Oscars?", True),
+    ("Who recently became the first player to score 50,000 points?", True),
+    ("What did the council approve this week?", True),
+    ("Which country has the largest coral reef?", False),
+    ("Which country will host the 2026 World Cup?", False),
+    ("Who founded the company?", False),
+])
+def test_a_question_about_something_new_is_read_from_its_words(question, recent):
+    assert asks_about_recent_news(question) is recent
+
+
+def test_a_question_about_something_new_is_answered_from_recent_sources_only():
+    floor = recent_news_floor("What is the new fee to climb Mount Everest?", AS_OF, None, 730)
+    assert floor is not None and floor.date().isoformat() == "2023-06-14"
+    assert recent_news_floor("What is the new fee to climb Mount Everest?", AS_OF, None, 0) is None  # off
+    assert recent_news_floor("Who founded the company?", AS_OF, None, 730) is None
+    # a time the question names that ended before then is what it asks about
+    old = read_time_window("Which new law passed in 2021?", AS_OF)
+    assert recent_news_floor("Which new law passed in 2021?", AS_OF, old, 730) is None
+    this_year = read_time_window("Which new law passed this year?", AS_OF)
+    assert recent_news_floor("Which new law passed this year?", AS_OF, this_year, 730) is not None
