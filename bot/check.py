@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from newsqa.bot.answer import ABSTAIN_TEXT
 from newsqa.bot.config import Settings
 from newsqa.bot.evidence import EvidenceSentence, EvidenceSource
-from newsqa.bot.verify import CitationChecker, cite, is_abstention, markers, parse_claims
+from newsqa.bot.verify import CitationChecker, cite, gives_no_answer, is_abstention, markers, parse_claims
 from newsqa.errors import BadQuery
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
@@ -123,6 +123,8 @@ def check_lines(lines: Iterable[str], checker: CitationChecker) -> Iterator[Chec
 
 def _check_claim(text: str, cited: list[int], sources: dict[int, EvidenceSource], question: str,
                  checker: CitationChecker) -> tuple[CheckedSentence, list[int]]:
+    if why := gives_no_answer(text, question):
+        return CheckedSentence(text=text, sources=cited, supported=False, reason=f"no answer: {why}"), []
     unknown = [n for n in cited if n not in sources]
     known = [n for n in cited if n in sources]
     if not known:

@@ -113,3 +113,12 @@ def test_the_answers_words_can_be_required_in_the_claims_own_sentence(tmp_path: 
     strict = AnswerChecker(Settings(home=tmp_path / "b", check={"answer_words_in": "sentence"})).check(request)
     assert not strict.sentences[0].supported
     assert "its sentence holds" in strict.sentences[0].reason
+
+
+def test_a_sentence_that_asks_or_restates_the_question_is_no_answer(checker: AnswerChecker):
+    result = checker.check({"id": "restated", "question": "How much will the Ferris Street bridge cost?",
+                            "answer": "The Ferris Street bridge will cost this much [1]. How much will it cost [1]?",
+                            "sources": GOOD["sources"]})
+    assert [(s.supported, s.reason) for s in result.sentences] == [
+        (False, "no answer: it restates the question without an answer"), (False, "no answer: it asks a question")]
+    assert result.answer == "I don't know."
