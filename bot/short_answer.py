@@ -80,8 +80,34 @@ def answer_phrase(question: str, sentence: str) -> str:
         return _figure(figure) if figure else _join(runs[0])
     if kind.expects == "name" or kind.label in ("which/what", "where", "who"):
         run = next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0])
-        return _join(_name(run) if kind.expects == "name" else run)
+        return _join(_whole_name(tokens, _name(run) if kind.expects == "name" else run))
     return _join(max(runs, key=len))
+
+
+def _whole_name(tokens: list[str], phrase: list[str]) -> list[str]:
+    """The phrase with the capitalised words of the sentence around it that continue its name,
+    though the question holds them: "New Glenn" for a question about "a new rocket", "Caroline
+    Kennedy" for one naming Robert F. Kennedy Jr, "Great Barrier Reef" for "the largest coral reef"."""
+    n = len(phrase)
+    start = next((j for j in range(len(tokens) - n + 1) if tokens[j:j + n] == phrase), None)
+    if start is None or not n:
+        return phrase
+    end = start + n
+    while start > 0 and _continues_name(tokens[start - 1]) and not _closes(tokens[start - 1]):
+        start -= 1
+    while end < len(tokens) and _continues_name(tokens[end]) and not _closes(tokens[end - 1]):
+        end += 1
+    return tokens[start:end]
+
+
+def _continues_name(token: str) -> bool:
+    word = _bare(token)
+    return token[:1].isupper() and bool(word) and not _is_stop(word) and word not in _EDGE_WORDS
+
+
+def _closes(token: str) -> bool:
+    """A token that ends a clause or a possessive ("Sentebale,", "Trump's"): a name stops there."""
+    return bool(re.search(r"[,;:.!?)\]\"”]$|['’]s$", token))
 
 
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -50,3 +50,18 @@ def test_a_sentence_that_only_restates_the_question_is_kept_whole():
 ])
 def test_who_says_it_is_the_answer_only_when_asked(question, sentence, phrase):
     assert answer_phrase(question, sentence) == phrase
+
+
+@pytest.mark.parametrize("question,sentence,phrase", [
+    ("Blue Origin launched a new rocket. What was the rocket's name?", "The rocket's name is New Glenn", "New Glenn"),
+    ("Which of the following is the world's largest coral reef?",
+     "The world's largest coral reef is the Great Barrier Reef", "Great Barrier Reef"),
+    ("Who testified, calling Robert F. Kennedy Jr a predator?",
+     "Caroline Kennedy testified, calling Robert F. Kennedy Jr. a predator", "Caroline Kennedy"),
+    ("Which Supreme Court justice rebuked the president?", "Chief Justice John Roberts rebuked the president",
+     "Chief Justice John Roberts"),
+    # a name stops at a comma
+    ("Who chairs the Harbour Board?", "Anna Berg, Harbour Board chair since 2020, spoke", "Anna Berg"),
+])
+def test_a_name_keeps_its_words_that_the_question_holds_too(question, sentence, phrase):
+    assert answer_phrase(question, sentence) == phrase
