@@ -5,7 +5,9 @@ become the third country in Asia to legalise same-sex marriage" answers "Which c
 the third in Asia to legalise same-sex marriage?". The phrase is the run of words the question
 does not contain: the first such run holding a figure for a how-many/when question, else the
 first holding a name for a who/which/where question, else the longest; stop words may join a
-run (as in "Gulf of Mexico") but never begin or end it.
+run (as in "Gulf of Mexico") but never begin or end it. A name keeps the capitalised words
+around it that the question holds too ("New Glenn" for a question about "a new rocket"), and a
+clause that only says who states the sentence ("According to …,") is not read.
 """
 
 from __future__ import annotations

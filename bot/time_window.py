@@ -1,6 +1,7 @@
 """Time read from the question: "this week", "yesterday", "in June", "since March", "in 2021"
 become a date window relative to the question's `as_of`; "latest", "recently" a preference for
-fresh news.
+fresh news; a question about something new ("the new fee", "has become") is answered only from
+recent sources (`check.recent_news_days`).
 
 Which phrases name a time, and what span of news each one means, is ours (a news question's
 "this week" is the seven days up to as_of, not the calendar week); resolving the phrase against
@@ -139,8 +140,9 @@ def asks_about_recent_news(question: str) -> bool:
 
 def recent_news_floor(question: str, as_of: datetime, window: TimeWindow | None, days: int) -> datetime | None:
     """The earliest publication date a source may have to answer a question about recent news
-    (`check.recent_news_days` before as_of, two years by default); None when `days` is 0, the question is not about
-    something new, or it names a time that ended before then ("the new law of 2019")."""
+    (`check.recent_news_days` before as_of, two years by default); None when `days` is 0, the
+    question is not about something new, or it names a time that ended before then ("the new law
+    of 2019")."""
     if not days or not asks_about_recent_news(question):
         return None
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)

@@ -8,10 +8,13 @@ A sentence of the answer is *supported* by a source when
 3. at least `min_answer_overlap` of the words the question does not hold (the answer the
    sentence gives) appear there: a sentence that restates the question around a made-up name
    matches any retrieved source by its question words alone, and
-4. the claim holds to the source sentence it rests on (bot/claims.py), and that sentence bears
-   on the question (`min_bearing`; alone, under its headline, or after the evidence line just
-   before it): an answer resting on a sentence about another event is refused even when the
-   sentence states it.
+4. the claim holds to the source sentence it rests on (bot/claims.py), that sentence holds
+   `min_sentence_overlap` of the claim's content words itself, and it bears on the question
+   (`min_bearing`; alone, under its headline, or after the evidence line just before it): an
+   answer resting on a sentence about another event is refused even when the sentence states it.
+A sentence that asks, or restates the question without an answer of its own, is no answer; a
+source older than `not_before` (the time the question names, or for a question about something
+new the last `recent_news_days`: bot/time_window.py) supports nothing.
 The thresholds were chosen with bench/calibrate.py (hand labels and replayed answers).
 The model cites the numbered evidence lines; each line belongs to an article, and a citation
 is checked against everything the evidence holds of that article. Citations to lines that do
