@@ -222,50 +222,66 @@ def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int 
     scores below sentences that restate it all (measured: bench/evidence_curve.py)."""
     if not scored.candidates:
         return Evidence([], 0.0, 0)
-    chosen, used, taken = _best(scored, token_budget, max_sentences, min_relative_score, per_article, context)
+    picks = _Picks(scored, token_budget, per_article)
+    _best(picks, max_sentences, min_relative_score, context)
     order = np.argsort(-scored.scores, kind="stable")
     floor = top_passage_floor * float(scored.scores.max())
     for rank in range(1, top_passages + 1):
-        i = next((i for i in order if scored.candidates[i].rank == rank and i not in chosen), None)
-        if i is None or scored.scores[i] < floor:
-            continue
-        article = scored.candidates[i].hit.article_id
-        if used + scored.lengths[i] > token_budget or (per_article and taken.get(article, 0) >= per_article):
-            continue
-        chosen.append(i)
-        used += scored.lengths[i]
-        taken[article] = taken.get(article, 0) + 1
-    sources = _group(scored.candidates, chosen, scored.scores, scored.similarity)
-    return Evidence(sources, float(scored.similarity.max()), used)
+        i = next((i for i in order if scored.candidates[i].rank == rank and i not in picks.chosen), None)
+        if i is not None and scored.scores[i] >= floor and not picks.full(i) and picks.fits([i]):
+            picks.add([i], i)
+    sources = _group(scored.candidates, picks.chosen, scored.scores, scored.similarity)
+    return Evidence(sources, float(scored.similarity.max()), picks.used)
 
 
-def _best(scored: ScoredSentences, token_budget: int, max_sentences: int | None, min_relative_score: float,
-          per_article: int | None, context: bool) -> tuple[list[int], int, dict[str, int]]:
-    """The best sentences by score (`choose`): their indexes, their tokens, and how many each
-    article gave."""
-    scores, lengths = scored.scores, scored.lengths
-    chosen: list[int] = []
-    used, picked, taken = 0, 0, {}
+@dataclass
+class _Picks:
+    """The sentences `choose` has taken: their indexes, their tokens, how many each article gave."""
+
+    scored: ScoredSentences
+    token_budget: int
+    per_article: int | None
+    chosen: list[int] = field(default_factory=list)
+    used: int = 0
+    taken: dict[str, int] = field(default_factory=dict)
+
+    def _article(self, i: int) -> str:
+        return self.scored.candidates[i].hit.article_id
+
+    def full(self, i: int) -> bool:
+        """Whether sentence i's article has given its `per_article` sentences already."""
+        return bool(self.per_article) and self.taken.get(self._article(i), 0) >= self.per_article
+
+    def cost(self, indexes: list[int]) -> int:
+        return sum(int(self.scored.lengths[j]) for j in indexes)
+
+    def fits(self, indexes: list[int]) -> bool:
+        return self.used + self.cost(indexes) <= self.token_budget
+
+    def add(self, indexes: list[int], main: int) -> None:
+        """Take `indexes` (sentence `main`, maybe with its context), counted once for its article."""
+        self.chosen += indexes
+        self.used += self.cost(indexes)
+        self.taken[self._article(main)] = self.taken.get(self._article(main), 0) + 1
+
+
+def _best(picks: _Picks, max_sentences: int | None, min_relative_score: float, context: bool) -> None:
+    """The best sentences by score, into `picks` (`choose`)."""
+    scores = picks.scored.scores
     best = float(scores.max())
+    picked = 0
     for i in np.argsort(-scores, kind="stable"):
         # Weak sentences only distract the model: keep those close to the best one.
         if picked == max_sentences or scores[i] < min_relative_score * best:  # None: no cap
             break
-        if i in chosen:  # already in as another sentence's context
+        if i in picks.chosen or picks.full(i):  # already in as another sentence's context, or enough
             continue
-        article = scored.candidates[i].hit.article_id
-        if per_article and taken.get(article, 0) >= per_article:
+        before = _context_of(picks.scored.candidates, i) if context else None
+        take = ([before] if before is not None and before not in picks.chosen else []) + [i]
+        if not picks.fits(take) and picks.chosen:  # the first sentence is taken whatever its length
             continue
-        before = _context_of(scored.candidates, i) if context else None
-        extra = [before] if before is not None and before not in chosen else []
-        cost = lengths[i] + sum(lengths[j] for j in extra)
-        if used + cost > token_budget and chosen:
-            continue
-        chosen += extra + [i]
-        used += cost
+        picks.add(take, i)
         picked += 1
-        taken[article] = taken.get(article, 0) + 1
-    return chosen, used, taken
 
 
 def select_evidence(
