@@ -37,11 +37,16 @@ class RunConfig:
     judge: str = "overlap"
     retrieval_only: bool = False
     limit: int | None = None
+    # The day a question without its own as_of is asked (None: now). The local model reads the
+    # date in its prompt, so a fixed day makes its answers repeatable.
+    as_of: datetime | None = None
 
     def describe(self, eval_set: EvalSet, settings: Settings | None = None) -> dict:
         described = {"set": eval_set.name, "corpus_key": eval_set.corpus_key(), "pipeline": self.pipeline,
                      "llm": "none" if self.retrieval_only else self.llm, "judge": self.judge,
                      "retrieval_only": self.retrieval_only}
+        if self.as_of is not None:  # recorded only when given: runs made before it stay the same run
+            described["as_of"] = self.as_of.isoformat()
         if settings is not None:  # what shapes the answers: a change makes it another run
             if self.pipeline == "newsqa":
                 described["settings"] = {"answer": settings.answer.model_dump(),
@@ -139,7 +144,9 @@ def _answer_one(pipeline, question: EvalQuestion, config: RunConfig, judge) -> d
            "gold": {"answers": question.answers, "answerable": question.answerable,
                     "evidence": question.gold_evidence},
            "as_of": question.as_of.isoformat() if question.as_of else None}
-    as_of = question.as_of or datetime.now(timezone.utc)
+    as_of = question.as_of or config.as_of or datetime.now(timezone.utc)
+    if config.as_of is not None:
+        row["as_of"] = as_of.isoformat()
     try:
         answer = pipeline.answer(question, as_of, config.retrieval_only)
     except NewsqaError as exc:  # e.g. an over-long question: recorded, the run goes on

@@ -500,6 +500,8 @@ def eval_run(
     first_week: Annotated[Optional[str], typer.Option("--from", help="RealTime QA: first week (date).")] = None,
     last_week: Annotated[Optional[str], typer.Option("--to", help="RealTime QA: last week (date).")] = None,
     nota: Annotated[bool, typer.Option("--nota", help="RealTime QA: the none-of-the-above variant.")] = False,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", help="Ask questions without their own date as on this date (default: now).")] = None,
     judge: Annotated[str, typer.Option(help="Citation judge: overlap (offline) or llm:SPEC.")] = "overlap",
     fresh: Annotated[bool, typer.Option("--fresh", help="Start the run over instead of resuming it.")] = False,
     require: Annotated[Optional[list[str]], typer.Option(
@@ -524,7 +526,7 @@ def eval_run(
     settings = _settings(home)
     eval_set = load_eval_set(questions, corpus, first_week, last_week, nota)
     config = RunConfig(pipeline=pipeline, llm=llm or settings.llm, judge=judge,
-                       retrieval_only=retrieval_only, limit=limit)
+                       retrieval_only=retrieval_only, limit=limit, as_of=parse_date_option(as_of, "--as-of"))
     llm_name = "none" if retrieval_only else config.llm
     run_name = f"{eval_set.name}-{pipeline}-{llm_name.replace(':', '_').replace('/', '_')}"
     run_dir = run_dir or Path("eval-runs") / run_name

@@ -169,3 +169,17 @@ def test_bad_input_is_one_line(env, tmp_path: Path):
     assert done.returncode == 2 and "bad.jsonl:2" in done.stderr and "Traceback" not in done.stderr
     done = newsqa(env, "eval", "compare", str(tmp_path), str(tmp_path), check=False)
     assert done.returncode == 2 and "not a run folder" in done.stderr
+
+
+def test_questions_without_a_date_can_be_asked_as_of_a_fixed_day(env, seed, tmp_path: Path):
+    # The smoke evaluation asks the seed set as of a fixed day: the model reads the date in its
+    # prompt, so its answers then repeat from one day to the next.
+    run = tmp_path / "dated"
+    newsqa(env, "eval", str(seed), "--llm", "none", "--as-of", "2024-01-15", "--limit", "2", "--out", str(run))
+    assert {r["as_of"][:10] for r in results(run)} == {"2024-01-15"}
+    assert json.loads((run / "run.json").read_text())["identity"]["as_of"].startswith("2024-01-15")
+    again = newsqa(env, "eval", str(seed), "--llm", "none", "--limit", "2", "--out", str(run), check=False)
+    assert again.returncode != 0 and "differs in as_of" in again.stderr
+    bad = newsqa(env, "eval", str(seed), "--llm", "none", "--as-of", "someday", "--out", str(tmp_path / "x"),
+                 check=False)
+    assert bad.returncode != 0 and "--as-of" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
