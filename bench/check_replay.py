@@ -38,15 +38,11 @@ def published_dates(indexes: Path) -> dict[str, datetime]:
 
 
 def not_before(row: dict, in_window: bool, recent_days: int) -> datetime | None:
-    """As `newsqa ask` does: with check.source_in_window, a day before the window the question
-    names; else, for a question about something new, check.recent_news_days before as_of."""
-    from newsqa.bot.time_window import read_time_window, recent_news_floor
+    """As `newsqa ask` does, with the window the question names."""
+    from newsqa.bot.time_window import earliest_source, read_time_window
 
     question, as_of = row["answer"]["standalone_question"], datetime.fromisoformat(row["as_of"])
-    window = read_time_window(question, as_of)
-    if in_window and window and (earliest := window.earliest_source()):
-        return earliest
-    return recent_news_floor(question, as_of, window, recent_days)
+    return earliest_source(question, as_of, read_time_window(question, as_of), in_window, recent_days)
 
 
 def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> dict[str, float]:

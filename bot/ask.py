@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import zip_longest
 from typing import Any
 
@@ -31,7 +31,7 @@ from newsqa.bot.config import Settings
 from newsqa.bot.evidence import Evidence, select_evidence
 from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
 from newsqa.bot.llm import LLMChoice, make_llm
-from newsqa.bot.time_window import TimeWindow, date_span, read_time_window, recent_news_floor
+from newsqa.bot.time_window import TimeWindow, date_span, earliest_source, read_time_window
 from newsqa.bot.verify import CitationChecker, Verified, llm_support
 from newsqa.errors import BadQuery
 from newsqa.index import Filters, NewsIndex, SearchHit
@@ -150,7 +150,9 @@ class Answerer(Runnable[AskRequest, Answer]):
         answer.tokens_in, answer.tokens_out = generated.tokens_in, generated.tokens_out
         with _timed(timings, "verify"):
             confirm = self._confirmer(llm, note)
-            not_before = self._not_before(standalone, request.as_of, window)
+            check_settings = self.settings.check
+            not_before = earliest_source(standalone, request.as_of, window, check_settings.source_in_window,
+                                         check_settings.recent_news_days)
             check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, confirm=confirm,
                                                                   not_before=not_before), name="check")
             verified = check.invoke(generated.text, child)
@@ -158,15 +160,6 @@ class Answerer(Runnable[AskRequest, Answer]):
         answer.note = _joined(answer.note, older_than_asked(answer, window))
         answer.timings = timings
         yield answer
-
-    def _not_before(self, question: str, as_of: datetime, window: TimeWindow | None) -> datetime | None:
-        """The earliest publication date a source may have to support a claim: with
-        `check.source_in_window`, a day before the window the question names ("this week"); else,
-        for a question about something new, `check.recent_news_days` before as_of; else None."""
-        check = self.settings.check
-        if check.source_in_window and window and (earliest := window.earliest_source()):
-            return earliest
-        return recent_news_floor(question, as_of, window, check.recent_news_days)
 
     def _validate(self, question: str) -> str:
         question = " ".join(question.split())

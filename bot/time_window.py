@@ -138,6 +138,17 @@ def asks_about_recent_news(question: str) -> bool:
     return bool(_RECENT.search(question))
 
 
+def earliest_source(question: str, as_of: datetime, window: TimeWindow | None, in_window: bool,
+                    recent_days: int) -> datetime | None:
+    """The earliest publication date a source may have to support a claim (the check's
+    `not_before`): with `in_window` (`check.source_in_window`), a day before the window the
+    question names; else, for a question about something new, `recent_days` before as_of; else
+    None."""
+    if in_window and window and (earliest := window.earliest_source()):
+        return earliest
+    return recent_news_floor(question, as_of, window, recent_days)
+
+
 def recent_news_floor(question: str, as_of: datetime, window: TimeWindow | None, days: int) -> datetime | None:
     """The earliest publication date a source may have to answer a question about recent news
     (`check.recent_news_days` before as_of, two years by default); None when `days` is 0, the

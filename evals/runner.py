@@ -143,10 +143,10 @@ def _answer_one(pipeline, question: EvalQuestion, config: RunConfig, judge) -> d
     row = {"id": question.id, "question": question.question, "type": question.type, "source": question.source,
            "gold": {"answers": question.answers, "answerable": question.answerable,
                     "evidence": question.gold_evidence},
-           "as_of": question.as_of.isoformat() if question.as_of else None}
-    as_of = question.as_of or config.as_of or datetime.now(timezone.utc)
-    if config.as_of is not None:
-        row["as_of"] = as_of.isoformat()
+           "as_of": None}
+    dated = question.as_of or config.as_of  # the row records the day only when it was given
+    row["as_of"] = dated.isoformat() if dated else None
+    as_of = dated or datetime.now(timezone.utc)
     try:
         answer = pipeline.answer(question, as_of, config.retrieval_only)
     except NewsqaError as exc:  # e.g. an over-long question: recorded, the run goes on
