@@ -86,6 +86,7 @@ RECENT = (180, 365, 730)
 # key -> (settings, what the row is). Every row names check.min_bearing, check.recite,
 # check.min_sentence_overlap and check.recent_news_days: 0 and False are the check before those rules.
 _BEFORE = {"min_bearing": 0, "recite": False, "min_sentence_overlap": 0, "recent_news_days": 0}
+_RECITING = {"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0, "recent_news_days": 0}
 VARIANTS = {
     "words": ({"strict": False, **_BEFORE}, "word check alone"),
     "claims": ({"strict": True, **_BEFORE}, "word check + claim rules"),
@@ -99,15 +100,13 @@ VARIANTS = {
                       "claim rules, and answer.min_relevance 0.6 (default 0.3)"),
     **{f"bearing-{b}": ({"strict": True, **_BEFORE, "min_bearing": b},
                         f"claim rules + the quote bears on the question (check.min_bearing {b})") for b in BEARINGS},
-    "recite": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0, "recent_news_days": 0},
+    "recite": (_RECITING,
                "claim rules, min_bearing 0.65 + a claim its article does not support cited to one that does "
                "(check.recite)"),
-    **{f"stated-{t}": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": t,
-                        "recent_news_days": 0},
+    **{f"stated-{t}": ({**_RECITING, "min_sentence_overlap": t},
                        f"recite + the claim's sentence holds {t:.0%} of its words (check.min_sentence_overlap {t})")
        for t in STATED},
-    **{f"recent-{d}": ({"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0.4,
-                        "recent_news_days": d},
+    **{f"recent-{d}": ({**_RECITING, "min_sentence_overlap": 0.4, "recent_news_days": d},
                        f"stated-0.4 + a question about something new rests on sources at most {d} days old "
                        f"(check.recent_news_days {d})") for d in RECENT},
 }
