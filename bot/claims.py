@@ -1,11 +1,11 @@
 """What a claim states, held to the source sentence it rests on: figures with their magnitudes and
-what they count, months and days, polarity, and names in their places.
+what they count, months and days, polarity, names in their places, and what it quotes.
 
 The word check (verify.py) finds that a source shares a claim's words and figures; these rules
 catch the wrong claims that share them all: "$48 billion" where the source says "$48 million",
 "in October" where it says "in September", a "not" the source lacks, two figures or two names
-swapped, a figure the source gives for something else. Each rule returns the reason it refuses,
-or None.
+swapped, a figure the source gives for something else, words in quotation marks the source does
+not say. Each rule returns the reason it refuses, or None.
 
 >>> held_to("The bridge will cost $48 billion.", "The bridge will cost $48 million.", "")
 'magnitude: the claim says 48 billion, the source 48 million'
@@ -62,16 +62,16 @@ def figures_as_digits(text: str, lone_words: bool = False) -> str:
     return _HIDDEN_MAGNITUDE.sub(r"\1", alpha2digit(hidden, "en", threshold=0 if lone_words else 10))
 
 
-def held_to(claim: str, sentence: str, source: str) -> str | None:
+def held_to(claim: str, sentence: str, source: str, question: str = "") -> str | None:
     """The reason the claim misstates `sentence` (the source sentence it rests on; `source` is
-    all the cited evidence), or None when no rule finds a fault."""
+    all the cited evidence; `question` what was asked), or None when no rule finds a fault."""
     mine, theirs = _tokens(claim), _tokens(sentence)
     whole = _tokens(source) if source else theirs
     names = list(dict.fromkeys(tuple(_tokens(m.group(0))) for m in _NAME.finditer(claim)
                                if " " in m.group(0) or "-" in m.group(0) or m.start() > 0))  # not "The" opening it
-    rules = (lambda: _magnitudes(mine, whole), lambda: _months(mine, whole), lambda: _polarity(mine, theirs),
-             lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
-             lambda: _figure_roles(mine, whole))
+    rules = (lambda: _quoted(claim, whole, _tokens(question)), lambda: _magnitudes(mine, whole),
+             lambda: _months(mine, whole), lambda: _polarity(mine, theirs), lambda: _swapped(mine, theirs, names),
+             lambda: _figure_places(mine, theirs, names), lambda: _figure_roles(mine, whole))
     return next((reason for rule in rules if (reason := rule())), None)
 
 
@@ -98,6 +98,21 @@ def _tokens(text: str) -> list[str]:
 # A figure after one of these names something ("Red No. 3", "Route 9", "Article 5"); it counts nothing.
 _LABELS = {"no", "number", "route", "flight", "article", "section", "chapter", "phase", "stage", "round", "game",
            "week", "day", "level", "category", "class", "grade", "title", "proposition", "prop", "measure"}
+
+
+# A stretch in double quotes, curly or straight: the claim says someone wrote or said those words.
+_QUOTED = re.compile(r"[“\"]([^“”\"]{1,200})[”\"]")
+
+
+def _quoted(claim: str, source: list[str], asked: list[str]) -> str | None:
+    """Words the claim puts in quotation marks are the source's own words, in that order: "EF
+    stands for "Extremely Strong"" is no quote of a source that calls a tornado "strong". Words
+    the question quotes are the asker's ("calling him a "predator" with "dangerous" views?")."""
+    for match in _QUOTED.finditer(claim):
+        words = tuple(_tokens(match.group(1)))
+        if words and not _contains(source, words) and not _contains(asked, words):
+            return f"quote: the source does not say \"{match.group(1).strip()}\""
+    return None
 
 
 def _figures(tokens: list[str]) -> list[tuple[int, str]]:

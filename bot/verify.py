@@ -132,11 +132,20 @@ def parse_claims(answer: str) -> list[Claim]:
     return claims
 
 
+# An answer phrase that only says the answer is not known ("Carney's career background is
+# unknown"): what a sentence opening with these words is already (is_abstention).
+_NOT_KNOWN = re.compile(r"^((remains?|remained|still|yet|currently|as yet)\s+)*"
+                        r"(unknown|unclear|undisclosed|undetermined|"
+                        r"not\s+(yet\s+)?(known|clear|specified|stated|mentioned|disclosed|given|provided|available))$",
+                        re.IGNORECASE)
+
+
 def gives_no_answer(claim: str, question: str = "") -> str | None:
-    """Why a sentence of the answer answers nothing, or None: it asks ("… by doing what?"), or it
+    """Why a sentence of the answer answers nothing, or None: it asks ("… by doing what?"), it
     restates a wh-question without a word or figure of its own ("The app that has soared in
-    popularity in the US in light of a prospective ban on TikTok is TikTok"). Sources state
-    such sentences readily, since their words are the question's."""
+    popularity in the US in light of a prospective ban on TikTok is TikTok"), or its answer is
+    that the answer is not known. Sources state such sentences readily, since their words are
+    the question's (or, "a relative unknown", share the last one's word)."""
     if asks(claim):
         return "it asks a question"
     if not question or question_kind(question).label == "other":
@@ -144,6 +153,8 @@ def gives_no_answer(claim: str, question: str = "") -> str | None:
     said, asked = figures_as_digits(claim), figures_as_digits(question)
     if not content_terms(said) - content_terms(asked) and numbers_in(said) <= numbers_in(asked):
         return "it restates the question without an answer"
+    if _NOT_KNOWN.match(answer_phrase(question, claim)):
+        return "its answer is that it is not known"
     return None
 
 
@@ -278,7 +289,7 @@ class CitationChecker:
             return Support(False, best, f"its sentence holds {stated:.0%} of its words (at least "
                                         f"{self.t.min_sentence_overlap:.0%} needed)")
         # Sharing the words and figures is not stating the same: hold the claim to its sentence.
-        fault = held_to(claim, best.text, evidence_text) if self.t.strict else None
+        fault = held_to(claim, best.text, evidence_text, question) if self.t.strict else None
         if fault:
             return Support(False, best, fault)
         floor = self.t.min_bearing

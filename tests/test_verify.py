@@ -279,3 +279,11 @@ def test_a_sentence_that_asks_or_restates_the_question_is_no_answer(checker):
     assert [(f.kind, f.detail) for f in result.flags] == [
         ("no_answer", "it restates the question without an answer"), ("no_answer", "it asks a question")]
     assert not checker.check(f"{restated[:-1]} [3].", evidence()).abstained  # no question: nothing to restate
+
+
+def test_a_sentence_whose_answer_is_that_it_is_not_known_is_no_answer():
+    question = "What is Mark Carney's career background?"
+    assert gives_no_answer("Carney's career background is unknown.", question) == "its answer is that it is not known"
+    assert gives_no_answer("The cause of the fire remains unclear.", "What caused the fire?") is not None
+    assert gives_no_answer("Carney's career background is in finance.", question) is None
+    assert gives_no_answer("Carney is a relative unknown in Canadian politics.", question) is None

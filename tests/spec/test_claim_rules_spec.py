@@ -32,11 +32,23 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
      "Millbrook Rovers beat City Athletic Club in the final."),
     ("names swapped", "Maria Lopez defeated John Smith in the runoff.",
      "John Smith defeated Maria Lopez in the runoff.", "Maria Lopez defeated John Smith in the runoff on Tuesday."),
+    ("quote", 'The mayor called the plan "a costly mistake".', 'The mayor called the plan "a disaster".',
+     "The mayor called the plan “a costly mistake” on Monday."),
+    ("quote", 'An EF-3 tornado is rated “strong”.', 'EF stands for "Extremely Strong".',
+     'An EF-3 tornado is classified as "strong" and "severe," according to the weather service.'),
 ])
 def test_each_rule_keeps_the_true_claim_and_refuses_the_wrong_one(rule, kept, refused, sentence):
     assert held_to(kept, sentence, sentence) is None
     reason = held_to(refused, sentence, sentence)
     assert reason is not None and reason.startswith(rule.split()[0])
+
+
+def test_words_the_question_puts_in_quotes_are_the_askers_not_a_quote_of_the_source():
+    question = 'Who testified, calling Robert F. Kennedy Jr a "predator" with "dangerous" medical views?'
+    sentence = 'Caroline Kennedy called him a "predator" in a letter she sent to senators.'
+    claim = 'Caroline Kennedy testified, calling Robert F. Kennedy Jr. a "predator" with "dangerous" medical views.'
+    assert held_to(claim, sentence, sentence, question) is None
+    assert held_to(claim, sentence, sentence) == 'quote: the source does not say "dangerous"'
 
 
 def test_a_figure_given_for_something_else_is_no_support():
