@@ -5,7 +5,9 @@ The word check (verify.py) finds that a source shares a claim's words and figure
 catch the wrong claims that share them all: "$48 billion" where the source says "$48 million",
 "in October" where it says "in September", a "not" the source lacks, two figures or two names
 swapped, a figure the source gives for something else, words in quotation marks the source does
-not say. Each rule returns the reason it refuses, or None.
+not say. What the claim repeats of the question (a negation, a figure with what it counts, a
+quote) is the asker's premise, not held against the source. Each rule returns the reason it
+refuses, or None.
 
 >>> held_to("The bridge will cost $48 billion.", "The bridge will cost $48 million.", "")
 'magnitude: the claim says 48 billion, the source 48 million'
@@ -69,9 +71,11 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
     whole = _tokens(source) if source else theirs
     names = list(dict.fromkeys(tuple(_tokens(m.group(0))) for m in _NAME.finditer(claim)
                                if " " in m.group(0) or "-" in m.group(0) or m.start() > 0))  # not "The" opening it
-    rules = (lambda: _quoted(claim, whole, _tokens(question)), lambda: _magnitudes(mine, whole),
-             lambda: _months(mine, whole), lambda: _polarity(mine, theirs), lambda: _swapped(mine, theirs, names),
-             lambda: _figure_places(mine, theirs, names), lambda: _figure_roles(mine, whole))
+    asked = _tokens(question)
+    rules = (lambda: _quoted(claim, whole, asked), lambda: _magnitudes(mine, whole),
+             lambda: _months(mine, whole), lambda: _polarity(mine, theirs, asked),
+             lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
+             lambda: _figure_roles(mine, whole, asked))
     return next((reason for rule in rules if (reason := rule())), None)
 
 
@@ -155,9 +159,11 @@ def _has_date(tokens: list[str], month: str, day: str) -> bool:
                for j, t in enumerate(tokens))
 
 
-def _polarity(claim: list[str], sentence: list[str]) -> str | None:
-    """A negation in the claim that the source sentence lacks, or the reverse."""
-    mine = {t for t in claim if t in _NEGATIONS}
+def _polarity(claim: list[str], sentence: list[str], asked: list[str]) -> str | None:
+    """A negation in the claim that the source sentence lacks, or the reverse. A negation the
+    question holds is the asker's premise, not the claim's ("Which company said its CEO was
+    ousted without board approval?")."""
+    mine = {t for t in claim if t in _NEGATIONS and t not in asked}
     theirs = {t for t in sentence if t in _NEGATIONS}
     if mine and not theirs:
         return f'polarity: the claim says "{sorted(mine)[0]}", the source does not'
@@ -211,13 +217,16 @@ def _passive_between(tokens: list[str], a: tuple[str, ...], b: tuple[str, ...]) 
     return False
 
 
-def _figure_roles(claim: list[str], source: list[str]) -> str | None:
+def _figure_roles(claim: list[str], source: list[str], asked: list[str]) -> str | None:
     """A figure the source gives for something else: the words that say what it counts in the
-    claim (the first two after it) are not near that figure anywhere in the source."""
+    claim (the first two after it) are not near that figure anywhere in the source. A figure
+    the question gives with those words is the asker's premise ("Which state is working to contain
+    a measles outbreak that has grown to at least 159 cases?")."""
     in_source = _figures(source)
+    premises = {(f, tuple(_content(asked[j + 1: j + 8])[:2])) for j, f in _figures(asked)}
     for i, figure in _figures(claim):
         counted = set(_content(claim[i + 1: i + 8])[:2])
-        if not counted:
+        if not counted or (figure, tuple(_content(claim[i + 1: i + 8])[:2])) in premises:
             continue
         places = [j for j, f in in_source if f == figure]
         near = [set(_content(source[max(0, j - 4): j])) | set(_content(source[j + 1: j + 10])[:4]) for j in places]

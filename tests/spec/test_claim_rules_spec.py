@@ -51,6 +51,22 @@ def test_words_the_question_puts_in_quotes_are_the_askers_not_a_quote_of_the_sou
     assert held_to(claim, sentence, sentence) == 'quote: the source does not say "dangerous"'
 
 
+def test_a_negation_or_a_figure_the_question_gives_is_the_askers_premise():
+    question = "Which company said its CEO was ousted without board approval?"
+    sentence = "Ben & Jerry's said its chief executive was removed by its parent company."
+    claim = "Ben & Jerry's said its CEO was ousted without board approval."
+    assert held_to(claim, sentence, sentence, question) is None
+    assert held_to(claim, sentence, sentence).startswith("polarity")
+    assert held_to("Ben & Jerry's did not say its CEO was ousted.", sentence, sentence, question).startswith("polarity")
+    question = "Which state is working to contain a measles outbreak that has grown to at least 159 cases?"
+    sentence = ("As Texas continues to contend with a growing measles outbreak that has sickened 159 and killed one, "
+                "other states are reporting cases of the highly contagious disease.")
+    claim = "Texas is working to contain a measles outbreak that has grown to at least 159 cases."
+    assert held_to(claim, sentence, sentence, question) is None
+    assert held_to(claim, sentence, sentence).startswith("figure")
+    assert held_to("Texas reported 159 deaths.", sentence, sentence, question).startswith("figure")
+
+
 def test_a_figure_given_for_something_else_is_no_support():
     sentence = "As of the latest reporting, there have been 36 attacks in Iraq and 37 in Syria."
     assert held_to("There have been 37 attacks in Syria.", sentence, SEED) is None
