@@ -6,7 +6,8 @@ the third in Asia to legalise same-sex marriage?". The phrase is the run of word
 does not contain: the first such run holding a figure for a how-many/when question, else the
 first holding a name for a who/which/where question, else the longest; stop words may join a
 run (as in "Gulf of Mexico") but never begin or end it. A name keeps the capitalised words
-around it that the question holds too ("New Glenn" for a question about "a new rocket"), and a
+around it that the question holds too ("New Glenn" for a question about "a new rocket") and ends
+at a comma ("Sentebale, a British charity" gives "Sentebale"), and a
 clause that only says who states the sentence ("According to …,") is not read.
 """
 
@@ -82,7 +83,7 @@ def answer_phrase(question: str, sentence: str) -> str:
         return _figure(figure) if figure else _join(runs[0])
     if kind.expects == "name" or kind.label in ("which/what", "where", "who"):
         run = next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0])
-        return _join(_whole_name(tokens, _name(run) if kind.expects == "name" else run))
+        return _join(_whole_name(tokens, _name(run) if kind.expects == "name" else _to_comma(run)))
     return _join(max(runs, key=len))
 
 
@@ -100,6 +101,15 @@ def _whole_name(tokens: list[str], phrase: list[str]) -> list[str]:
     while end < len(tokens) and _continues_name(tokens[end]) and not _closes(tokens[end - 1]):
         end += 1
     return tokens[start:end]
+
+
+def _to_comma(run: list[str]) -> list[str]:
+    """A run opening with a name ends where the name does, at a comma: "Sentebale, a British
+    charity" answers with "Sentebale"."""
+    if not run[0][:1].isupper():
+        return run
+    end = next((i + 1 for i, token in enumerate(run) if token.endswith(",")), len(run))
+    return run[:end]
 
 
 def _continues_name(token: str) -> bool:
@@ -123,6 +133,9 @@ def _name(run: list[str]) -> list[str]:
     "Abu Ghraib and Jurf Al Nasr" — not the clause around it ("known as the …")."""
     stretches, current = [], []
     for token in run:
+        if current and current[-1].endswith(","):  # "Sentebale, a British charity": the name ends at the comma
+            stretches.append(current)
+            current = []
         if any(ch.isupper() for ch in token) or (current and re.search(r"\d", token)):
             current.append(token)
         elif current and _is_stop(_bare(token)):

@@ -62,6 +62,10 @@ def test_who_says_it_is_the_answer_only_when_asked(question, sentence, phrase):
      "Chief Justice John Roberts"),
     # a name stops at a comma
     ("Who chairs the Harbour Board?", "Anna Berg, Harbour Board chair since 2020, spoke", "Anna Berg"),
+    ("What is the name of the charity the prince left this week?",
+     "The prince left Kestrel Trust, a Welsh charity he founded", "Kestrel Trust"),
+    ("Which charity did the prince leave?", "The prince left Kestrel Trust, a Welsh charity he founded",
+     "Kestrel Trust"),
 ])
 def test_a_name_keeps_its_words_that_the_question_holds_too(question, sentence, phrase):
     assert answer_phrase(question, sentence) == phrase
