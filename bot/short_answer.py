@@ -7,8 +7,10 @@ does not contain: the first such run holding a figure for a how-many/when questi
 first holding a name for a who/which/where question, else the longest; stop words may join a
 run (as in "Gulf of Mexico") but never begin or end it. A name keeps the capitalised words
 around it that the question holds too ("New Glenn" for a question about "a new rocket") and ends
-at a comma ("Sentebale, a British charity" gives "Sentebale"), and a
-clause that only says who states the sentence ("According to …,") is not read.
+at a comma ("Sentebale, a British charity" gives "Sentebale"); a question about what had something
+done to it ("Which additive was banned?") takes the phrase after the verb of a sentence saying
+who did it ("The FDA banned Red No. 3"); and a clause that only says who states the sentence
+("According to …,") is not read.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ def answer_phrase(question: str, sentence: str) -> str:
     if not runs:
         return sentence
     kind = question_kind(question)
+    after = _after_active_verb(question, tokens)
+    if after:  # "Which additive was banned?" — "The FDA banned Red No. 3": the answer follows the verb
+        runs = [r for r in runs if _inside(after, r)] or runs
     if kind.expects == "figure":
         figure = next((r for r in runs if any(re.search(r"\d", t) for t in r)), None)
         return _figure(figure) if figure else _join(runs[0])
@@ -85,6 +90,32 @@ def answer_phrase(question: str, sentence: str) -> str:
         run = next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0])
         return _join(_whole_name(tokens, _name(run) if kind.expects == "name" else _to_comma(run)))
     return _join(max(runs, key=len))
+
+
+# A which/what question whose asked thing had something done to it ("Which additive was banned
+# …?", "Which cities were hit …?"): the participle after the form of "be".
+_PASSIVE_ASKED = re.compile(r"\b(?:which|what)\b[^?.]*?\b(?:is|are|was|were|been|being)\s+"
+                            r"([a-z]+ed|hit|struck|won|lost|sold|held|led|shot|built|chosen|taken|given|seen|stolen|"
+                            r"beaten|found|made|set|cut|told|sent|left|sworn|named)\b", re.IGNORECASE)
+_BE = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had"}
+
+
+def _after_active_verb(question: str, tokens: list[str]) -> list[str]:
+    """The sentence's words after the question's verb where the sentence says who did it (active
+    voice: the verb without "was" before it), else nothing."""
+    asked = _PASSIVE_ASKED.search(question)
+    if not asked:
+        return []
+    verb = asked.group(1).lower()
+    for k, token in enumerate(tokens):
+        if _bare(token) == verb and (k == 0 or _bare(tokens[k - 1]) not in _BE):
+            return tokens[k + 1:]
+    return []
+
+
+def _inside(tokens: list[str], run: list[str]) -> bool:
+    n = len(run)
+    return any(tokens[j:j + n] == run for j in range(len(tokens) - n + 1))
 
 
 def _whole_name(tokens: list[str], phrase: list[str]) -> list[str]:

@@ -37,6 +37,18 @@ def test_the_phrase_is_what_the_question_does_not_already_say(question, sentence
     assert answer_phrase(question, sentence) == phrase
 
 
+@pytest.mark.parametrize("question,sentence,phrase", [
+    ("Which artificial color additive was banned from use in US foods this week?",
+     "The FDA banned Red No. 3 from use in US foods this week", "Red No. 3"),
+    ("Which countries were hit with 25% tariffs?", "Trump hit Canada and Mexico with 25% tariffs", "Canada and Mexico"),
+    ("Which countries were hit with 25% tariffs?", "Canada and Mexico were hit with 25% tariffs by Trump",
+     "Canada and Mexico"),
+    ("Which agency banned the additive?", "The FDA banned Red No. 3", "FDA"),  # the doer asked: no passive
+])
+def test_what_was_done_to_something_is_answered_by_what_follows_the_verb(question, sentence, phrase):
+    assert answer_phrase(question, sentence) == phrase
+
+
 def test_a_sentence_that_only_restates_the_question_is_kept_whole():
     assert answer_phrase("Who won the vote?", "Who won the vote.") == "Who won the vote"
 
