@@ -9,8 +9,8 @@ run (as in "Gulf of Mexico") but never begin or end it. A name keeps the capital
 around it that the question holds too ("New Glenn" for a question about "a new rocket") and ends
 at a comma ("Sentebale, a British charity" gives "Sentebale"); a question about what had something
 done to it ("Which additive was banned?") takes the phrase after the verb of a sentence saying
-who did it ("The FDA banned Red No. 3"); and a clause that only says who states the sentence
-("According to …,") is not read.
+who did it ("The FDA banned Red No. 3"); a where/who phrase is never a day or month; and a
+clause that only says who states the sentence ("According to …,") is not read.
 """
 
 from __future__ import annotations
@@ -62,10 +62,13 @@ def answer_phrase(question: str, sentence: str) -> str:
     asked_words = {_bare(t) for t in _WORD.findall(question)}
     asked_terms = content_terms(question)
     tokens = _WORD.findall(sentence)
+    kind = question_kind(question)
+    no_days = kind.label in ("where", "who")
     new = []
     for token in tokens:
         word = _bare(token)
         fresh = bool(word) and word not in asked_words and not (content_terms(word) & asked_terms)
+        fresh = fresh and not (no_days and word in _DAYS)
         new.append(fresh or _is_stop(word))  # stop words may sit inside a run
     runs, current = [], []
     for token, ok in zip(tokens, new):
@@ -79,13 +82,13 @@ def answer_phrase(question: str, sentence: str) -> str:
     runs = [r for r in (_trim(r) for r in runs) if r]
     if not runs:
         return sentence
-    kind = question_kind(question)
     after = _after_active_verb(question, tokens)
     if after:  # "Which additive was banned?" — "The FDA banned Red No. 3": the answer follows the verb
         runs = [r for r in runs if _inside(after, r)] or runs
     if kind.expects == "figure":
         figure = next((r for r in runs if any(re.search(r"\d", t) for t in r)), None)
-        return _figure(figure) if figure else _join(runs[0])
+        day = next((r for r in runs if any(_bare(t) in _DAYS for t in r)), None)  # "when": "on Monday"
+        return _figure(figure) if figure else _join(day or runs[0])
     if kind.expects == "name" or kind.label in ("which/what", "where", "who"):
         run = next((r for r in runs if any(t[:1].isupper() for t in r)), runs[0])
         return _join(_whole_name(tokens, _name(run) if kind.expects == "name" else _to_comma(run)))
@@ -132,6 +135,12 @@ def _whole_name(tokens: list[str], phrase: list[str]) -> list[str]:
     while end < len(tokens) and _continues_name(tokens[end]) and not _closes(tokens[end - 1]):
         end += 1
     return tokens[start:end]
+
+
+# A place or a person is not a day: "… declared a national emergency along the southern border on
+# Monday" answers "where" with "southern border".
+_DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+         "march", "april", "june", "july", "august", "september", "october", "november", "december"}
 
 
 def _to_comma(run: list[str]) -> list[str]:

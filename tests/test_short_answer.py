@@ -49,6 +49,17 @@ def test_what_was_done_to_something_is_answered_by_what_follows_the_verb(questio
     assert answer_phrase(question, sentence) == phrase
 
 
+@pytest.mark.parametrize("question,sentence,phrase", [
+    ("Where did the mayor declare an emergency this week?", "The mayor declared an emergency in Harbour Town on Monday",
+     "Harbour Town"),
+    ("Where did the talks take place?", "The talks took place on Monday in Geneva", "Geneva"),
+    ("Who spoke on Monday?", "On Tuesday, Anna Berg spoke", "Anna Berg"),
+    ("When did the talks take place?", "The talks took place on Monday", "Monday"),  # a day answers "when"
+])
+def test_a_place_or_a_person_is_not_a_day(question, sentence, phrase):
+    assert answer_phrase(question, sentence) == phrase
+
+
 def test_a_sentence_that_only_restates_the_question_is_kept_whole():
     assert answer_phrase("Who won the vote?", "Who won the vote.") == "Who won the vote"
 
