@@ -7,7 +7,8 @@ does not contain: the first such run holding a figure for a how-many/when questi
 first holding a name for a who/which/where question, else the longest; stop words may join a
 run (as in "Gulf of Mexico") but never begin or end it. A name keeps the capitalised words
 around it that the question holds too ("New Glenn" for a question about "a new rocket") and ends
-at a comma ("Sentebale, a British charity" gives "Sentebale"); a question about what had something
+at the comma of an appositive ("Sentebale, a British charity" gives "Sentebale"; "Boulder,
+Colorado" stays whole); a question about what had something
 done to it ("Which additive was banned?") takes the phrase after the verb of a sentence saying
 who did it ("The FDA banned Red No. 3"); a where/who phrase is never a day or month; and a
 clause that only says who states the sentence ("According to …,") is not read.
@@ -144,12 +145,19 @@ _DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "su
 
 
 def _to_comma(run: list[str]) -> list[str]:
-    """A run opening with a name ends where the name does, at a comma: "Sentebale, a British
-    charity" answers with "Sentebale"."""
+    """A run opening with a name ends where the name does, at a comma before an appositive:
+    "Sentebale, a British charity" answers with "Sentebale" ("Boulder, Colorado" stays whole)."""
     if not run[0][:1].isupper():
         return run
-    end = next((i + 1 for i, token in enumerate(run) if token.endswith(",")), len(run))
+    end = next((i + 1 for i in range(len(run)) if _ends_name(run, i)), len(run))
     return run[:end]
+
+
+def _ends_name(run: list[str], i: int) -> bool:
+    """Whether the name ends at run[i]: a comma after it and no capitalised word next (an
+    appositive: "Kate Middleton, the Duchess of Cambridge"; a place's region continues it:
+    "Boulder, Colorado")."""
+    return run[i].endswith(",") and not (i + 1 < len(run) and _continues_name(run[i + 1]))
 
 
 def _continues_name(token: str) -> bool:
@@ -171,11 +179,14 @@ def _name(run: list[str]) -> list[str]:
     """The name itself: the longest stretch of words holding a capital (joined by stop words,
     followed by its digits) — "Islamic Resistance in Iraq", "Mohammed Shia al-Sudani", "Red No. 3",
     "Abu Ghraib and Jurf Al Nasr" — not the clause around it ("known as the …")."""
-    stretches, current = [], []
-    for token in run:
-        if current and current[-1].endswith(","):  # "Sentebale, a British charity": the name ends at the comma
+    stretches, current, describing = [], [], False
+    for i, token in enumerate(run):
+        if current and _ends_name(run, i - 1):  # the name ended at its comma: an appositive follows
             stretches.append(current)
-            current = []
+            current, describing = [], True
+        if describing:  # it describes the name before it ("Kate Middleton, the Duchess of Cambridge,
+            describing = not token.endswith(",")  # visited"): no name of its own, up to its comma
+            continue
         if any(ch.isupper() for ch in token) or (current and re.search(r"\d", token)):
             current.append(token)
         elif current and _is_stop(_bare(token)):

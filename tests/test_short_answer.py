@@ -89,6 +89,12 @@ def test_who_says_it_is_the_answer_only_when_asked(question, sentence, phrase):
      "The prince left Kestrel Trust, a Welsh charity he founded", "Kestrel Trust"),
     ("Which charity did the prince leave?", "The prince left Kestrel Trust, a Welsh charity he founded",
      "Kestrel Trust"),
+    # an appositive describes the name before it; a place's region belongs to it
+    ("Who opened the hospital wing?", "Anna Berg, the Duchess of Harbourshire, opened the hospital wing",
+     "Anna Berg"),
+    ("Where is the company based?", "The company is based in Harbour Town, Maine", "Harbour Town, Maine"),
+    ("Who won the seat?", "The win came after Lee, then 29, beat Senator Tomas Alvarez, a veteran",
+     "Senator Tomas Alvarez"),
 ])
 def test_a_name_keeps_its_words_that_the_question_holds_too(question, sentence, phrase):
     assert answer_phrase(question, sentence) == phrase
