@@ -8,10 +8,10 @@ first holding a name for a who/which/where question, else the longest; stop word
 run (as in "Gulf of Mexico") but never begin or end it. A name keeps the capitalised words
 around it that the question holds too ("New Glenn" for a question about "a new rocket") and ends
 at the comma of an appositive ("Sentebale, a British charity" gives "Sentebale"; "Boulder,
-Colorado" stays whole); a question about what had something
-done to it ("Which additive was banned?") takes the phrase after the verb of a sentence saying
-who did it ("The FDA banned Red No. 3"); a where/who phrase is never a day or month; and a
-clause that only says who states the sentence ("According to …,") is not read.
+Colorado" stays whole). A question about what had something done to it ("Which additive was
+banned?") takes the phrase after the verb of a sentence saying who did it ("The FDA banned Red
+No. 3"); a where/who phrase is never a day or month; and a clause that only says who states the
+sentence ("According to …,") is not read.
 """
 
 from __future__ import annotations
@@ -138,12 +138,6 @@ def _whole_name(tokens: list[str], phrase: list[str]) -> list[str]:
     return tokens[start:end]
 
 
-# A place or a person is not a day: "… declared a national emergency along the southern border on
-# Monday" answers "where" with "southern border".
-_DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-         "march", "april", "june", "july", "august", "september", "october", "november", "december"}
-
-
 def _to_comma(run: list[str]) -> list[str]:
     """A run opening with a name ends where the name does, at a comma before an appositive:
     "Sentebale, a British charity" answers with "Sentebale" ("Boulder, Colorado" stays whole)."""
@@ -172,6 +166,9 @@ def _closes(token: str) -> bool:
 
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"}
+# A place or a person is not a day: "… declared a national emergency along the southern border on
+# Monday" answers "where" with "southern border" ("may" is a verb more often than a month).
+_DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} | (_MONTHS - {"may"})
 _MAGNITUDES = {"thousand", "million", "billion", "trillion", "percent", "%", "per", "cent"}
 
 
