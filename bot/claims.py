@@ -225,8 +225,9 @@ def _figure_roles(claim: list[str], source: list[str], asked: list[str]) -> str 
     in_source = _figures(source)
     premises = {(f, tuple(_content(asked[j + 1: j + 8])[:2])) for j, f in _figures(asked)}
     for i, figure in _figures(claim):
-        counted = set(_content(claim[i + 1: i + 8])[:2])
-        if not counted or (figure, tuple(_content(claim[i + 1: i + 8])[:2])) in premises:
+        following = tuple(_content(claim[i + 1: i + 8])[:2])
+        counted = set(following)
+        if not counted or (figure, following) in premises:
             continue
         places = [j for j, f in in_source if f == figure]
         near = [set(_content(source[max(0, j - 4): j])) | set(_content(source[j + 1: j + 10])[:4]) for j in places]

@@ -85,7 +85,7 @@ def answer_phrase(question: str, sentence: str) -> str:
         return sentence
     after = _after_active_verb(question, tokens)
     if after:  # "Which additive was banned?" — "The FDA banned Red No. 3": the answer follows the verb
-        runs = [r for r in runs if _inside(after, r)] or runs
+        runs = [r for r in runs if _position(after, r) is not None] or runs
     if kind.expects == "figure":
         figure = next((r for r in runs if any(re.search(r"\d", t) for t in r)), None)
         day = next((r for r in runs if any(_bare(t) in _DAYS for t in r)), None)  # "when": "on Monday"
@@ -117,20 +117,20 @@ def _after_active_verb(question: str, tokens: list[str]) -> list[str]:
     return []
 
 
-def _inside(tokens: list[str], run: list[str]) -> bool:
+def _position(tokens: list[str], run: list[str]) -> int | None:
+    """Where `run` first occurs in `tokens`, or None."""
     n = len(run)
-    return any(tokens[j:j + n] == run for j in range(len(tokens) - n + 1))
+    return next((j for j in range(len(tokens) - n + 1) if tokens[j:j + n] == run), None)
 
 
 def _whole_name(tokens: list[str], phrase: list[str]) -> list[str]:
     """The phrase with the capitalised words of the sentence around it that continue its name,
     though the question holds them: "New Glenn" for a question about "a new rocket", "Caroline
     Kennedy" for one naming Robert F. Kennedy Jr, "Great Barrier Reef" for "the largest coral reef"."""
-    n = len(phrase)
-    start = next((j for j in range(len(tokens) - n + 1) if tokens[j:j + n] == phrase), None)
-    if start is None or not n:
+    start = _position(tokens, phrase)
+    if start is None or not phrase:
         return phrase
-    end = start + n
+    end = start + len(phrase)
     while start > 0 and _continues_name(tokens[start - 1]) and not _closes(tokens[start - 1]):
         start -= 1
     while end < len(tokens) and _continues_name(tokens[end]) and not _closes(tokens[end - 1]):

@@ -140,12 +140,11 @@ def run(eval_set: EvalSet, config: RunConfig, settings: Settings, out: Path, cac
 
 
 def _answer_one(pipeline, question: EvalQuestion, config: RunConfig, judge) -> dict:
+    dated = question.as_of or config.as_of  # the row records the day only when it was given
     row = {"id": question.id, "question": question.question, "type": question.type, "source": question.source,
            "gold": {"answers": question.answers, "answerable": question.answerable,
                     "evidence": question.gold_evidence},
-           "as_of": None}
-    dated = question.as_of or config.as_of  # the row records the day only when it was given
-    row["as_of"] = dated.isoformat() if dated else None
+           "as_of": dated.isoformat() if dated else None}
     as_of = dated or datetime.now(timezone.utc)
     try:
         answer = pipeline.answer(question, as_of, config.retrieval_only)
