@@ -169,6 +169,10 @@ _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augu
 # A place or a person is not a day: "… declared a national emergency along the southern border on
 # Monday" answers "where" with "southern border" ("may" is a verb more often than a month).
 _DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} | (_MONTHS - {"may"})
+# Lowercase words inside names: "Cumann na mBan", "Ursula von der Leyen", "Luiz Inácio Lula da
+# Silva" (a name never ends on one: `_trim`).
+_PARTICLES = {"al", "bin", "bint", "da", "das", "de", "del", "della", "der", "di", "dos", "du", "ibn", "la", "le",
+              "na", "van", "von"}
 _MAGNITUDES = {"thousand", "million", "billion", "trillion", "percent", "%", "per", "cent"}
 
 
@@ -186,7 +190,7 @@ def _name(run: list[str]) -> list[str]:
             continue
         if any(ch.isupper() for ch in token) or (current and re.search(r"\d", token)):
             current.append(token)
-        elif current and _is_stop(_bare(token)):
+        elif current and (_is_stop(_bare(token)) or _bare(token) in _PARTICLES):
             current.append(token)
         elif current:
             stretches.append(current)
@@ -223,7 +227,7 @@ def _edge(word: str) -> bool:
 def _trim(run: list[str]) -> list[str]:
     while run and _edge(_bare(run[0])):
         run = run[1:]
-    while run and _edge(_bare(run[-1])):
+    while run and (_edge(_bare(run[-1])) or _bare(run[-1]) in _PARTICLES):
         run = run[:-1]
     return run
 

@@ -98,3 +98,15 @@ def test_who_says_it_is_the_answer_only_when_asked(question, sentence, phrase):
 ])
 def test_a_name_keeps_its_words_that_the_question_holds_too(question, sentence, phrase):
     assert answer_phrase(question, sentence) == phrase
+
+
+@pytest.mark.parametrize("question,sentence,phrase", [
+    ("Who leads the European Commission?", "Ursula von der Leyen leads the European Commission",
+     "Ursula von der Leyen"),
+    ("Which women's group marched in Dublin?", "The women's group Cumann na mBan marched in Dublin",
+     "Cumann na mBan"),
+    # a particle with no name after it is not part of the name
+    ("Who wrote the symphony?", "The symphony was written by Ludwig van, the orchestra said", "Ludwig"),
+])
+def test_a_name_keeps_its_lowercase_particles(question, sentence, phrase):
+    assert answer_phrase(question, sentence) == phrase
