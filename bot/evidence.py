@@ -141,17 +141,19 @@ def asks(text: str) -> bool:
 
 
 def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
-    """Every sentence of the hits that states something, once (overlapping chunks repeat
-    sentences)."""
-    seen: set[tuple[str, int]] = set()
+    """Every sentence of the hits that states something, once: overlapping chunks repeat
+    sentences, and one story carried by two outlets repeats them word for word (the first
+    passage's copy is kept)."""
+    seen: set[tuple[str, int] | str] = set()
     out = []
     for rank, hit in enumerate(hits, start=1):
         for s, e in sentence_spans(hit.text):
-            key = (hit.article_id, hit.start + s)
-            if key in seen or asks(hit.text[s:e]):
+            text = hit.text[s:e]
+            keys = ((hit.article_id, hit.start + s), " ".join(text.lower().split()))
+            if any(key in seen for key in keys) or asks(text):
                 continue
-            seen.add(key)
-            out.append(_Candidate(hit, hit.text[s:e], hit.start + s, hit.start + e, rank))
+            seen.update(keys)
+            out.append(_Candidate(hit, text, hit.start + s, hit.start + e, rank))
     return out
 
 

@@ -175,3 +175,17 @@ def test_the_first_passages_give_their_best_other_sentence():
     scored_low = select_evidence(question, [first, second], StubEmbedder(), token_budget=500, max_sentences=1,
                                  min_relative_score=0.0, top_passages=2, top_passage_floor=0.99)
     assert len(scored_low.lines()) == 1
+
+
+def test_a_sentence_two_outlets_carry_word_for_word_is_read_once():
+    # One wire story in two outlets: the model would read the same line twice and the second
+    # copy would take the place of another sentence.
+    wire = "The harbour tunnel toll rises to nine dollars next week."
+    first = hit("J", f"{wire} Drivers protested.")
+    copy = hit("K", f"{wire.replace('toll', 'toll ')} Commuters shrugged.")  # spacing differs only
+    ev = select_evidence("How much does the harbour tunnel toll rise?", [first, copy], StubEmbedder(),
+                         token_budget=500, max_sentences=2, min_relative_score=0.0)
+    texts = [s.text for _, s in ev.lines()]
+    assert texts[0] == wire and len(texts) == 2
+    assert ev.sources[0].article_id == "J"  # the first passage's copy is kept
+    assert sum(" ".join(t.split()) == wire for t in texts) == 1
