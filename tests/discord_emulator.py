@@ -95,11 +95,11 @@ class Emulator:
 
     def stop(self) -> None:
         async def close() -> None:
-            for ws in list(self._sockets):
-                await ws.close()
+            # In parallel: each close waits up to 10 s for the client's answering frame.
+            await asyncio.gather(*(ws.close() for ws in list(self._sockets)), return_exceptions=True)
             await self._runner.cleanup()
 
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
 
     @property

@@ -82,8 +82,10 @@ def emulator():
 
 
 @pytest.fixture(scope="module")
-def bots():
-    """The bots of this module by name, each made on first use; stopped at the end."""
+def bots(emulator):
+    """The bots of this module by name, each made on first use; stopped at the end, before the
+    emulator (hence the dependency): a bot still connected, busy polling a feed, can miss the
+    emulator's close handshake."""
     made: dict[str, Bot] = {}
     yield made
     for each in made.values():
