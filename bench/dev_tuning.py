@@ -25,25 +25,29 @@ TEST_FIRST = "2025-06-06"
 OLD = {"ANSWER__PASSAGES": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "4",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8", "ANSWER__EVIDENCE_RANK_WEIGHT": "0",
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "off", "ANSWER__PROMPT": "answer",
-       "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0"}
+       "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0",
+       "SEARCH__RECENCY_WEIGHT": "0.1", "SEARCH__RECENCY_HALF_LIFE_DAYS": "30"}
 NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "99",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "prefer", "ANSWER__PROMPT": "answer",
        "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0"}
 DATED = {"ANSWER__PROMPT": "answer_dated"}
 H = {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}
+J = {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "2",
+     "ANSWER__EVIDENCE_TOP_PASSAGES": "2", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0.5"}
 VARIANTS = {
     "0": ("the defaults before J (A with the time preference)", {**OLD, "ANSWER__TIME_WINDOW": "prefer"}),
     "J": ("today's defaults: as 0, no sentence that asks, the best 2 sentences and the best other one (at least 0.5 "
           "of the best) of each of the first 2 passages",
-          {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "2",
-           "ANSWER__EVIDENCE_TOP_PASSAGES": "2", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0.5"}),
+          J),
     "K": ("as J, the best 3 sentences (the evidence curve's best row under 160 tokens)",
-          {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "3",
-           "ANSWER__EVIDENCE_TOP_PASSAGES": "2", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0.5"}),
+          {**J, "ANSWER__MAX_EVIDENCE_SENTENCES": "3"}),
     "L": ("as J, the prompt that says what this week means (prompts/answer_dated)",
-          {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "2",
-           "ANSWER__EVIDENCE_TOP_PASSAGES": "2", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0.5", **DATED}),
+          {**J, **DATED}),
+    "M": ("as J, fresher news preferred in the search (recency weight 1, half-life 30 days)",
+          {**J, "SEARCH__RECENCY_WEIGHT": "1.0"}),
+    "N": ("as J, fresher news preferred more (recency weight 3, half-life 14 days)",
+          {**J, "SEARCH__RECENCY_WEIGHT": "3.0", "SEARCH__RECENCY_HALF_LIFE_DAYS": "14"}),
     "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),

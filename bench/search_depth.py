@@ -6,7 +6,11 @@ Each answerable question of the weeks is searched as of its date (dense and lexi
 whose first k passages hold the right choice's text. What lies between the answer's share at 8
 (what an answer reads) and at 64 is what a better ordering of the same candidates could bring
 without searching anew; the passages found only there are described by their age (the 14 days
-before the question against older). No LLM.
+before the question against older). A third table sets the search against the corpus: the share
+of questions whose right choice's text is in any article published by the question's date, in one
+published in the 14 days before it, and how deep the search's first such recent passage sits (the
+corpus holds old articles that name the answer by chance; a recent one mostly reports the event
+asked about). No LLM.
 
 Run: .venv/bin/python bench/search_depth.py [--weeks 2025-01-03:2025-02-21 2025-03-07:2025-04-25]
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import RTQA_2025, write_table  # noqa: E402
 from newsqa import load_settings  # noqa: E402
 from newsqa.evals.dataset import EvalQuestion, load_eval_set  # noqa: E402
-from newsqa.evals.metrics import contains_answer  # noqa: E402
-from newsqa.evals.pipelines import NewsqaPipeline  # noqa: E402
+from newsqa.evals.metrics import contains_answer, normalize  # noqa: E402
+from newsqa.evals.pipelines import NewsqaPipeline, corpus_articles  # noqa: E402
 from newsqa.index.search import SearchHit  # noqa: E402
 
 DEPTHS = (8, 16, 32, 64, 128, 400)
@@ -41,25 +46,48 @@ def is_recent(hit: SearchHit, question: EvalQuestion) -> bool:
     return bool(hit.published and question.as_of) and (question.as_of - hit.published).days <= RECENT_DAYS
 
 
+def first_recent_answer(hits: list[SearchHit], question: EvalQuestion) -> int | None:
+    """The rank (from 1) of the first hit from the 14 days before the question holding the answer."""
+    return next((rank for rank, h in enumerate(hits, start=1)
+                 if is_recent(h, question) and contains_answer(h.text, question.answers)), None)
+
+
+def in_corpus(articles: list[tuple[datetime | None, str]], question: EvalQuestion) -> tuple[bool, bool]:
+    """Whether an article published by the question's date holds the answer, and one from the 14
+    days before it. Articles are (published, normalised title and text)."""
+    answers = [f" {normalize(a)} " for a in question.answers if normalize(a)]
+    found = [published for published, text in articles
+             if (published is None or published <= question.as_of) and any(a in text for a in answers)]
+    recent = [d for d in found if d is not None and (question.as_of - d).days <= RECENT_DAYS]
+    return bool(found), bool(recent)
+
+
 def share(values: list[bool]) -> str:
     return f"{statistics.mean(values):.3f}" if values else "–"
 
 
-def measure(first: str, last: str, home: Path | None) -> tuple[list[str], list[str]]:
+def measure(first: str, last: str, home: Path | None) -> tuple[list[str], list[str], list[str]]:
     """One row of each table for the weeks first..last."""
     settings = load_settings(**({"home": home} if home else {}))
     eval_set = load_eval_set(RTQA_2025, start=first, end=last)
     questions = [q for q in eval_set.questions if q.answerable]
     pipeline = NewsqaPipeline(eval_set, settings, settings.home / "eval-indexes", "none")
     index, per_article = pipeline.answerer.index, pipeline.settings.answer.evidence_chunks_per_article
-    found = [first_answer(index.search(q.question, k=max(DEPTHS), as_of=q.as_of, per_article=per_article), q)
-             for q in questions]
+    searched = [index.search(q.question, k=max(DEPTHS), as_of=q.as_of, per_article=per_article) for q in questions]
+    found = [first_answer(hits, q) for hits, q in zip(searched, questions)]
+    recent_ranks = [first_recent_answer(hits, q) for hits, q in zip(searched, questions)]
+    articles = [(a.published, f" {normalize(a.title + ' ' + a.text)} ")
+                for a in corpus_articles(eval_set, pipeline.settings)]
+    corpus = [in_corpus(articles, q) for q in questions]
     depth_row = [f"{first} to {last} ({len(questions)})"] + [
         share([f is not None and f[0] <= k for f in found]) for k in DEPTHS]
     top = [is_recent(f[1], q) for f, q in zip(found, questions) if f and f[0] <= 8]
     deeper = [is_recent(f[1], q) for f, q in zip(found, questions) if f and 8 < f[0] <= 64]
     age_row = [f"{first} to {last}", f"{len(top)}", share(top), f"{len(deeper)}", share(deeper)]
-    return depth_row, age_row
+    corpus_row = [f"{first} to {last} ({len(questions)})", share([c[0] for c in corpus]),
+                  share([c[1] for c in corpus])] + [
+        share([r is not None and r <= k for r in recent_ranks]) for k in (8, 16, 64, max(DEPTHS))]
+    return depth_row, age_row, corpus_row
 
 
 def main() -> None:
@@ -79,6 +107,12 @@ def main() -> None:
     write_table("search_depth_age", "Search depth: how old the first passage holding the answer is",
                 ["weeks", "found in the first 8", "of them recent", "found at 9–64 only", "of them recent"],
                 [r[1] for r in rows], notes)
+    write_table("search_depth_corpus", "Search depth: the answer in the corpus and in the search's recent passages",
+                ["weeks (questions)", "answer in an article by the question's date",
+                 f"… in one from the {RECENT_DAYS} days before"]
+                + [f"recent passage with the answer in first {k}" for k in (8, 16, 64, max(DEPTHS))],
+                [r[2] for r in rows], notes + ["The corpus: the union of the weeks' search-result articles, as "
+                                               "indexed; an undated article counts as published by the date."])
 
 
 if __name__ == "__main__":
