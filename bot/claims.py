@@ -175,7 +175,7 @@ def _polarity(claim: list[str], sentence: list[str], asked: list[str]) -> str | 
 def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
     """Two figures, or two names, that stand in each other's places in the source sentence."""
     figures = list(dict.fromkeys(f for _, f in _figures(claim) if f in sentence))
-    names = [n for n in names if _contains(sentence, n)]
+    names = list(dict.fromkeys(found for n in names if (found := _named_in(sentence, n))))
     base = _similarity(claim, sentence)
     for kind, items in (("figures", figures), ("names", names)):
         for a_index, a in enumerate(items):
@@ -186,6 +186,19 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
                 if _similarity(swapped, sentence) > base + 0.02:
                     shown = (a, b) if kind == "figures" else (" ".join(a), " ".join(b))
                     return f"{kind} swapped: the source has {shown[0]} and {shown[1]} the other way round"
+    return None
+
+
+def _named_in(sentence: list[str], name: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The name as the sentence has it: whole, else its longest part of two words or more that
+    the sentence holds. A name swapped next to title words merges with them in the claim
+    ("District North Carolina", "Eco Rod Newman") and would otherwise go unseen."""
+    if _contains(sentence, name):
+        return name
+    for size in range(len(name) - 1, 1, -1):
+        for start in range(len(name) - size + 1):
+            if _contains(sentence, name[start:start + size]):
+                return name[start:start + size]
     return None
 
 

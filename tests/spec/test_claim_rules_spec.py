@@ -32,6 +32,13 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
      "Millbrook Rovers beat City Athletic Club in the final."),
     ("names swapped", "Maria Lopez defeated John Smith in the runoff.",
      "John Smith defeated Maria Lopez in the runoff.", "Maria Lopez defeated John Smith in the runoff on Tuesday."),
+    # A swapped name merged with the title words beside it ("District North Carolina") is still seen.
+    ("names swapped", "Judge Loretta Biggs ruled that the University of North Carolina has shown a compelling reason.",
+     "U.S. District North Carolina ruled that the University of Judge Loretta Biggs has shown a compelling reason.",
+     "U.S. District Judge Loretta Biggs ruled that the University of North Carolina has shown a compelling reason."),
+    ("names swapped", "Owner Rod Newman said the opening was pushed back.",
+     "Eco Rod Newman owner Box Fabricators said the opening was pushed back.",
+     "Eco Box Fabricators owner Rod Newman said the opening was pushed back."),
     ("quote", 'The mayor called the plan "a costly mistake".', 'The mayor called the plan "a disaster".',
      "The mayor called the plan “a costly mistake” on Monday."),
     ("quote", 'An EF-3 tornado is rated “strong”.', 'EF stands for "Extremely Strong".',
