@@ -412,10 +412,11 @@ def test_the_bot_follows_the_configured_feeds_and_stats_show_them(bots, emulator
                        NEWSQA_WATCH__FEEDS=f'["{site.feed_url}"]', NEWSQA_DISCORD__GUILD_IDS=f"[{GUILD_ID}]")
 
         only_running(bots, "feeds", make)
+        # The poll stores the articles, then records the feed's state: wait for both to show.
         deadline = time.monotonic() + 120
         while True:
             reply = emulator.response_to(emulator.slash("stats", {}, author_id=ADMIN_ID), 10)["data"]["content"]
-            if "2 articles" in reply or time.monotonic() > deadline:
+            if ("2 articles" in reply and "· 2 added" in reply) or time.monotonic() > deadline:
                 break
             time.sleep(1)
         assert "2 articles" in reply
