@@ -36,20 +36,17 @@ DEPTHS = (8, 16, 32, 64, 128, 400)
 RECENT_DAYS = 14
 
 
-def first_answer(hits: list[SearchHit], question: EvalQuestion) -> tuple[int, SearchHit] | None:
-    """The rank (from 1) and passage of the first hit holding the right choice's text."""
-    return next(((rank, h) for rank, h in enumerate(hits, start=1) if contains_answer(h.text, question.answers)),
-                None)
+def first_answer(hits: list[SearchHit], question: EvalQuestion,
+                 recent_only: bool = False) -> tuple[int, SearchHit] | None:
+    """The rank (from 1) and passage of the first hit holding the right choice's text (with
+    `recent_only`, the first such hit from the 14 days before the question)."""
+    return next(((rank, h) for rank, h in enumerate(hits, start=1)
+                 if (not recent_only or is_recent(h.published, question))
+                 and contains_answer(h.text, question.answers)), None)
 
 
-def is_recent(hit: SearchHit, question: EvalQuestion) -> bool:
-    return bool(hit.published and question.as_of) and (question.as_of - hit.published).days <= RECENT_DAYS
-
-
-def first_recent_answer(hits: list[SearchHit], question: EvalQuestion) -> int | None:
-    """The rank (from 1) of the first hit from the 14 days before the question holding the answer."""
-    return next((rank for rank, h in enumerate(hits, start=1)
-                 if is_recent(h, question) and contains_answer(h.text, question.answers)), None)
+def is_recent(published: datetime | None, question: EvalQuestion) -> bool:
+    return bool(published and question.as_of) and (question.as_of - published).days <= RECENT_DAYS
 
 
 def in_corpus(articles: list[tuple[datetime | None, str]], question: EvalQuestion) -> tuple[bool, bool]:
@@ -58,7 +55,7 @@ def in_corpus(articles: list[tuple[datetime | None, str]], question: EvalQuestio
     answers = [f" {normalize(a)} " for a in question.answers if normalize(a)]
     found = [published for published, text in articles
              if (published is None or published <= question.as_of) and any(a in text for a in answers)]
-    recent = [d for d in found if d is not None and (question.as_of - d).days <= RECENT_DAYS]
+    recent = [d for d in found if is_recent(d, question)]
     return bool(found), bool(recent)
 
 
@@ -75,18 +72,18 @@ def measure(first: str, last: str, home: Path | None) -> tuple[list[str], list[s
     index, per_article = pipeline.answerer.index, pipeline.settings.answer.evidence_chunks_per_article
     searched = [index.search(q.question, k=max(DEPTHS), as_of=q.as_of, per_article=per_article) for q in questions]
     found = [first_answer(hits, q) for hits, q in zip(searched, questions)]
-    recent_ranks = [first_recent_answer(hits, q) for hits, q in zip(searched, questions)]
+    recent_found = [first_answer(hits, q, recent_only=True) for hits, q in zip(searched, questions)]
     articles = [(a.published, f" {normalize(a.title + ' ' + a.text)} ")
                 for a in corpus_articles(eval_set, pipeline.settings)]
     corpus = [in_corpus(articles, q) for q in questions]
     depth_row = [f"{first} to {last} ({len(questions)})"] + [
         share([f is not None and f[0] <= k for f in found]) for k in DEPTHS]
-    top = [is_recent(f[1], q) for f, q in zip(found, questions) if f and f[0] <= 8]
-    deeper = [is_recent(f[1], q) for f, q in zip(found, questions) if f and 8 < f[0] <= 64]
+    top = [is_recent(f[1].published, q) for f, q in zip(found, questions) if f and f[0] <= 8]
+    deeper = [is_recent(f[1].published, q) for f, q in zip(found, questions) if f and 8 < f[0] <= 64]
     age_row = [f"{first} to {last}", f"{len(top)}", share(top), f"{len(deeper)}", share(deeper)]
     corpus_row = [f"{first} to {last} ({len(questions)})", share([c[0] for c in corpus]),
                   share([c[1] for c in corpus])] + [
-        share([r is not None and r <= k for r in recent_ranks]) for k in (8, 16, 64, max(DEPTHS))]
+        share([f is not None and f[0] <= k for f in recent_found]) for k in (8, 16, 64, max(DEPTHS))]
     return depth_row, age_row, corpus_row
 
 
