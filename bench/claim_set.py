@@ -4,7 +4,9 @@ Each case is a claim citing one source: a sentence of a news article with its ne
 before, two after) as the source, as newsqa's evidence gives it. Kinds:
 - true: the sentence itself;
 - paraphrases, which must be kept: "about" put before a figure, the opening phrase dropped,
-  "percent" written "%", a relative clause dropped, the subject name replaced by a pronoun;
+  "percent" written "%", a relative clause dropped, the subject name replaced by a pronoun, the
+  clauses reordered (a closing date moved to the front, an opening time or place phrase moved to
+  the end, "X said Y" turned into "Y, X said");
 - corruptions, which must be refused: two figures swapped, another figure of the same article put
   in, a magnitude changed (million → billion), a month changed, a "not" inserted, two names swapped.
 Cases are drawn with a fixed seed, so the set is the same on every machine; it is built in memory
@@ -22,21 +24,44 @@ from pathlib import Path
 
 from newsqa.index.chunking import sentence_spans
 
-PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun")
+PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered")
 CORRUPTIONS = ("figures_swapped", "other_figure", "magnitude", "month", "negation", "names_swapped")
 KINDS = ("true", *PARAPHRASES, *CORRUPTIONS)
 
-_FIGURE = re.compile(r"(?<![\w.,])\$?\d[\d,]*(?:\.\d+)?(?![\w])")
+# A figure: not part of a label or a time ("K-2", "COVID-19", "8:30"), never ending in a comma.
+_FIGURE = re.compile(r"(?<![\w.,:-])\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?![\w:-])")
 _MAGNITUDES = ["thousand", "million", "billion", "trillion"]
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
 _AUXILIARY = re.compile(r"\b(is|was|are|were|will|has|have|had|can|could|would|should)\b(?! not\b)")
 _NEGATED = re.compile(r"\b(not|no|never|n't|without)\b|n't\b", re.IGNORECASE)
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+# Two or more capitalized words ("McAuliffe" whole), not part of a compound ("Gazette-Mail", "Macy's").
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:[A-Z][a-z]+)?)+(?![\w’'-])")
 _SUBJECT_NAME = re.compile(r"^([A-Z][a-z]+(?:\s+[A-Z][a-z.]+){1,2})\s+(said|says|told|added|announced|wrote)\b")
 _OPENING = re.compile(r"^((?:On|In|At|After|Before|During|Last|This|Earlier|Later|Since|By|Over|For example|"
                       r"Meanwhile|However|Still|Now|Also|Then|Today|Yesterday)\b[^,]{0,40}),\s+(?=[a-zA-Z])")
 _RELATIVE = re.compile(r",\s+(which|who)\s+[^,]{5,80},")
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_WHEN = "(?:" + "|".join(_WEEKDAYS + _MONTHS) + r")(?:\s+\d{1,2})?(?:,\s+\d{4})?"
+_CLOSING_DATE = re.compile(rf",?\s+((?:on|in|by|since|until|last|this|next)\s+{_WHEN})\.$")
+# A subordinate clause the closing date may belong to: moved to the front it would date the main one.
+_SUBORDINATE = re.compile(r",|\b(?:since|after|before|when|while|until|that|which|who|because|as)\b")
+_TIME_OR_PLACE = re.compile(
+    r"^((?:On\s+(?:the\s+)?(?:" + "|".join(_WEEKDAYS + _MONTHS) + r"|\d|day|night|morning|eve)|"
+    r"After|Before|During|Earlier|Later|Since|Today|Yesterday|"
+    r"In\s+(?:" + "|".join(_MONTHS) + r"|\d{4}|the past|recent|early|late)|"
+    r"(?:Last|This|Next)\s+(?:week|month|year|weekend|summer|winter|spring|fall))\b[^,]{0,40}),\s+"
+    r"(?=(?:the|a|an|it|he|she|they|we|his|her|their|its|there)\s|[A-Z][a-z])"
+    r"(?!(?:" + "|".join(_MONTHS + _WEEKDAYS) + r")\b)")
+_SPEAKER = r"(?:[A-Z][\w.'-]*\s+){0,3}[A-Z][\w.'-]*"
+_REPORTED = re.compile(rf"^({_SPEAKER})\s+(said|says|announced)\s+(?:that\s+)?"
+                       r"(?!(?:in|on|at|last|this|during|after|before|" + "|".join(_WEEKDAYS) + r")\b)(\w.{25,})\.$")
+_SAID_AT_END = re.compile(r",\s+[^,]{2,40}\s+(?:said|says|reported|added)\.$")
+# "X said A, and has done B": B is X's, so A cannot be moved away from X.
+_COORDINATED = re.compile(r"\band\s+(?:has|have|had|is|was|will|would)\b")
+_PRONOUNS = {"He", "She", "They", "It", "We", "I"}
+_COMMON_START = re.compile(r"^(?:The|A|An|Several|Some|Many|Most|More|Its|Their|His|Her|Our|This|That|These|Those|"
+                           r"Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)\b")
 
 
 @dataclass
@@ -73,6 +98,30 @@ def _figures(sentence: str) -> list[str]:
     return [m.group(0) for m in _FIGURE.finditer(sentence) if not re.fullmatch(r"(19|20)\d\d", m.group(0))]
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _reorderings(sentence: str) -> list[str]:
+    """The sentence with its clauses in another order, each way the sentence allows."""
+    found = []
+    if (match := _CLOSING_DATE.search(sentence)) and not _SUBORDINATE.search(sentence[:match.start()]):
+        rest = sentence[:match.start()]
+        rest = rest[0].lower() + rest[1:] if _COMMON_START.match(rest) else rest
+        found.append(f"{_first_upper(match.group(1))}, {rest.rstrip('.')}.")
+    if ((match := _TIME_OR_PLACE.match(sentence)) and len(match.group(1).split()) <= 6
+            and not _SUBORDINATE.search(sentence[match.end():]) and not re.search(_WHEN, sentence[match.end():])):
+        opening = match.group(1)
+        found.append(f"{_first_upper(sentence[match.end():-1])} {opening[:1].lower()}{opening[1:]}.")
+    if ((match := _REPORTED.match(sentence)) and not _SAID_AT_END.search(sentence) and match.group(1) != "Both"
+            and not _COORDINATED.search(match.group(3))):
+        speaker = match.group(1)
+        speaker = speaker.lower() if speaker in _PRONOUNS else speaker
+        speaker = speaker[0].lower() + speaker[1:] if _COMMON_START.match(speaker) else speaker
+        found.append(f"{_first_upper(match.group(3))}, {speaker} {match.group(2)}.")
+    return found
+
+
 def _replace_at(text: str, old: str, new: str, start: int) -> str:
     return text[:start] + new + text[start + len(old):]
 
@@ -100,6 +149,9 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
     if kind == "pronoun":
         match = _SUBJECT_NAME.match(sentence)
         return f"They {match.group(2)}{sentence[match.end():]}" if match else None
+    if kind == "reordered":
+        reorderings = _reorderings(sentence)
+        return rng.choice(reorderings) if reorderings else None
     if kind == "figures_swapped":
         distinct = list(dict.fromkeys(figures))
         if len(distinct) < 2:

@@ -69,14 +69,35 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
     all the cited evidence; `question` what was asked), or None when no rule finds a fault."""
     mine, theirs = _tokens(claim), _tokens(sentence)
     whole = _tokens(source) if source else theirs
-    names = list(dict.fromkeys(tuple(_tokens(m.group(0))) for m in _NAME.finditer(claim)
-                               if " " in m.group(0) or "-" in m.group(0) or m.start() > 0))  # not "The" opening it
+    names = _names(claim)
     asked = _tokens(question)
     rules = (lambda: _quoted(claim, whole, asked), lambda: _magnitudes(mine, whole),
              lambda: _months(mine, whole), lambda: _polarity(mine, theirs, asked),
              lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
              lambda: _figure_roles(mine, whole, asked))
     return next((reason for rule in rules if (reason := rule())), None)
+
+
+# Capitalized words that open a sentence or a date and name no one ("On Sunday", "In London").
+_NOT_NAMES = {"on", "in", "at", "the", "a", "an", "after", "before", "during", "since", "by", "for", "from", "to",
+              "of", "and", "but", "as", "when", "while", "last", "this", "next", "earlier", "later", "until"}
+_DATE_WORDS = set(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def _names(claim: str) -> list[tuple[str, ...]]:
+    """The claim's names as token runs: a capitalized run that is not only the word opening the
+    sentence ("The"), without the words that open it ("On", "In"); a date is not a name (the date
+    rule holds it, and a date moved to the front of a sentence is no swap)."""
+    names = []
+    for match in _NAME.finditer(claim):
+        if not (" " in match.group(0) or "-" in match.group(0) or match.start() > 0):
+            continue
+        run = _tokens(match.group(0))
+        while run and run[0] in _NOT_NAMES:
+            run = run[1:]
+        if run and not all(t in _DATE_WORDS for t in run):
+            names.append(tuple(run))
+    return list(dict.fromkeys(names))
 
 
 def holds(claim: str, premise: str) -> str | None:
@@ -120,8 +141,18 @@ def _quoted(claim: str, source: list[str], asked: list[str]) -> str | None:
 
 
 def _figures(tokens: list[str]) -> list[tuple[int, str]]:
+    """The figures that count something: not years, labels ("Route 9") or days of a month ("May 31",
+    "13 December"), which the date rule holds."""
     return [(i, t) for i, t in enumerate(tokens)
-            if _FIGURE.match(t) and not _YEAR.match(t) and not (i and tokens[i - 1] in _LABELS)]
+            if _FIGURE.match(t) and not _YEAR.match(t) and not (i and tokens[i - 1] in _LABELS)
+            and not _day_of_month(tokens, i)]
+
+
+def _day_of_month(tokens: list[str], i: int) -> bool:
+    day = tokens[i]
+    if not day.isdigit() or not 1 <= int(day) <= 31:
+        return False
+    return (i > 0 and tokens[i - 1] in _MONTHS) or (i + 1 < len(tokens) and tokens[i + 1] in _MONTHS)
 
 
 def _magnitude_after(tokens: list[str], i: int) -> str:
@@ -141,12 +172,19 @@ def _magnitudes(claim: list[str], source: list[str]) -> str | None:
     return None
 
 
+def _month_of(token: str) -> str:
+    """The month a token names, also inside "mid-December", "early-March"."""
+    month = token.rsplit("-", 1)[-1]
+    return month if month in _MONTHS else ""
+
+
 def _months(claim: list[str], source: list[str]) -> str | None:
     """Months (with their day, where the claim gives one) as the source states them."""
-    for i, word in enumerate(claim):
-        if word not in _MONTHS:
+    source_months = {_month_of(t) for t in source}
+    for i, token in enumerate(claim):
+        if not (word := _month_of(token)):
             continue
-        if word not in source:
+        if word not in source_months:
             return f"date: the source does not say {word.capitalize()}"
         day = claim[i + 1] if i + 1 < len(claim) and claim[i + 1].isdigit() else None
         if day is not None and not _has_date(source, word, day):

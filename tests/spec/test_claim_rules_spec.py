@@ -23,6 +23,8 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
     ("magnitude", "Turnout rose to 62%.", "Turnout rose to 62 million.", "Turnout rose to 62 percent."),
     ("date", "Work begins in September 2025.", "Work begins in October 2025.", BRIDGE),
     ("date", "Voting ends on May 31.", "Voting ends on May 30.", "Voting ends on May 31, officials said."),
+    ("date", "Temperatures will be below normal for mid-February.", "Temperatures will be below normal for mid-May.",
+     "Temperatures will be 20 degrees below normal for mid-February."),
     ("polarity", "al-Sudani has condemned these attacks.", "al-Sudani has not condemned these attacks.", SUDANI),
     ("polarity", "The mayor did not resign.", "The mayor resigned.", "The mayor did not resign on Friday."),
     ("polarity", "The council never voted on it.", "The council voted on it.", "The council never voted on it."),
@@ -91,6 +93,29 @@ def test_a_figure_given_for_something_else_is_no_support():
 ])
 def test_paraphrases_of_what_the_source_says_are_kept(paraphrase, sentence):
     assert held_to(paraphrase, sentence, sentence) is None
+
+
+@pytest.mark.parametrize("reordered,swapped,sentence", [
+    # A date moved to the front is no name swapped with the place after it.
+    ("On Sunday, two men from Aurora walked into a store in Joliet.",
+     "On Sunday, two men from Joliet walked into a store in Aurora.",
+     "Two men from Aurora walked into a store in Joliet on Sunday."),
+    ("On December 13, 2018, the pair attended the Society of Lincoln's Inn in London.",
+     "On December 13, 2018, the pair attended the Society of London in Lincoln's Inn.",
+     "The pair attended the Society of Lincoln's Inn in London on December 13, 2018."),
+])
+def test_a_claim_with_its_clauses_reordered_is_kept_and_names_swapped_in_it_are_not(reordered, swapped, sentence):
+    assert held_to(reordered, sentence, sentence) is None
+    reason = held_to(swapped, sentence, sentence)
+    assert reason is not None and reason.startswith("names swapped")
+
+
+def test_a_day_of_the_month_is_a_date_not_a_figure_counting_what_follows():
+    sentence = "Delta said it will waive ticket change fees for flights to Europe through May 31."
+    assert held_to("It will waive change fees for flights to Europe through May 31, Delta said.", sentence,
+                   sentence) is None
+    reason = held_to("It will waive change fees for flights to Europe through May 30, Delta said.", sentence, sentence)
+    assert reason is not None and reason.startswith("date")
 
 
 def test_a_passive_sentence_names_the_roles_in_the_other_order():
