@@ -4,7 +4,8 @@ Each case is a claim citing one source: a sentence of a news article with its ne
 before, two after) as the source, as newsqa's evidence gives it. Kinds:
 - true: the sentence itself;
 - paraphrases, which must be kept: "about" put before a figure, the opening phrase dropped,
-  "percent" written "%", a relative clause dropped, the subject name replaced by a pronoun, the
+  "percent" written "%", a relative clause dropped, the subject name replaced by a pronoun, words
+  replaced by common synonyms ("said" → "stated", "more than" → "over", "bought" → "purchased"), the
   clauses reordered (a closing date moved to the front, an opening time or place phrase moved to
   the end, "X said Y" turned into "Y, X said");
 - corruptions, which must be refused: two figures swapped, another figure of the same article put
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from newsqa.index.chunking import sentence_spans
 
-PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered")
+PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered", "reworded")
 CORRUPTIONS = ("figures_swapped", "other_figure", "magnitude", "month", "negation", "names_swapped")
 KINDS = ("true", *PARAPHRASES, *CORRUPTIONS)
 
@@ -59,6 +60,17 @@ _REPORTED = re.compile(rf"^({_SPEAKER})\s+(said|says|announced)\s+(?:that\s+)?"
 _SAID_AT_END = re.compile(r",\s+[^,]{2,40}\s+(?:said|says|reported|added)\.$")
 # "X said A, and has done B": B is X's, so A cannot be moved away from X.
 _COORDINATED = re.compile(r"\band\s+(?:has|have|had|is|was|will|would)\b")
+# Words and their synonyms in news usage, each way round where both read naturally.
+_SYNONYMS = {
+    "said": "stated", "says": "states", "announced": "revealed", "more than": "over", "nearly": "almost",
+    "began": "started", "begin": "start", "begins": "starts", "bought": "purchased", "buy": "purchase",
+    "children": "kids", "help": "assist", "helped": "assisted", "tried": "attempted", "try": "attempt",
+    "received": "got", "shows": "indicates", "showed": "indicated", "plans to": "intends to",
+    "enough": "sufficient", "big": "large", "large": "big", "many": "numerous", "cars": "vehicles",
+    "fired": "dismissed", "ended": "concluded", "quickly": "rapidly", "rose": "increased", "fell": "decreased",
+    "jobs": "positions", "chose": "selected", "picked": "selected", "needed": "required", "need": "require",
+}
+_SYNONYM = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse=True)) + r")\b")
 _PRONOUNS = {"He", "She", "They", "It", "We", "I"}
 _COMMON_START = re.compile(r"^(?:The|A|An|Several|Some|Many|Most|More|Its|Their|His|Her|Our|This|That|These|Those|"
                            r"Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)\b")
@@ -152,6 +164,10 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
     if kind == "reordered":
         reorderings = _reorderings(sentence)
         return rng.choice(reorderings) if reorderings else None
+    if kind == "reworded":
+        if len(_SYNONYM.findall(sentence)) < 2:
+            return None
+        return _SYNONYM.sub(lambda m: _SYNONYMS[m.group(1)], sentence, count=3)
     if kind == "figures_swapped":
         distinct = list(dict.fromkeys(figures))
         if len(distinct) < 2:
