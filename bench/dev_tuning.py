@@ -26,12 +26,14 @@ OLD = {"ANSWER__PASSAGES": "8", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_E
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0.8", "ANSWER__EVIDENCE_RANK_WEIGHT": "0",
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "off", "ANSWER__PROMPT": "answer",
        "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0",
-       "SEARCH__RECENCY_WEIGHT": "0.1", "SEARCH__RECENCY_HALF_LIFE_DAYS": "30"}
+       "SEARCH__RECENCY_WEIGHT": "0.1", "SEARCH__RECENCY_HALF_LIFE_DAYS": "30",
+       "ANSWER__RECENT_FIRST_DAYS": "0"}
 NEW = {"ANSWER__PASSAGES": "16", "ANSWER__EVIDENCE_TOKENS": "220", "ANSWER__MAX_EVIDENCE_SENTENCES": "99",
        "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0", "ANSWER__EVIDENCE_RANK_WEIGHT": "0.4",
        "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "99", "ANSWER__TIME_WINDOW": "prefer", "ANSWER__PROMPT": "answer",
        "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0",
-       "SEARCH__RECENCY_WEIGHT": "0.1", "SEARCH__RECENCY_HALF_LIFE_DAYS": "30"}
+       "SEARCH__RECENCY_WEIGHT": "0.1", "SEARCH__RECENCY_HALF_LIFE_DAYS": "30",
+       "ANSWER__RECENT_FIRST_DAYS": "0"}
 DATED = {"ANSWER__PROMPT": "answer_dated"}
 H = {**NEW, **DATED, "ANSWER__EVIDENCE_SENTENCES_PER_ARTICLE": "5"}
 J = {**OLD, "ANSWER__TIME_WINDOW": "prefer", "ANSWER__MAX_EVIDENCE_SENTENCES": "2",
@@ -49,6 +51,8 @@ VARIANTS = {
           {**J, "SEARCH__RECENCY_WEIGHT": "1.0"}),
     "N": ("as J, fresher news preferred more (recency weight 3, half-life 14 days)",
           {**J, "SEARCH__RECENCY_WEIGHT": "3.0", "SEARCH__RECENCY_HALF_LIFE_DAYS": "14"}),
+    "O": ("as J, a question naming no time searches the last 14 days first (they fill half the passages)",
+          {**J, "ANSWER__RECENT_FIRST_DAYS": "14"}),
     "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),

@@ -210,6 +210,12 @@ class Answerer(Runnable[AskRequest, Answer]):
         """The search's hits; with a window, only the window's news ("filter", all news when the
         window holds too little) or the window's news first ("prefer")."""
         everything = Filters(sources=request.sources, since=request.since, until=request.until)
+        recent_days = self.settings.answer.recent_first_days
+        no_time = window is None or (not window.is_window and window.used == "off")  # none named, or "latest"
+        if no_time and recent_days and not (request.since or request.until):
+            recent = replace(everything, since=request.as_of - timedelta(days=recent_days), until=request.as_of)
+            return self._first_half(self._retrieve(query, request, recent, config),
+                                    self._retrieve(query, request, everything, config), request)
         if window is None or window.used == "off":
             return self._retrieve(query, request, everything, config)
         inside = self._retrieve(query, request, replace(everything, since=window.since, until=window.until), config)
@@ -218,8 +224,14 @@ class Answerer(Runnable[AskRequest, Answer]):
         if window.used == "filter" or not inside:
             window.used = "all"  # the window holds (too) little: all news, and the answer says so
             return self._retrieve(query, request, everything, config)
+        return self._first_half(inside, self._retrieve(query, request, everything, config), request)
+
+    def _first_half(self, preferred: list[SearchHit], others: list[SearchHit], request: AskRequest) -> list[SearchHit]:
+        """The preferred hits' best fill half the results, taking turns with the others'."""
+        if not preferred:
+            return others
         k = request.k or self.settings.answer.passages
-        return _interleave(inside[: (k + 1) // 2], self._retrieve(query, request, everything, config), k)
+        return _interleave(preferred[: (k + 1) // 2], others, k)
 
     def _retrieve(self, query: str, request: AskRequest, filters: Filters, config: RunnableConfig) -> list[SearchHit]:
         retriever = NewsRetriever(index=self.index, k=request.k or self.settings.answer.passages,

@@ -133,6 +133,11 @@ class AnswerSettings(BaseModel):
     window_min_hits: int = 2
     fresh_news: Literal["filter", "prefer", "off"] = "off"
     fresh_days: int = 30
+    # A question naming no time: the best passages of the last recent_first_days of news fill half
+    # the results, the best of all news the rest (0 = off). A news question without a date mostly
+    # asks about now, and the recent reports naming the answer share fewer words with it than old
+    # background pieces do (README, Numbers: dev weeks).
+    recent_first_days: int = Field(default=0, ge=0)
     max_question_chars: int = 1000
     extractive_sentences: int = 2
 

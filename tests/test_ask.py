@@ -208,3 +208,20 @@ def test_a_question_about_something_new_is_not_answered_from_news_years_older(an
     plain = answerer.invoke(AskRequest(question="When does construction of the Ferris Street bridge begin?",
                                        as_of=years_later.as_of))
     assert not plain.abstained and "September 2025" in plain.answer
+
+
+def test_with_recent_first_days_a_question_naming_no_time_reads_the_latest_news_first(answerer: Answerer):
+    question = "What did the Millbrook council approve?"
+    request = AskRequest(question=question, as_of=AS_OF_MARCH_15, k=2)
+    plain = answerer.invoke(request)
+    assert plain.time_window is None and plain.retrieved
+    first = {r.article_id for r in plain.retrieved[:1]}
+    recent_first = Answerer(answerer.settings.model_copy(update={"answer": answerer.settings.answer.model_copy(
+        update={"recent_first_days": 5})}), answerer.index).invoke(request)
+    articles = {a.id: a for a in load([str(SAMPLES)], answerer.settings.fetch)}
+    assert articles[plain.retrieved[0].article_id].published.date().isoformat() < "2025-03-10"
+    newest = recent_first.retrieved[0]
+    # the last five days' best passage leads; all news's best (the council's bridge vote) still follows
+    assert articles[newest.article_id].published.date().isoformat() >= "2025-03-10"
+    assert first <= {r.article_id for r in recent_first.retrieved}
+    assert recent_first.time_window is None  # a preference of the search, not a time the question named
