@@ -214,8 +214,9 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
     """Two figures, or two names, that stand in each other's places in the source sentence."""
     figures = list(dict.fromkeys(f for _, f in _figures(claim) if f in sentence))
     names = list(dict.fromkeys(found for n in names if (found := _named_in(sentence, n))))
+    dates = list(dict.fromkeys(d for d in _dates(claim) if _contains(sentence, d)))
     base = _similarity(claim, sentence)
-    for kind, items in (("figures", figures), ("names", names)):
+    for kind, items in (("figures", figures), ("names", names), ("dates", dates)):
         for a_index, a in enumerate(items):
             for b in items[a_index + 1:]:
                 if kind == "names" and (_passive_between(claim, a, b) or _passive_between(sentence, a, b)):
@@ -223,8 +224,15 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
                 swapped = _swap(claim, a, b)
                 if _similarity(swapped, sentence) > base + 0.02:
                     shown = (a, b) if kind == "figures" else (" ".join(a), " ".join(b))
+                    if kind == "dates":
+                        return f"date: the source has {shown[0]} and {shown[1]} the other way round"
                     return f"{kind} swapped: the source has {shown[0]} and {shown[1]} the other way round"
     return None
+
+
+def _dates(tokens: list[str]) -> list[tuple[str, str]]:
+    """The days of a month the tokens name, as (month, day) runs: "March 10"."""
+    return [(t, tokens[i + 1]) for i, t in enumerate(tokens[:-1]) if t in _MONTHS and _day_of_month(tokens, i + 1)]
 
 
 def _named_in(sentence: list[str], name: tuple[str, ...]) -> tuple[str, ...] | None:
