@@ -219,7 +219,7 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
     for kind, items in (("figures", figures), ("names", names), ("dates", dates)):
         for a_index, a in enumerate(items):
             for b in items[a_index + 1:]:
-                if kind == "names" and (_passive_between(claim, a, b) or _passive_between(sentence, a, b)):
+                if kind == "names" and _passive_between(claim, a, b) != _passive_between(sentence, a, b):
                     continue  # "A was sued by B" says what "B sued A" does: order proves nothing
                 swapped = _swap(claim, a, b)
                 if _similarity(swapped, sentence) > base + 0.02:

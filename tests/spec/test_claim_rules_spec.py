@@ -44,6 +44,10 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
     ("names swapped", "Owner Rod Newman said the opening was pushed back.",
      "Eco Rod Newman owner Box Fabricators said the opening was pushed back.",
      "Eco Box Fabricators owner Rod Newman said the opening was pushed back."),
+    # "by" between the names in both the claim and the source: the same structure, so order is roles.
+    ("names swapped", "Mayor London Breed spoke at a news conference where she was joined by Chief Bill Scott.",
+     "Chief Bill Scott spoke at a news conference where she was joined by Mayor London Breed.",
+     "Mayor London Breed spoke at a Tuesday news conference where she was joined by Chief Bill Scott."),
     ("quote", 'The mayor called the plan "a costly mistake".', 'The mayor called the plan "a disaster".',
      "The mayor called the plan “a costly mistake” on Monday."),
     ("quote", 'An EF-3 tornado is rated “strong”.', 'EF stands for "Extremely Strong".',
