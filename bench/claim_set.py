@@ -36,12 +36,15 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December"]
 _AUXILIARY = re.compile(r"\b(is|was|are|were|will|has|have|had|can|could|would|should)\b(?! not\b)")
 _NEGATED = re.compile(r"\b(not|no|never|n't|without)\b|n't\b", re.IGNORECASE)
-# Two or more capitalized words ("McAuliffe" whole), not part of a compound ("Gazette-Mail", "Macy's").
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:[A-Z][a-z]+)?)+(?![\w’'-])")
+# Two or more capitalized words ("McAuliffe" whole), not part of a compound ("Gazette-Mail", "Macy's",
+# "Wilkes-Barre Mayor").
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)(?<![-’'])\b[A-Z][a-z]+(?:[A-Z][a-z]+)?"
+                   r"(?:\s+[A-Z][a-z]+(?:[A-Z][a-z]+)?)+(?![\w’'-])")
 _SUBJECT_NAME = re.compile(r"^([A-Z][a-z]+(?:\s+[A-Z][a-z.]+){1,2})\s+(said|says|told|added|announced|wrote)\b")
 _OPENING = re.compile(r"^((?:On|In|At|After|Before|During|Last|This|Earlier|Later|Since|By|Over|For example|"
                       r"Meanwhile|However|Still|Now|Also|Then|Today|Yesterday)\b[^,]{0,40}),\s+(?=[a-zA-Z])")
-_RELATIVE = re.compile(r",\s+(which|who)\s+[^,]{5,80},")
+_RELATIVE = re.compile(r",\s+(which|who)\s+[^,]{5,80},(?!\d)")
+_MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec"]
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _WHEN = "(?:" + "|".join(_WEEKDAYS + _MONTHS) + r")(?:\s+\d{1,2})?(?:,\s+\d{4})?"
 _CLOSING_DATE = re.compile(rf",?\s+((?:on|in|by|since|until|last|this|next)\s+{_WHEN})\.$")
@@ -56,7 +59,8 @@ _TIME_OR_PLACE = re.compile(
     r"(?!(?:" + "|".join(_MONTHS + _WEEKDAYS) + r")\b)")
 _SPEAKER = r"(?:[A-Z][\w.'-]*\s+){0,3}[A-Z][\w.'-]*"
 _REPORTED = re.compile(rf"^({_SPEAKER})\s+(said|says|announced)\s+(?:that\s+)?"
-                       r"(?!(?:in|on|at|last|this|during|after|before|" + "|".join(_WEEKDAYS) + r")\b)(\w.{25,})\.$")
+                       r"(?!(?:in|on|at|last|this|during|after|before|" + "|".join(_WEEKDAYS + _MONTH_ABBREVIATIONS)
+                       + r")\b)(\w.{25,})\.$")
 _SAID_AT_END = re.compile(r",\s+[^,]{2,40}\s+(?:said|says|reported|added)\.$")
 # "X said A, and has done B": B is X's, so A cannot be moved away from X.
 _COORDINATED = re.compile(r"\band\s+(?:has|have|had|is|was|will|would)\b")

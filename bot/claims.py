@@ -72,9 +72,9 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
     names = _names(claim)
     asked = _tokens(question)
     rules = (lambda: _quoted(claim, whole, asked), lambda: _magnitudes(mine, whole),
-             lambda: _months(mine, whole), lambda: _polarity(mine, theirs, asked),
+             lambda: _months(mine, whole, theirs), lambda: _polarity(mine, theirs, asked),
              lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
-             lambda: _figure_roles(mine, whole, asked))
+             lambda: _figure_roles(_tokens(claim, clauses=True), whole, asked))
     return next((reason for rule in rules if (reason := rule())), None)
 
 
@@ -109,9 +109,19 @@ def holds(claim: str, premise: str) -> str | None:
     return held_to(claim, best, premise)
 
 
-def _tokens(text: str) -> list[str]:
+# A clause mark: a comma (not one inside a figure) or a semicolon.
+_CLAUSE_MARK = re.compile(r"(?<!\d),|,(?!\d)|;")
+_TOKEN_OR_MARK = re.compile(_CLAUSE_MARK.pattern + "|" + _TOKEN.pattern)
+
+
+def _tokens(text: str, clauses: bool = False) -> list[str]:
+    """The text's words, lower-cased, and figures without their commas; with `clauses`, a ","
+    token where a clause ends (what a figure counts does not run past it)."""
     words = []
-    for token in _TOKEN.findall(figures_as_digits(text).replace("’", "'")):
+    for token in (_TOKEN_OR_MARK if clauses else _TOKEN).findall(figures_as_digits(text).replace("’", "'")):
+        if token in (",", ";"):
+            words.append(",")
+            continue
         lower = token.lower()
         if lower.endswith("n't"):  # "didn't" → "did", "n't"
             words += [lower[:-3] or "n't", "n't"]
@@ -169,23 +179,46 @@ def _magnitudes(claim: list[str], source: list[str]) -> str | None:
         if theirs and mine not in theirs:
             said = sorted(m for m in theirs if m) or ["(none)"]
             return f"magnitude: the claim says {figure} {mine or '(none)'}, the source {figure} {' or '.join(said)}"
+    return _worded_magnitudes(claim, source)
+
+
+_SCALES = ("thousand", "million", "billion", "trillion")
+
+
+def _worded_magnitudes(claim: list[str], source: list[str]) -> str | None:
+    """A magnitude after a word ("one million", "a quarter million", "eight million": news style
+    keeps a lone number word a word) as the source gives it after the same word."""
+    for i, word in enumerate(claim):
+        if word not in _SCALES or not i or _FIGURE.match(claim[i - 1]):
+            continue
+        before = claim[i - 1]
+        theirs = {source[j + 1] for j in range(len(source) - 1) if source[j] == before and source[j + 1] in _SCALES}
+        if theirs and word not in theirs:
+            return f"magnitude: the claim says {before} {word}, the source {before} {' or '.join(sorted(theirs))}"
     return None
 
 
 def _month_of(token: str) -> str:
-    """The month a token names, also inside "mid-December", "early-March"."""
-    month = token.rsplit("-", 1)[-1]
+    """The month a token names, also inside "mid-December", "early-March", "October's"."""
+    month = token.rsplit("-", 1)[-1].removesuffix("'s")
     return month if month in _MONTHS else ""
 
 
-def _months(claim: list[str], source: list[str]) -> str | None:
-    """Months (with their day, where the claim gives one) as the source states them."""
+def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | None:
+    """Months (with their day, where the claim gives one) as the source states them; and, where
+    the sentence the claim rests on names a month, as that sentence states them: "a report in
+    January" on "a report in October" is no support because a neighbour says January."""
     source_months = {_month_of(t) for t in source}
+    in_sentence = {m for t in sentence if (m := _month_of(t))}
     for i, token in enumerate(claim):
         if not (word := _month_of(token)):
             continue
         if word not in source_months:
             return f"date: the source does not say {word.capitalize()}"
+        modal = token == "may" and not (i + 1 < len(claim) and claim[i + 1].isdigit())  # "prices may rise"
+        others = in_sentence - {m for t in claim if (m := _month_of(t))}
+        if not modal and word not in in_sentence and others:
+            return f"date: the source says {sorted(others)[0].capitalize()}, not {word.capitalize()}"
         day = claim[i + 1] if i + 1 < len(claim) and claim[i + 1].isdigit() else None
         if day is not None and not _has_date(source, word, day):
             return f"date: the source does not say {word.capitalize()} {day}"
@@ -201,18 +234,36 @@ def _polarity(claim: list[str], sentence: list[str], asked: list[str]) -> str | 
     """A negation in the claim that the source sentence lacks, or the reverse. A negation the
     question holds is the asker's premise, not the claim's ("Which company said its CEO was
     ousted without board approval?")."""
-    mine = {t for t in claim if t in _NEGATIONS and t not in asked}
-    theirs = {t for t in sentence if t in _NEGATIONS}
+    mine = [t for t in claim if t in _NEGATIONS and t not in asked]
+    theirs = [t for t in sentence if t in _NEGATIONS]
     if mine and not theirs:
         return f'polarity: the claim says "{sorted(mine)[0]}", the source does not'
-    if theirs and not mine and _overlap(claim, sentence) >= 0.6:
+    if len(mine) > len(theirs):  # a "not" added beside the sentence's own "aren't"
+        return f'polarity: the claim says "{sorted(mine)[0]}" {len(mine)} times, the source {len(theirs)}'
+    if theirs and not mine and _overlap(claim, sentence) >= 0.6 and _negates_what_is_claimed(claim, sentence):
         return f'polarity: the source says "{sorted(theirs)[0]}", the claim does not'
     return None
 
 
+def _negates_what_is_claimed(claim: list[str], sentence: list[str]) -> bool:
+    """Whether a negation of the sentence bears on words the claim repeats: the content words just
+    after it (before it, at the sentence's end) share a stem with the claim's. A negation in a part
+    the claim leaves out ("New Jersey, which doesn't have board representation, …") is no flip."""
+    stems = {w[:5] for w in _content(claim)}
+    for j, token in enumerate(sentence):
+        if token not in _NEGATIONS:
+            continue
+        near = _content(sentence[j + 1: j + 4]) or _content(sentence[max(0, j - 3): j])
+        if any(w[:5] in stems for w in near):
+            return True
+    return False
+
+
 def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
     """Two figures, or two names, that stand in each other's places in the source sentence."""
-    figures = list(dict.fromkeys(f for _, f in _figures(claim) if f in sentence))
+    # Labels count here too: "the No. 5 seed Chargers" and "No. 4 seed Texans" swapped are wrong.
+    figures = list(dict.fromkeys(t for i, t in enumerate(claim) if _FIGURE.match(t) and not _YEAR.match(t)
+                                 and not _day_of_month(claim, i) and t in sentence))
     names = list(dict.fromkeys(found for n in names if (found := _named_in(sentence, n))))
     dates = list(dict.fromkeys(d for d in _dates(claim) if _contains(sentence, d)))
     base = _similarity(claim, sentence)
@@ -284,7 +335,8 @@ def _figure_roles(claim: list[str], source: list[str], asked: list[str]) -> str 
     in_source = _figures(source)
     premises = {(f, tuple(_content(asked[j + 1: j + 8])[:2])) for j, f in _figures(asked)}
     for i, figure in _figures(claim):
-        following = tuple(_content(claim[i + 1: i + 8])[:2])
+        clause = claim[i + 1: i + 8]
+        following = tuple(_content(clause[: clause.index(",")] if "," in clause else clause)[:2])
         counted = set(following)
         if not counted or (figure, following) in premises:
             continue

@@ -22,6 +22,10 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
     ("magnitude", "The bridge will cost $48 million.", "The bridge will cost $48 billion.", BRIDGE),
     ("magnitude", "Turnout rose to 62%.", "Turnout rose to 62 million.", "Turnout rose to 62 percent."),
     ("date", "Work begins in September 2025.", "Work begins in October 2025.", BRIDGE),
+    ("magnitude", "Nearly one million workers will get a raise.", "Nearly one billion workers will get a raise.",
+     "In California, nearly one million fast food and healthcare workers will get a raise."),
+    ("magnitude", "They examined a quarter million people.", "They examined a quarter billion people.",
+     "Researchers examined more than a quarter million people with alcohol-use disorder."),
     ("date", "Voting ends on May 31.", "Voting ends on May 30.", "Voting ends on May 31, officials said."),
     ("date", "The moon was sighted on Sunday, March 10, and fasting began on Monday, March 11.",
      "The moon was sighted on Sunday, March 11, and fasting began on Monday, March 10.",
@@ -30,7 +34,19 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
      "Temperatures will be 20 degrees below normal for mid-February."),
     ("polarity", "al-Sudani has condemned these attacks.", "al-Sudani has not condemned these attacks.", SUDANI),
     ("polarity", "The mayor did not resign.", "The mayor resigned.", "The mayor did not resign on Friday."),
+    # a "not" added beside the sentence's own negation
+    ("polarity", "Porcupines are common in Maine, though albino ones aren't.",
+     "Porcupines are not common in Maine, though albino ones aren't.",
+     "Porcupines are common in Maine, though albino ones certainly aren't."),
+    # a negation in a clause the claim leaves out is no flip; one in what it repeats is
+    ("polarity", "Calls were made to give New Jersey more input on the plan.",
+     "Calls were made to give New Jersey more board representation.",
+     "Calls were made to give New Jersey, which doesn't have board representation, more input on the plan."),
     ("polarity", "The council never voted on it.", "The council voted on it.", "The council never voted on it."),
+    # numbers after "No." name a seed, not a count, yet swapped they are wrong all the same
+    ("figures swapped", "The No. 2 seed Buffalo Bills host the No. 7 seed Denver Broncos.",
+     "The No. 7 seed Buffalo Bills host the No. 2 seed Denver Broncos.",
+     "The No. 2 seed Buffalo Bills host the No. 7 seed Denver Broncos to kick off the day."),
     ("figures swapped", "The US has 900 troops in Syria and 2,500 in Iraq.",
      "The United States has 2,500 troops in Syria and 900 in Iraq.", TROOPS),
     ("names swapped", "Rovers beat City Athletic Club in the final.", "City Athletic Club beat Rovers in the final.",
@@ -115,6 +131,22 @@ def test_a_claim_with_its_clauses_reordered_is_kept_and_names_swapped_in_it_are_
     assert held_to(reordered, sentence, sentence) is None
     reason = held_to(swapped, sentence, sentence)
     assert reason is not None and reason.startswith("names swapped")
+
+
+def test_a_month_is_held_to_the_sentence_the_claim_rests_on_not_to_a_neighbour():
+    sentence = "The commission is expected to receive a report in October from a panel."
+    source = "The vote was set in January. " + sentence
+    assert held_to("The commission expects a report in October.", sentence, source) is None
+    reason = held_to("The commission expects a report in January.", sentence, source)
+    assert reason == "date: the source says October, not January"
+    assert held_to("Prices may rise, the panel said.", "Prices could rise in October, the panel said.",
+                   "Prices may rise. Prices could rise in October, the panel said.") is None  # "may", the verb
+
+
+def test_what_a_figure_counts_does_not_run_past_its_clause():
+    sentence = "The Passenger Vessel Association says the correct figure is more than 200 million."
+    assert held_to("The correct figure is more than 200 million, the Passenger Vessel Association says.", sentence,
+                   sentence) is None
 
 
 def test_a_day_of_the_month_is_a_date_not_a_figure_counting_what_follows():
