@@ -3,8 +3,8 @@ what they count, months and days, polarity, names in their places, and what it q
 
 The word check (verify.py) finds that a source shares a claim's words and figures; these rules
 catch the wrong claims that share them all: "$48 billion" where the source says "$48 million",
-"in October" where it says "in September", a "not" the source lacks, two figures or two names
-swapped, a figure the source gives for something else, words in quotation marks the source does
+"in October" where it says "in September", a "not" the source lacks (or one more than it has), two
+figures, names or dates swapped, a figure the source gives for something else, words in quotation marks the source does
 not say. What the claim repeats of the question (a negation, a figure with what it counts, a
 quote) is the asker's premise, not held against the source. Each rule returns the reason it
 refuses, or None.
@@ -260,7 +260,7 @@ def _negates_what_is_claimed(claim: list[str], sentence: list[str]) -> bool:
 
 
 def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
-    """Two figures, or two names, that stand in each other's places in the source sentence."""
+    """Two figures, two names or two dates that stand in each other's places in the source sentence."""
     # Labels count here too: "the No. 5 seed Chargers" and "No. 4 seed Texans" swapped are wrong.
     figures = list(dict.fromkeys(t for i, t in enumerate(claim) if _FIGURE.match(t) and not _YEAR.match(t)
                                  and not _day_of_month(claim, i) and t in sentence))
