@@ -5,9 +5,10 @@ before, two after) as the source, as newsqa's evidence gives it. Kinds:
 - true: the sentence itself;
 - paraphrases, which must be kept: "about" put before a figure, the opening phrase dropped,
   "percent" written "%", a relative clause dropped, the subject name replaced by a pronoun, words
-  replaced by common synonyms ("said" → "stated", "more than" → "over", "bought" → "purchased"), the
-  clauses reordered (a closing date moved to the front, an opening time or place phrase moved to
-  the end, "X said Y" turned into "Y, X said");
+  replaced by common synonyms ("said" → "stated", "more than" → "over", "bought" → "purchased"), a
+  titled name shortened to the surname ("Mayor London Breed" → "Breed"), the clauses reordered (a
+  closing date moved to the front, an opening time phrase moved to the end, "X said Y" turned into
+  "Y, X said");
 - corruptions, which must be refused: two figures swapped, another figure of the same article put
   in, a magnitude changed (million → billion), a month changed, a "not" inserted, two names swapped.
 Cases are drawn with a fixed seed, so the set is the same on every machine; it is built in memory
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from newsqa.index.chunking import sentence_spans
 
-PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered", "reworded")
+PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered", "reworded",
+               "surname")
 CORRUPTIONS = ("figures_swapped", "other_figure", "magnitude", "month", "negation", "names_swapped")
 KINDS = ("true", *PARAPHRASES, *CORRUPTIONS)
 
@@ -75,6 +77,10 @@ _SYNONYMS = {
     "jobs": "positions", "chose": "selected", "picked": "selected", "needed": "required", "need": "require",
 }
 _SYNONYM = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse=True)) + r")\b")
+# A person named with a title: the title and first name can go ("Gov. Gavin Newsom" → "Newsom").
+_TITLED = re.compile(r"\b(?:Vice President|President|Gov\.|Governor|Mayor|Sen\.|Senator|Rep\.|Judge|Chief|"
+                     r"Secretary|Prime Minister|Minister|Coach|Dr\.)\s+[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+([A-Z][a-z]+)\b"
+                     r"(?![\w’'-]|\s+[A-Z])")
 _PRONOUNS = {"He", "She", "They", "It", "We", "I"}
 _COMMON_START = re.compile(r"^(?:The|A|An|Several|Some|Many|Most|More|Its|Their|His|Her|Our|This|That|These|Those|"
                            r"Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)\b")
@@ -168,6 +174,12 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
     if kind == "reordered":
         reorderings = _reorderings(sentence)
         return rng.choice(reorderings) if reorderings else None
+    if kind == "surname":
+        match = _TITLED.search(sentence)
+        if not match:
+            return None
+        shortened = sentence[:match.start()] + match.group(1) + sentence[match.end():]
+        return shortened[0].upper() + shortened[1:]
     if kind == "reworded":
         if len(_SYNONYM.findall(sentence)) < 2:
             return None

@@ -204,6 +204,10 @@ def _month_of(token: str) -> str:
     return month if month in _MONTHS else ""
 
 
+_BEFORE_A_MONTH = {"in", "since", "until", "by", "of", "last", "this", "next", "early", "late", "mid", "through",
+                   "from", "to", "during"}
+
+
 def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | None:
     """Months (with their day, where the claim gives one) as the source states them; and, where
     the sentence the claim rests on names a month, as that sentence states them: "a report in
@@ -215,7 +219,8 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
             continue
         if word not in source_months:
             return f"date: the source does not say {word.capitalize()}"
-        modal = token == "may" and not (i + 1 < len(claim) and claim[i + 1].isdigit())  # "prices may rise"
+        modal = token == "may" and not (i + 1 < len(claim) and claim[i + 1].isdigit()) \
+            and not (i and claim[i - 1] in _BEFORE_A_MONTH)  # "prices may rise", not "in May"
         others = in_sentence - {m for t in claim if (m := _month_of(t))}
         if not modal and word not in in_sentence and others:
             return f"date: the source says {sorted(others)[0].capitalize()}, not {word.capitalize()}"

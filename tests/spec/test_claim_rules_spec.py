@@ -141,6 +141,9 @@ def test_a_month_is_held_to_the_sentence_the_claim_rests_on_not_to_a_neighbour()
     assert reason == "date: the source says October, not January"
     assert held_to("Prices may rise, the panel said.", "Prices could rise in October, the panel said.",
                    "Prices may rise. Prices could rise in October, the panel said.") is None  # "may", the verb
+    reason = held_to("In May, NASA announced a study.", "In June, NASA announced a study.",
+                     "It may help. In June, NASA announced a study.")
+    assert reason == "date: the source says June, not May"
 
 
 def test_what_a_figure_counts_does_not_run_past_its_clause():
