@@ -124,22 +124,26 @@ def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _reorderings(sentence: str) -> list[str]:
     """The sentence with its clauses in another order, each way the sentence allows."""
     found = []
     if (match := _CLOSING_DATE.search(sentence)) and not _SUBORDINATE.search(sentence[:match.start()]):
         rest = sentence[:match.start()]
-        rest = rest[0].lower() + rest[1:] if _COMMON_START.match(rest) else rest
+        rest = _first_lower(rest) if _COMMON_START.match(rest) else rest
         found.append(f"{_first_upper(match.group(1))}, {rest.rstrip('.')}.")
     if ((match := _TIME_OR_PLACE.match(sentence)) and len(match.group(1).split()) <= 6
             and not _SUBORDINATE.search(sentence[match.end():]) and not re.search(_WHEN, sentence[match.end():])):
         opening = match.group(1)
-        found.append(f"{_first_upper(sentence[match.end():-1])} {opening[:1].lower()}{opening[1:]}.")
+        found.append(f"{_first_upper(sentence[match.end():-1])} {_first_lower(opening)}.")
     if ((match := _REPORTED.match(sentence)) and not _SAID_AT_END.search(sentence) and match.group(1) != "Both"
             and not _COORDINATED.search(match.group(3))):
         speaker = match.group(1)
         speaker = speaker.lower() if speaker in _PRONOUNS else speaker
-        speaker = speaker[0].lower() + speaker[1:] if _COMMON_START.match(speaker) else speaker
+        speaker = _first_lower(speaker) if _COMMON_START.match(speaker) else speaker
         found.append(f"{_first_upper(match.group(3))}, {speaker} {match.group(2)}.")
     return found
 
@@ -163,7 +167,7 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         if not match or len(match.group(1).split()) > 6:
             return None
         rest = sentence[match.end():]
-        return rest[0].upper() + rest[1:]
+        return _first_upper(rest)
     if kind == "percent_sign":
         return re.sub(r"(\d) percent\b", r"\1%", sentence) if re.search(r"\d percent\b", sentence) else None
     if kind == "clause_dropped":
@@ -179,7 +183,7 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         if not match:
             return None
         shortened = sentence[:match.start()] + match.group(1) + sentence[match.end():]
-        return shortened[0].upper() + shortened[1:]
+        return _first_upper(shortened)
     if kind == "reworded":
         if len(_SYNONYM.findall(sentence)) < 2:
             return None

@@ -67,14 +67,15 @@ def figures_as_digits(text: str, lone_words: bool = False) -> str:
 def held_to(claim: str, sentence: str, source: str, question: str = "") -> str | None:
     """The reason the claim misstates `sentence` (the source sentence it rests on; `source` is
     all the cited evidence; `question` what was asked), or None when no rule finds a fault."""
-    mine, theirs = _tokens(claim), _tokens(sentence)
+    clauses = _tokens(claim, clauses=True)
+    mine, theirs = [t for t in clauses if t != ","], _tokens(sentence)
     whole = _tokens(source) if source else theirs
     names = _names(claim)
     asked = _tokens(question)
     rules = (lambda: _quoted(claim, whole, asked), lambda: _magnitudes(mine, whole),
              lambda: _months(mine, whole, theirs), lambda: _polarity(mine, theirs, asked),
              lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
-             lambda: _figure_roles(_tokens(claim, clauses=True), whole, asked))
+             lambda: _figure_roles(clauses, whole, asked))
     return next((reason for rule in rules if (reason := rule())), None)
 
 
@@ -150,11 +151,11 @@ def _quoted(claim: str, source: list[str], asked: list[str]) -> str | None:
     return None
 
 
-def _figures(tokens: list[str]) -> list[tuple[int, str]]:
-    """The figures that count something: not years, labels ("Route 9") or days of a month ("May 31",
-    "13 December"), which the date rule holds."""
+def _figures(tokens: list[str], labels: bool = False) -> list[tuple[int, str]]:
+    """The figures that count something: not years, labels ("Route 9"; kept with `labels`) or days
+    of a month ("May 31", "13 December"), which the date rule holds."""
     return [(i, t) for i, t in enumerate(tokens)
-            if _FIGURE.match(t) and not _YEAR.match(t) and not (i and tokens[i - 1] in _LABELS)
+            if _FIGURE.match(t) and not _YEAR.match(t) and (labels or not (i and tokens[i - 1] in _LABELS))
             and not _day_of_month(tokens, i)]
 
 
@@ -214,6 +215,7 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
     January" on "a report in October" is no support because a neighbour says January."""
     source_months = {_month_of(t) for t in source}
     in_sentence = {m for t in sentence if (m := _month_of(t))}
+    others = in_sentence - {m for t in claim if (m := _month_of(t))}  # the sentence's months the claim lacks
     for i, token in enumerate(claim):
         if not (word := _month_of(token)):
             continue
@@ -221,7 +223,6 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
             return f"date: the source does not say {word.capitalize()}"
         modal = token == "may" and not (i + 1 < len(claim) and claim[i + 1].isdigit()) \
             and not (i and claim[i - 1] in _BEFORE_A_MONTH)  # "prices may rise", not "in May"
-        others = in_sentence - {m for t in claim if (m := _month_of(t))}
         if not modal and word not in in_sentence and others:
             return f"date: the source says {sorted(others)[0].capitalize()}, not {word.capitalize()}"
         day = claim[i + 1] if i + 1 < len(claim) and claim[i + 1].isdigit() else None
@@ -267,8 +268,7 @@ def _negates_what_is_claimed(claim: list[str], sentence: list[str]) -> bool:
 def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
     """Two figures, two names or two dates that stand in each other's places in the source sentence."""
     # Labels count here too: "the No. 5 seed Chargers" and "No. 4 seed Texans" swapped are wrong.
-    figures = list(dict.fromkeys(t for i, t in enumerate(claim) if _FIGURE.match(t) and not _YEAR.match(t)
-                                 and not _day_of_month(claim, i) and t in sentence))
+    figures = list(dict.fromkeys(f for _, f in _figures(claim, labels=True) if f in sentence))
     names = list(dict.fromkeys(found for n in names if (found := _named_in(sentence, n))))
     dates = list(dict.fromkeys(d for d in _dates(claim) if _contains(sentence, d)))
     base = _similarity(claim, sentence)
