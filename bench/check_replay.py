@@ -84,9 +84,12 @@ BEARINGS = (0.6, 0.65, 0.7)
 STATED = (0.3, 0.4, 0.5)
 RECENT = (180, 365, 730)
 # key -> (settings, what the row is). Every row names check.min_bearing, check.recite,
-# check.min_sentence_overlap and check.recent_news_days: 0 and False are the check before those rules.
-_BEFORE = {"min_bearing": 0, "recite": False, "min_sentence_overlap": 0, "recent_news_days": 0}
-_RECITING = {"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0, "recent_news_days": 0}
+# check.min_sentence_overlap, check.recent_news_days and check.question_figures: 0 and False are the
+# check before those rules.
+_BEFORE = {"min_bearing": 0, "recite": False, "min_sentence_overlap": 0, "recent_news_days": 0,
+           "question_figures": False}
+_RECITING = {"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0, "recent_news_days": 0,
+             "question_figures": False}
 VARIANTS = {
     "words": ({"strict": False, **_BEFORE}, "word check alone"),
     "claims": ({"strict": True, **_BEFORE}, "word check + claim rules"),
@@ -109,6 +112,8 @@ VARIANTS = {
     **{f"recent-{d}": ({**_RECITING, "min_sentence_overlap": 0.4, "recent_news_days": d},
                        f"stated-0.4 + a question about something new rests on sources at most {d} days old "
                        f"(check.recent_news_days {d})") for d in RECENT},
+    "premise": ({**_RECITING, "min_sentence_overlap": 0.4, "recent_news_days": 730, "question_figures": True},
+                "recent-730 + the question's figures in the cited source (check.question_figures)"),
 }
 
 

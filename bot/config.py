@@ -83,6 +83,12 @@ class CheckSettings(BaseModel):
     # does, under the same rules (flagged "recited"), instead of being removed: the local model
     # often cites the right claim to the wrong line. Chosen on the dev weeks' replayed drafts.
     recite: bool = True
+    # A figure the question states ("at a reported price of $8 billion", "the 97th Academy
+    # Awards", "killing at least 42 people") must be in the cited article's evidence: it is the
+    # question's premise, and an article without it reports another event. Years and vague
+    # plurals ("thousands of") are no such figure. Chosen on the dev weeks' replayed drafts
+    # (bench/check_replay.py; README, Checking any cited answer).
+    question_figures: bool = True
 
 
 class AnswerSettings(BaseModel):

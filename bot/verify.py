@@ -5,10 +5,12 @@ A sentence of the answer is *supported* by a source when
 2. most of its content words (stemmed, stop words dropped) appear there: at least
    `min_overlap` of them, or `min_overlap_with_similarity` when the sentence is also close in
    meaning (embedding similarity >= `min_similarity`) to one of the source's sentences, and
-3. at least `min_answer_overlap` of the words the question does not hold (the answer the
+3. every figure the question states (`question_figures`: not its years or "thousands of") appears
+   there too: the question's "$8 billion" sale is not answered from a report without it, and
+4. at least `min_answer_overlap` of the words the question does not hold (the answer the
    sentence gives) appear there: a sentence that restates the question around a made-up name
    matches any retrieved source by its question words alone, and
-4. the claim holds to the source sentence it rests on (bot/claims.py), that sentence holds
+5. the claim holds to the source sentence it rests on (bot/claims.py), that sentence holds
    `min_sentence_overlap` of the claim's content words itself, and it bears on the question
    (`min_bearing`; alone, under its headline, or after the evidence line just before it): an
    answer resting on a sentence about another event is refused even when the sentence states it.
@@ -178,6 +180,27 @@ def numbers_in(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
 
+# "tens of thousands", "millions of", "dozens": a quantity, not a figure a source must repeat.
+_VAGUE_QUANTITY = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions|billions)\b(?:\s+of\b)?",
+                             re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def question_figures(question: str) -> set[str]:
+    """The figures a question states, which a source answering it must state too: not its years
+    (a source need not name the year it reports in) nor its vague quantities.
+
+    >>> sorted(question_figures("Which platform is for sale at a reported $8 billion in 2025?"))
+    ['8']
+    >>> sorted(question_figures("The nominations for the 97th Academy Awards were announced."))
+    ['97']
+    >>> question_figures("Which city ordered tens of thousands of people to evacuate?")
+    set()
+    """
+    figures = numbers_in(figures_as_digits(_VAGUE_QUANTITY.sub(" ", question)))
+    return {n for n in figures if not _YEAR.fullmatch(n)}
+
+
 def _older(source: EvidenceSource, not_before: datetime | None) -> bool:
     return bool(not_before and source.published and source.published < not_before)
 
@@ -260,9 +283,13 @@ class CitationChecker:
         else:
             best = source.sentences[max(tied, key=lambda n: similarity.values()[n])]
         # A claim's 9 is found as "nine" in its source: lone number words count as figures here.
-        missing = sorted(claim_numbers - numbers_in(figures_as_digits(evidence_text, lone_words=True)))
+        in_source = numbers_in(figures_as_digits(evidence_text, lone_words=True))
+        missing = sorted(claim_numbers - in_source)
         if missing:
             return Support(False, best, f"figures not in the source: {', '.join(missing)}")
+        premise = sorted(question_figures(question) - in_source) if self.t.question_figures else []
+        if premise:
+            return Support(False, best, f"the question's figures not in the source: {', '.join(premise)}")
         answer_terms = terms - content_terms(question)
         where, within = ("its sentence", figures_as_digits(f"{source.title}. {best.text}")) \
             if self.t.answer_words_in == "sentence" else ("the source", evidence_text)

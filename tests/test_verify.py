@@ -287,3 +287,26 @@ def test_a_sentence_whose_answer_is_that_it_is_not_known_is_no_answer():
     assert gives_no_answer("The cause of the fire remains unclear.", "What caused the fire?") is not None
     assert gives_no_answer("Carney's career background is in finance.", question) is None
     assert gives_no_answer("Carney is a relative unknown in Canadian politics.", question) is None
+
+
+def test_an_answer_from_a_report_without_the_questions_figure_is_refused(checker):
+    # The question's "$8 billion" is its premise: a sentence naming a platform in a report that
+    # never states the price is about something else, even when it shares the question's words.
+    question = "Which online platform has gone up for sale at a reported price of $8 billion?"
+    traders = "Shares of the online platform Reddit went up after it reported a higher price for its ads."
+    sale = "The owner of the social media platform Threadly has put it up for sale at a reported $8 billion."
+    other = EvidenceSource(1, "a-traders", "Meme stocks return", "Wire", None, None, [
+        EvidenceSentence(1, traders, 0, len(traders), "a-traders-0", 1.0, None)])
+    right = EvidenceSource(2, "a-sale", "Platform for sale", "Wire", None, None, [
+        EvidenceSentence(2, sale, 0, len(sale), "a-sale-0", 1.0, None)])
+    refused = checker.support("Reddit is the online platform whose shares went up.", other, question=question)
+    assert not refused.ok and refused.reason == "the question's figures not in the source: 8"
+    loose = CitationChecker(checker.embedder, checker.t.model_copy(update={"question_figures": False}))
+    assert loose.support("Reddit is the online platform whose shares went up.", other, question=question).ok
+    assert checker.support("Threadly is up for sale at a reported $8 billion.", right, question=question).ok
+    # Written as a word in the source, the figure is found; a year and "thousands of" are asked of none.
+    worded = EvidenceSource(3, "a-sale", "Platform for sale", "Wire", None, None, [
+        EvidenceSentence(3, sale.replace("$8", "eight"), 0, len(sale) + 3, "a-sale-0", 1.0, None)])
+    assert checker.support("Threadly is up for sale.", worded, question=question).ok
+    vague = "Which online platform saw thousands of its shares go up in 2025?"
+    assert checker.support("Reddit is the online platform whose shares went up.", other, question=vague).ok
