@@ -11,13 +11,26 @@ QuestionKind(label='how many/much', expects='figure')
 QuestionKind(label='which/what', expects='name')
 >>> question_kind("Name the winner.")
 QuestionKind(label='other', expects='')
+
+A question word inside a relative clause is not the one asked, nor is one in a sentence before
+the question:
+
+>>> question_kind("Researchers found that children who regularly consume what are kinder?").label
+'which/what'
+>>> question_kind("She made history when she became the youngest to accomplish which feat?").expects
+'name'
+>>> question_kind("What had been the largest iceberg is breaking up. How big is it now?").expects
+'figure'
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
+
+from newsqa.index.chunking import sentence_spans
 
 Expects = Literal["figure", "name", ""]
 
@@ -42,14 +55,41 @@ class QuestionKind:
     expects: Expects
 
 
+# Before a question word these make it the asked one ("the leader of which country", "in what
+# year"); after another word it may open a relative clause ("children who … consume what",
+# "made history when … accomplished which").
+_ASKING_BEFORE = re.compile(r"(^|[:;\"“(]|\b(in|of|to|by|from|with|at|on|for|as|into|about|after|before|"
+                            r"during|over|under|than|and|or|but|that)\s)\s*$")
+
+
+def _relative(text: str, start: int, word: str) -> bool:
+    """Whether the question word at `start` may open a relative clause: "who", "which", "when" …
+    after a word that does not ask for it ("children who", "Epiphany, which", "history when")."""
+    return word in ("who", "whom", "whose", "which", "when", "where") and not _ASKING_BEFORE.search(text[:start])
+
+
+_ANY_WORD = re.compile(r"\b(" + "|".join(w for w, _ in _WORDS) + r")\b")
+
+
+def _asked_sentence(text: str) -> str:
+    """The last sentence that holds a question word, or the text: "What had been the largest
+    iceberg is breaking up. How big is it now?" asks how big."""
+    asking = [text[a:b] for a, b in sentence_spans(text) if _ANY_WORD.search(text[a:b])]
+    return asking[-1] if asking else text
+
+
+@lru_cache(maxsize=256)  # asked once for each evidence sentence scored
 def question_kind(question: str) -> QuestionKind:
-    """The kind of the question's first question word."""
-    text = question.lower()
-    found = [(m.start(), -len(word), word, label) for word, label in _WORDS
-             if (m := re.search(rf"\b{word}\b", text))]
+    """The kind of the question's asked question word: the first of its asking sentence that does
+    not open a relative clause, else the last."""
+    text = _asked_sentence(question.lower())
+    found = sorted((m.start(), -len(word), word, label) for word, label in _WORDS
+                   for m in re.finditer(rf"\b{word}\b", text))
+    found = [f for n, f in enumerate(found) if not any(f[0] == g[0] for g in found[:n])]  # "how many", not "how"
     if not found:
         return QuestionKind("other", "")
-    start, _, word, label = min(found)
+    start, _, word, label = next(f for n, f in enumerate(found) if n == len(found) - 1
+                                 or not _relative(text, f[0], f[2]))
     rest = text[start:]
     if _FIGURE.match(rest):
         return QuestionKind(label, "figure")
