@@ -51,9 +51,10 @@ class CachedEmbedder:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def evidence_of(lines: list[dict], published: dict | None = None):
+def evidence_of(lines: list[dict], published: dict | None = None, passages: dict[str, str] | None = None):
     """The Evidence an answer was written from, rebuilt from its recorded lines (numbered by article);
-    `published` gives articles their dates (article id → datetime)."""
+    `published` gives articles their dates (article id → datetime), `passages` the text of their
+    retrieved passages (article id → text)."""
     from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
 
     sources: dict[str, EvidenceSource] = {}
@@ -62,7 +63,8 @@ def evidence_of(lines: list[dict], published: dict | None = None):
         if src is None:
             src = sources[line["article_id"]] = EvidenceSource(
                 n=len(sources) + 1, article_id=line["article_id"], title=line["title"], source=None,
-                url=line.get("url"), published=(published or {}).get(line["article_id"]))
+                url=line.get("url"), published=(published or {}).get(line["article_id"]),
+                passages=(passages or {}).get(line["article_id"], ""))
         src.sentences.append(EvidenceSentence(line["label"], line["text"], line["start"], line["end"],
                                               line["chunk_id"], 0.0, None))
     return Evidence(list(sources.values()), 0.0, 0)

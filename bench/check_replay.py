@@ -37,6 +37,31 @@ def published_dates(indexes: Path) -> dict[str, datetime]:
     return dates
 
 
+def chunk_texts(indexes: Path, runs: list[Path]) -> dict[str, str]:
+    """Chunk id → text of every passage the runs' answers retrieved, from the evaluation's cached
+    indexes: the check looks for the question's figures in them (`EvidenceSource.passages`)."""
+    import chromadb
+
+    wanted = sorted({hit["chunk_id"] for run in runs for line in (run / "results.jsonl").read_text().splitlines()
+                     for hit in (json.loads(line).get("answer") or {}).get("retrieved", [])})
+    texts: dict[str, str] = {}
+    for store in indexes.glob("newsqa-*/chroma"):
+        collection = chromadb.PersistentClient(path=str(store)).get_collection("newsqa")
+        for i in range(0, len(wanted), 500):
+            got = collection.get(ids=wanted[i:i + 500], include=["documents"])
+            texts.update(zip(got["ids"], got["documents"]))
+    return texts
+
+
+def passages_of(answer: dict, texts: dict[str, str]) -> dict[str, str]:
+    """Article id → its retrieved passages' text, in the order the search returned them."""
+    out: dict[str, list[str]] = {}
+    for hit in answer.get("retrieved", []):
+        if hit["chunk_id"] in texts:
+            out.setdefault(hit["article_id"], []).append(texts[hit["chunk_id"]])
+    return {article: " ".join(parts) for article, parts in out.items()}
+
+
 def not_before(row: dict, in_window: bool, recent_days: int) -> datetime | None:
     """As `newsqa ask` does, with the window the question names."""
     from newsqa.bot.time_window import earliest_source, read_time_window
@@ -45,7 +70,8 @@ def not_before(row: dict, in_window: bool, recent_days: int) -> datetime | None:
     return earliest_source(question, as_of, read_time_window(question, as_of), in_window, recent_days)
 
 
-def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> dict[str, float]:
+def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime],
+           texts: dict[str, str]) -> dict[str, float]:
     from newsqa.bot.verify import CheckSettings, CitationChecker
     from newsqa.evals.metrics import contains_answer, exact_match, token_f1
 
@@ -65,7 +91,7 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime]) -> d
             continue
         if (answer.get("relevance") or 0.0) < floor:
             continue
-        verified = checker.check(answer["draft"], evidence_of(answer["evidence"], dates),
+        verified = checker.check(answer["draft"], evidence_of(answer["evidence"], dates, passages_of(answer, texts)),
                                  answer["standalone_question"], not_before=not_before(row, in_window, recent_days))
         if verified.abstained:
             continue
@@ -127,13 +153,14 @@ def main() -> None:
     parser.add_argument("--table", default="check_replay", help="bench/results/TABLE.md")
     args = parser.parse_args()
     dates = published_dates(args.indexes)
+    texts = chunk_texts(args.indexes, args.runs)
     from newsqa.index.embeddings import Embedder
 
     embedder = Embedder("all-MiniLM-L6-v2")
     rows = []
     for run in args.runs:
         for settings, name in (VARIANTS[key] for key in args.rows):
-            r = replay(run, dict(settings), embedder, dates)
+            r = replay(run, dict(settings), embedder, dates, texts)
             precision = r["right"] / r["given"] if r["given"] else 0.0
             label = str(run).removeprefix("eval-runs/")
             rows.append([label, name, str(r["given"]), f"{precision:.2f} ({r['right']}/{r['given']})",

@@ -84,10 +84,10 @@ class CheckSettings(BaseModel):
     # often cites the right claim to the wrong line. Chosen on the dev weeks' replayed drafts.
     recite: bool = True
     # A figure the question states ("at a reported price of $8 billion", "the 97th Academy
-    # Awards", "killing at least 42 people") must be in the cited article's evidence: it is the
-    # question's premise, and an article without it reports another event. Years and vague
-    # plurals ("thousands of") are no such figure. Chosen on the dev weeks' replayed drafts
-    # (bench/check_replay.py; README, Checking any cited answer).
+    # Awards", "killing at least 42 people") must be in the cited article's evidence or its
+    # retrieved passages: it is the question's premise, and an article without it reports another
+    # event. Years and vague plurals ("thousands of") are no such figure. Chosen on the dev weeks'
+    # replayed drafts (bench/check_replay.py; README, Checking any cited answer).
     question_figures: bool = True
 
 

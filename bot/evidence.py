@@ -50,6 +50,9 @@ class EvidenceSource:
     url: str | None
     published: datetime | None
     sentences: list[EvidenceSentence] = field(default_factory=list)
+    # What the retrieved passages hold of the article, its lines and the text around them (the
+    # model reads only the lines): where the check looks for a figure the question states.
+    passages: str = ""
 
     @property
     def text(self) -> str:
@@ -319,6 +322,9 @@ def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) 
         source.sentences.append(
             EvidenceSentence(0, c.text, c.start, c.end, c.hit.chunk_id, float(scores[i]), float(similarity[i]))
         )
+    for source in sources.values():
+        passages = {c.hit.chunk_id: c.hit.text for c in candidates if c.hit.article_id == source.article_id}
+        source.passages = " ".join(passages.values())
     # Lines are numbered in the order the model reads them: article by article.
     label = 0
     for source in sources.values():

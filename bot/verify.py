@@ -6,7 +6,8 @@ A sentence of the answer is *supported* by a source when
    `min_overlap` of them, or `min_overlap_with_similarity` when the sentence is also close in
    meaning (embedding similarity >= `min_similarity`) to one of the source's sentences, and
 3. every figure the question states (`question_figures`: not its years or "thousands of") appears
-   there too: the question's "$8 billion" sale is not answered from a report without it, and
+   there or in the retrieved passages of the article: the question's "$8 billion" sale is not
+   answered from a report without it, and
 4. at least `min_answer_overlap` of the words the question does not hold (the answer the
    sentence gives) appear there: a sentence that restates the question around a made-up name
    matches any retrieved source by its question words alone, and
@@ -201,6 +202,10 @@ def question_figures(question: str) -> set[str]:
     return {n for n in figures if not _YEAR.fullmatch(n)}
 
 
+def _figures_of(text: str) -> set[str]:
+    return numbers_in(figures_as_digits(text, lone_words=True)) if text else set()
+
+
 def _older(source: EvidenceSource, not_before: datetime | None) -> bool:
     return bool(not_before and source.published and source.published < not_before)
 
@@ -283,13 +288,15 @@ class CitationChecker:
         else:
             best = source.sentences[max(tied, key=lambda n: similarity.values()[n])]
         # A claim's 9 is found as "nine" in its source: lone number words count as figures here.
-        in_source = numbers_in(figures_as_digits(evidence_text, lone_words=True))
+        in_source = _figures_of(evidence_text)
         missing = sorted(claim_numbers - in_source)
         if missing:
             return Support(False, best, f"figures not in the source: {', '.join(missing)}")
-        premise = sorted(question_figures(question) - in_source) if self.t.question_figures else []
+        # The question's own figures may sit in the article's passages beside the lines read.
+        premise = question_figures(question) - in_source if self.t.question_figures else set()
+        premise -= _figures_of(source.passages) if premise else set()
         if premise:
-            return Support(False, best, f"the question's figures not in the source: {', '.join(premise)}")
+            return Support(False, best, f"the question's figures not in the source: {', '.join(sorted(premise))}")
         answer_terms = terms - content_terms(question)
         where, within = ("its sentence", figures_as_digits(f"{source.title}. {best.text}")) \
             if self.t.answer_words_in == "sentence" else ("the source", evidence_text)

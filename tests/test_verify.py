@@ -308,5 +308,9 @@ def test_an_answer_from_a_report_without_the_questions_figure_is_refused(checker
     worded = EvidenceSource(3, "a-sale", "Platform for sale", "Wire", None, None, [
         EvidenceSentence(3, sale.replace("$8", "eight"), 0, len(sale) + 3, "a-sale-0", 1.0, None)])
     assert checker.support("Threadly is up for sale.", worded, question=question).ok
+    # The figure may sit in the article's retrieved passages beside the lines the model read.
+    other.passages = f"{traders} Its owner has put it up for sale at a reported $8 billion."
+    assert checker.support("Reddit is the online platform whose shares went up.", other, question=question).ok
+    other.passages = ""
     vague = "Which online platform saw thousands of its shares go up in 2025?"
     assert checker.support("Reddit is the online platform whose shares went up.", other, question=vague).ok

@@ -53,6 +53,15 @@ def test_evidence_stays_under_the_token_budget_and_the_sentence_cap():
     assert len(ev.lines()) == 2
 
 
+def test_each_source_keeps_the_text_of_its_retrieved_passages():
+    # The model reads the chosen lines; the check looks for the question's figures in the whole passages.
+    ev = select_evidence("Did the council meet on Tuesday?", [OTHER, BRIDGE], StubEmbedder(),
+                         token_budget=500, max_sentences=1, min_relative_score=0.0)
+    [source] = ev.sources
+    assert [s.text for s in source.sentences] == ["The council met on Tuesday."]
+    assert source.passages == BRIDGE.text and "$48 million" not in source.text
+
+
 def test_evidence_is_numbered_by_article_best_sentence_first():
     ev = select_evidence("Did the council meet on Tuesday?", [OTHER, BRIDGE], StubEmbedder(),
                          token_budget=500, max_sentences=4, min_relative_score=0.0)
@@ -96,6 +105,12 @@ def test_a_figure_question_prefers_the_sentence_with_a_figure():
     ("What did the court decide?", "which/what", ""),
     ("Why did the talks fail?", "why", ""),
     ("Name the winner.", "other", ""),
+    # A question word opening a relative clause, or in a sentence before the question, is not the one asked.
+    ("Researchers found that children who regularly consume what are kinder?", "which/what", ""),
+    ("She made history when she became the youngest to accomplish which feat?", "which/what", "name"),
+    ("The Epiphany, which is celebrated today, commemorates which event?", "which/what", "name"),
+    ("The largest iceberg, which is breaking up, scientists say. How big is it now?", "how", "figure"),
+    ("In what state did a jury order damages to a man who said he was harmed?", "which/what", "name"),
 ])
 def test_question_kinds(question, label, expects):
     kind = question_kind(question)
