@@ -10,7 +10,9 @@ before, two after) as the source, as newsqa's evidence gives it. Kinds:
   closing date moved to the front, an opening time phrase moved to the end, "X said Y" turned into
   "Y, X said");
 - corruptions, which must be refused: two figures swapped, another figure of the same article put
-  in, a magnitude changed (million → billion), a month changed, a "not" inserted, two names swapped.
+  in, a magnitude changed (million → billion), a month changed, the day of a month changed, a year
+  changed (to another day or year the article names, where it names one), a "not" inserted, two
+  names swapped.
 Cases are drawn with a fixed seed, so the set is the same on every machine; it is built in memory
 from ../shared/data and never stored in the repository.
 """
@@ -28,7 +30,7 @@ from newsqa.index.chunking import sentence_spans
 
 PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered", "reworded",
                "surname")
-CORRUPTIONS = ("figures_swapped", "other_figure", "magnitude", "month", "negation", "names_swapped")
+CORRUPTIONS = ("figures_swapped", "other_figure", "magnitude", "month", "day", "year", "negation", "names_swapped")
 KINDS = ("true", *PARAPHRASES, *CORRUPTIONS)
 
 # A figure: not part of a label or a time ("K-2", "COVID-19", "8:30"), never ending in a comma.
@@ -46,6 +48,10 @@ _SUBJECT_NAME = re.compile(r"^([A-Z][a-z]+(?:\s+[A-Z][a-z.]+){1,2})\s+(said|says
 _OPENING = re.compile(r"^((?:On|In|At|After|Before|During|Last|This|Earlier|Later|Since|By|Over|For example|"
                       r"Meanwhile|However|Still|Now|Also|Then|Today|Yesterday)\b[^,]{0,40}),\s+(?=[a-zA-Z])")
 _RELATIVE = re.compile(r",\s+(which|who)\s+[^,]{5,80},(?!\d)")
+_MONTH_NAMES = "(?:" + "|".join(_MONTHS) + r"|(?:Jan|Feb|Aug|Sept|Oct|Nov|Dec)\.)"
+_DAY = re.compile(rf"\b{_MONTH_NAMES}\s+(?P<day>[1-9]|[12]\d|3[01])\b(?![,.]?\d)|"
+                  rf"\b(?P<day_first>[1-9]|[12]\d|3[01])\s+{_MONTH_NAMES}")
+_YEAR = re.compile(r"(?<![\w$.,-])(?:19[5-9]\d|20[0-4]\d)(?![\w%,-]|\.\d)")
 _MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec"]
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _WHEN = "(?:" + "|".join(_WEEKDAYS + _MONTHS) + r")(?:\s+\d{1,2})?(?:,\s+\d{4})?"
@@ -213,6 +219,21 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
             return None
         month = _MONTHS[(_MONTHS.index(match.group(1)) + rng.randint(1, 11)) % 12]
         return _replace_at(sentence, match.group(1), month, match.start())
+    if kind == "day":
+        match = _DAY.search(sentence)
+        if not match:
+            return None
+        day = match.group("day") or match.group("day_first")
+        start = match.start("day") if match.group("day") else match.start("day_first")
+        return _replace_at(sentence, day, _other(day, [f for f in article_figures if f.isdigit() and 1 <= int(f) <= 31],
+                                                 1, 28, rng), start)
+    if kind == "year":
+        match = _YEAR.search(sentence)
+        if not match:
+            return None
+        year = match.group(0)
+        return _replace_at(sentence, year, _other(year, [f for f in article_figures if _YEAR.fullmatch(f)], 1, 3, rng),
+                           match.start())
     if kind == "negation":
         match = _AUXILIARY.search(sentence)
         if not match or _NEGATED.search(sentence):
@@ -225,6 +246,16 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         a, b = names[:2]
         return re.sub(rf"{re.escape(a)}|{re.escape(b)}", lambda m: b if m.group(0) == a else a, sentence)
     raise ValueError(kind)
+
+
+def _other(value: str, candidates: list[str], low: int, high: int, rng: random.Random) -> str:
+    """Another of the article's `candidates` than `value`, the hardest for a check (the source
+    names it too), else `value` moved by `low`..`high`."""
+    others = [c for c in candidates if c != value]
+    if others:
+        return rng.choice(others)
+    moved = int(value) + rng.choice((-1, 1)) * rng.randint(low, high)
+    return str(moved if 1 <= moved else int(value) + high)
 
 
 def cases(folder: Path, weeks: list[str], per_kind: int, seed: int = 2025) -> Iterator[Case]:

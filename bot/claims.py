@@ -161,9 +161,9 @@ def _figures(tokens: list[str], labels: bool = False) -> list[tuple[int, str]]:
 
 def _day_of_month(tokens: list[str], i: int) -> bool:
     day = tokens[i]
-    if not day.isdigit() or not 1 <= int(day) <= 31:
+    if not _day(day):
         return False
-    return (i > 0 and tokens[i - 1] in _MONTHS) or (i + 1 < len(tokens) and tokens[i + 1] in _MONTHS)
+    return bool(i > 0 and _month_of(tokens[i - 1], day)) or (i + 1 < len(tokens) and tokens[i + 1] in _MONTHS)
 
 
 def _magnitude_after(tokens: list[str], i: int) -> str:
@@ -199,10 +199,23 @@ def _worded_magnitudes(claim: list[str], source: list[str]) -> str | None:
     return None
 
 
-def _month_of(token: str) -> str:
-    """The month a token names, also inside "mid-December", "early-March", "October's"."""
+# News style's abbreviated months ("Nov. 6", "Sept. 7-8"); months only before a day, since "Jan"
+# is also a name.
+_ABBREVIATED = {"jan": "january", "feb": "february", "aug": "august", "sep": "september", "sept": "september",
+                "oct": "october", "nov": "november", "dec": "december"}
+
+
+def _month_of(token: str, after: str = "") -> str:
+    """The month a token names, also inside "mid-December", "early-March", "October's", and
+    abbreviated before a day (`after`: the next token)."""
     month = token.rsplit("-", 1)[-1].removesuffix("'s")
-    return month if month in _MONTHS else ""
+    if month in _MONTHS:
+        return month
+    return _ABBREVIATED.get(token, "") if _day(after) else ""
+
+
+def _day(token: str) -> bool:
+    return token.isdigit() and 1 <= int(token) <= 31
 
 
 _BEFORE_A_MONTH = {"in", "since", "until", "by", "of", "last", "this", "next", "early", "late", "mid", "through",
@@ -213,11 +226,11 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
     """Months (with their day, where the claim gives one) as the source states them; and, where
     the sentence the claim rests on names a month, as that sentence states them: "a report in
     January" on "a report in October" is no support because a neighbour says January."""
-    source_months = {_month_of(t) for t in source}
-    in_sentence = {m for t in sentence if (m := _month_of(t))}
-    others = in_sentence - {m for t in claim if (m := _month_of(t))}  # the sentence's months the claim lacks
-    for i, token in enumerate(claim):
-        if not (word := _month_of(token)):
+    source_months = set(_months_in(source))
+    in_sentence = set(_months_in(sentence))
+    others = in_sentence - set(_months_in(claim))  # the sentence's months the claim lacks
+    for i, (token, word) in enumerate(zip(claim, _months_in(claim))):
+        if not word:
             continue
         if word not in source_months:
             return f"date: the source does not say {word.capitalize()}"
@@ -225,15 +238,37 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
             and not (i and claim[i - 1] in _BEFORE_A_MONTH)  # "prices may rise", not "in May"
         if not modal and word not in in_sentence and others:
             return f"date: the source says {sorted(others)[0].capitalize()}, not {word.capitalize()}"
-        day = claim[i + 1] if i + 1 < len(claim) and claim[i + 1].isdigit() else None
-        if day is not None and not _has_date(source, word, day):
-            return f"date: the source does not say {word.capitalize()} {day}"
+        after = claim[i + 1] if i + 1 < len(claim) and claim[i + 1].isdigit() else None
+        before = claim[i - 1] if i and _day(claim[i - 1]) else None  # "9 January 2002"
+        for day, shown in ((after, f"{word.capitalize()} {after}"), (before, f"{before} {word.capitalize()}")):
+            if day is None:
+                continue
+            if not _has_date(source, word, day):
+                return f"date: the source does not say {shown}"
+            # As a month, a day is held to the claim's own sentence where that names another.
+            if not _has_date(sentence, word, day) and (other := _other_date(claim, sentence)):
+                return f"date: the source says {other}, not {shown}"
     return None
 
 
+def _other_date(claim: list[str], sentence: list[str]) -> str:
+    """A day of a month the sentence names and the claim does not, as "November 15", or ""."""
+    months = _months_in(sentence)
+    for j, month in enumerate(months):
+        for k in (j + 1, j - 1):
+            if month and 0 <= k < len(sentence) and _day(sentence[k]) and not _has_date(claim, month, sentence[k]):
+                return f"{month.capitalize()} {sentence[k]}"
+    return ""
+
+
+def _months_in(tokens: list[str]) -> list[str]:
+    """The month each token names, or ""."""
+    return [_month_of(t, tokens[j + 1] if j + 1 < len(tokens) else "") for j, t in enumerate(tokens)]
+
+
 def _has_date(tokens: list[str], month: str, day: str) -> bool:
-    return any(t == month and ((j + 1 < len(tokens) and tokens[j + 1] == day) or (j > 0 and tokens[j - 1] == day))
-               for j, t in enumerate(tokens))
+    return any(m == month and ((j + 1 < len(tokens) and tokens[j + 1] == day) or (j > 0 and tokens[j - 1] == day))
+               for j, m in enumerate(_months_in(tokens)))
 
 
 def _polarity(claim: list[str], sentence: list[str], asked: list[str]) -> str | None:
@@ -288,7 +323,7 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
 
 def _dates(tokens: list[str]) -> list[tuple[str, str]]:
     """The days of a month the tokens name, as (month, day) runs: "March 10"."""
-    return [(t, tokens[i + 1]) for i, t in enumerate(tokens[:-1]) if t in _MONTHS and _day_of_month(tokens, i + 1)]
+    return [(t, day) for t, day in zip(tokens, tokens[1:]) if _day(day) and _month_of(t, day)]
 
 
 def _named_in(sentence: list[str], name: tuple[str, ...]) -> tuple[str, ...] | None:

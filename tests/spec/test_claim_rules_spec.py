@@ -146,6 +146,23 @@ def test_a_month_is_held_to_the_sentence_the_claim_rests_on_not_to_a_neighbour()
     assert reason == "date: the source says June, not May"
 
 
+def test_a_day_is_held_as_news_style_writes_it_and_to_the_claims_own_sentence():
+    # "Nov. 15" (the abbreviation a month before a day), "11 January 2002" (the day first)
+    sentence = "The five drawings will be conducted weekly starting Nov. 15."
+    source = "Registration opens Nov. 9 on the site. " + sentence
+    assert held_to("The drawings will be held weekly starting Nov. 15.", sentence, source) is None
+    assert held_to("Starting Nov. 15, the drawings will be held weekly.", sentence, source) is None
+    reason = held_to("The drawings will be held weekly starting Nov. 9.", sentence, source)
+    assert reason == "date: the source says November 15, not November 9"
+    sentence = "Guantanamo received its first detainees on 11 January 2002."
+    assert held_to("Guantanamo received its first detainees on 11 January 2002.", sentence, sentence) is None
+    reason = held_to("Guantanamo received its first detainees on 9 January 2002.", sentence, sentence)
+    assert reason == "date: the source does not say 9 January"
+    # "Jan" before no day is a name, not January
+    assert held_to("Jan Koum sold the company.", "Jan Koum sold the company in February.",
+                   "Jan Koum sold the company in February.") is None
+
+
 def test_what_a_figure_counts_does_not_run_past_its_clause():
     sentence = "The Passenger Vessel Association says the correct figure is more than 200 million."
     assert held_to("The correct figure is more than 200 million, the Passenger Vessel Association says.", sentence,
