@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
 
 from text_to_num import alpha2digit
@@ -73,7 +74,8 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
     names = _names(claim)
     asked = _tokens(question)
     rules = (lambda: _quoted(claim, whole, asked), lambda: _magnitudes(mine, whole),
-             lambda: _months(mine, whole, theirs), lambda: _polarity(mine, theirs, asked),
+             lambda: _months(mine, whole, theirs), lambda: _years(mine, theirs),
+             lambda: _polarity(mine, theirs, asked),
              lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
              lambda: _figure_roles(clauses, whole, asked))
     return next((reason for rule in rules if (reason := rule())), None)
@@ -259,6 +261,19 @@ def _other_date(claim: list[str], sentence: list[str]) -> str:
             if month and 0 <= k < len(sentence) and _day(sentence[k]) and not _has_date(claim, month, sentence[k]):
                 return f"{month.capitalize()} {sentence[k]}"
     return ""
+
+
+def _years(claim: list[str], sentence: list[str]) -> str | None:
+    """Years as the claim's own sentence states them, where it names any: a year it does not name,
+    or names fewer times, while it names another the claim lacks ("in 2017 and early 2017" on "in
+    2016 and early 2017"; a neighbour's year put in)."""
+    theirs = Counter(t for t in sentence if _YEAR.match(t))
+    mine = Counter(t for t in claim if _YEAR.match(t))
+    lacking = [year for year in theirs if year not in mine]
+    wrong = [year for year, n in mine.items() if n > theirs[year]]
+    if wrong and lacking:
+        return f"date: the source says {lacking[0]}, not {wrong[0]}"
+    return None
 
 
 def _months_in(tokens: list[str]) -> list[str]:

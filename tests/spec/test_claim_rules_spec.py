@@ -32,6 +32,13 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
      "This year the moon was sighted on the night of Sunday, March 10, and fasting began on Monday, March 11."),
     ("date", "Temperatures will be below normal for mid-February.", "Temperatures will be below normal for mid-May.",
      "Temperatures will be 20 degrees below normal for mid-February."),
+    # a year held to the claim's own sentence: one the sentence names fewer times, while it names another
+    ("date", "Opponents gathered in North Dakota in 2016 and early 2017.",
+     "Opponents gathered in North Dakota in 2017 and early 2017.",
+     "Thousands of opponents gathered in southern North Dakota in 2016 and early 2017, camping on federal land."),
+    ("date", "Trump proposed cuts in the fiscal years 2018, 2019, 2020 and 2021.",
+     "Trump proposed cuts in the fiscal years 2018, 2019, 2019 and 2021.",
+     "Trump did propose cuts to Medicare in his budgets for the fiscal years 2018, 2019, 2020 and 2021."),
     ("polarity", "al-Sudani has condemned these attacks.", "al-Sudani has not condemned these attacks.", SUDANI),
     ("polarity", "The mayor did not resign.", "The mayor resigned.", "The mayor did not resign on Friday."),
     # a "not" added beside the sentence's own negation
