@@ -37,6 +37,30 @@ def premise(case: dict, texts: dict[str, str]) -> str:
     return " ".join(texts[r["article_id"]][r["start"]:r["end"]] for r in case["premise"])
 
 
+def question_of(case: dict) -> str:
+    """The RealTime QA question the labelled sentence answered ("20250117_19": week, number)."""
+    week = case["question_id"].split("_")[0]
+    for line in (DATA / "realtimeqa" / "2025" / f"{week}_qa.jsonl").read_text().splitlines():
+        if line.strip() and (q := json.loads(line))["question_id"] == case["question_id"]:
+            return q["question_sentence"]
+    return ""
+
+
+def checked_today(cases: list[dict], texts: dict[str, str]) -> list[bool]:
+    """Whether today's check (`newsqa check`, the rule `ask` runs) keeps each labelled sentence,
+    given its question and the evidence lines its citation pointed to (without their headline,
+    which the labels do not record)."""
+    from newsqa import AnswerChecker, Settings
+
+    checker = AnswerChecker(Settings())
+    out = []
+    for case in cases:
+        result = checker.check({"id": case["question_id"], "question": question_of(case),
+                                "answer": f"{case['claim']} [1]", "sources": [{"n": 1, "text": premise(case, texts)}]})
+        out.append(bool(result.sentences and result.sentences[0].supported))
+    return out
+
+
 def sample(runs: list[Path], n: int, seed: int = 0) -> list[dict]:
     """Claims from run folders with the evidence of what they cite: kept sentences, and sentences
     the citation check removed (to have both kinds)."""
@@ -110,8 +134,10 @@ def main() -> None:
     rows = []
     verdicts = {spec: (lambda j: [j(premise(c, texts), c["claim"]) for c in cases])(make_judge(spec))
                 for spec in args.judges}
-    # For reference: newsqa's own citation check, which kept or removed each sentence.
+    # For reference: newsqa's own citation check, which kept or removed each sentence when the run
+    # was made, and today's, with the question.
     verdicts["newsqa citation check (kept = supported)"] = [c["check"] == "kept" for c in cases]
+    verdicts["newsqa check today, with the question"] = checked_today(cases, texts)
     for spec in args.judges:  # the check followed by a judge: what a second, stricter check would keep
         if spec != "overlap":
             checked = verdicts["newsqa citation check (kept = supported)"]
@@ -135,7 +161,10 @@ def main() -> None:
                  "judge yes / truth no", "judge no / truth yes"], rows,
                 [f"Hand labels: {sum(gold)} supported, {len(gold) - sum(gold)} not ({LABELS.name}); cases are "
                  "answer sentences of newsqa runs (kept by the citation check, and removed by it) with the "
-                 "evidence their citations pointed to.",
+                 "evidence their citations pointed to (first dev weeks 2025-01-03 to 01-24).",
+                 "newsqa citation check (kept = supported): the verdict recorded when the run was made, by that "
+                 "day's check; newsqa check today: the check `ask` runs now, given the question and the cited "
+                 "lines (not their headline, which the labels do not record).",
                  f"Adversarial set: bench/claim_set.py on RealTime QA 2025 weeks {TEST_WEEKS[0]}–{TEST_WEEKS[-1]}, "
                  f"{args.per_kind} claims a kind: true and paraphrased claims are supported, corruptions not.",
                  "Command: .venv/bin/python bench/judge_agreement.py --judges " + " ".join(args.judges)
