@@ -9,10 +9,11 @@ before, two after) as the source, as newsqa's evidence gives it. Kinds:
   titled name shortened to the surname ("Mayor London Breed" → "Breed"), the clauses reordered (a
   closing date moved to the front, an opening time phrase moved to the end, "X said Y" turned into
   "Y, X said");
-- corruptions, which must be refused: two figures swapped, another figure of the same article put
-  in, a magnitude changed (million → billion), a month changed, the day of a month changed, a year
-  changed (to another day or year the article names, where it names one), a "not" inserted, two
-  names swapped.
+- corruptions, which must be refused: two figures swapped, a year swapped with a count (a year
+  not part of a full date: "In 2018 he made 22 climbs" → "In 22 he made 2018 climbs"), another
+  figure of the same article put in, a magnitude changed (million → billion), a month changed, the
+  day of a month changed, a year changed (to another day or year the article names, where it names
+  one), a "not" inserted, two names swapped.
 Cases are drawn with a fixed seed, so the set is the same on every machine; it is built in memory
 from ../shared/data and never stored in the repository.
 """
@@ -30,7 +31,8 @@ from newsqa.index.chunking import sentence_spans
 
 PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered", "reworded",
                "surname")
-CORRUPTIONS = ("figures_swapped", "other_figure", "magnitude", "month", "day", "year", "negation", "names_swapped")
+CORRUPTIONS = ("figures_swapped", "year_swapped", "other_figure", "magnitude", "month", "day", "year", "negation",
+               "names_swapped")
 KINDS = ("true", *PARAPHRASES, *CORRUPTIONS)
 
 # A figure: not part of a label or a time ("K-2", "COVID-19", "8:30"), never ending in a comma.
@@ -51,7 +53,8 @@ _RELATIVE = re.compile(r",\s+(which|who)\s+[^,]{5,80},(?!\d)")
 _MONTH_NAMES = "(?:" + "|".join(_MONTHS) + r"|(?:Jan|Feb|Aug|Sept|Oct|Nov|Dec)\.)"
 _DAY = re.compile(rf"\b{_MONTH_NAMES}\s+(?P<day>[1-9]|[12]\d|3[01])\b(?![,.]?\d)|"
                   rf"\b(?P<day_first>[1-9]|[12]\d|3[01])\s+{_MONTH_NAMES}")
-_YEAR = re.compile(r"(?<![\w$.,-])(?:19[5-9]\d|20[0-4]\d)(?![\w%,-]|\.\d)")
+_YEAR = re.compile(r"(?<![\w$.,-])(?:19[5-9]\d|20[0-4]\d)(?![\w%-]|[.,]\d)")
+_DATED_YEAR = re.compile(rf"{_MONTH_NAMES}(?:\s+\d{{1,2}})?,?\s*$")  # "June 4, " before a year
 _MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec"]
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _WHEN = "(?:" + "|".join(_WEEKDAYS + _MONTHS) + r")(?:\s+\d{1,2})?(?:,\s+\d{4})?"
@@ -200,6 +203,13 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
             return None
         a, b = distinct[:2]
         return re.sub(rf"(?<![\w.,]){re.escape(a)}(?![\w])|(?<![\w.,]){re.escape(b)}(?![\w])",
+                      lambda m: b if m.group(0) == a else a, sentence)
+    if kind == "year_swapped":
+        year = next((m for m in _YEAR.finditer(sentence) if not _DATED_YEAR.search(sentence[:m.start()])), None)
+        if year is None or not figures:
+            return None
+        a, b = year.group(0), figures[0]
+        return re.sub(rf"(?<![\w.,$]){re.escape(a)}(?![\w])|(?<![\w.,]){re.escape(b)}(?![\w])",
                       lambda m: b if m.group(0) == a else a, sentence)
     if kind == "other_figure":
         others = [f for f in article_figures if f not in figures and f.lstrip("$") not in sentence]

@@ -318,7 +318,7 @@ def _negates_what_is_claimed(claim: list[str], sentence: list[str]) -> bool:
 def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
     """Two figures, two names or two dates that stand in each other's places in the source sentence."""
     # Labels count here too: "the No. 5 seed Chargers" and "No. 4 seed Texans" swapped are wrong.
-    figures = list(dict.fromkeys(f for _, f in _figures(claim, labels=True) if f in sentence))
+    figures = list(dict.fromkeys(f for _, f in _figures(claim, labels=True) + _undated_years(claim) if f in sentence))
     names = list(dict.fromkeys(found for n in names if (found := _named_in(sentence, n))))
     dates = list(dict.fromkeys(d for d in _dates(claim) if _contains(sentence, d)))
     base = _similarity(claim, sentence)
@@ -334,6 +334,16 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
                         return f"date: the source has {shown[0]} and {shown[1]} the other way round"
                     return f"{kind} swapped: the source has {shown[0]} and {shown[1]} the other way round"
     return None
+
+
+def _undated_years(tokens: list[str]) -> list[tuple[int, str]]:
+    """The years not part of a full date ("in 2018", not "June 4, 2025" or "June 2025"): a year
+    and a count can trade places ("In 22 he made 2018 climbs"), a date's year moves with its date."""
+    def dated(i: int) -> bool:
+        before = tokens[i - 1] if i else ""
+        return bool(_month_of(before) or (_day(before) and i > 1 and _month_of(tokens[i - 2], before)))
+
+    return [(i, t) for i, t in enumerate(tokens) if _YEAR.match(t) and not dated(i)]
 
 
 def _dates(tokens: list[str]) -> list[tuple[str, str]]:

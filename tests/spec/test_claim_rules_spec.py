@@ -54,6 +54,13 @@ BRIDGE = "The Ferris Street bridge will cost $48 million and work begins in Sept
     ("figures swapped", "The No. 2 seed Buffalo Bills host the No. 7 seed Denver Broncos.",
      "The No. 7 seed Buffalo Bills host the No. 2 seed Denver Broncos.",
      "The No. 2 seed Buffalo Bills host the No. 7 seed Denver Broncos to kick off the day."),
+    # a year not part of a full date trades places with a count; a full date's year moves with its date
+    ("figures swapped", "He became the first person to climb the summit 22 times in 2018.",
+     "In 22, he became the first person to climb the summit 2018 times.",
+     "In 2018, he became the first person to climb the summit 22 times, officials said."),
+    ("date", "The ban covers citizens of 12 countries, signed on June 4, 2025.",
+     "The ban, signed on June 12, 2025, covers citizens of 4 countries.",
+     "The ban, signed on June 4, 2025, covers citizens of 12 countries and more."),
     ("figures swapped", "The US has 900 troops in Syria and 2,500 in Iraq.",
      "The United States has 2,500 troops in Syria and 900 in Iraq.", TROOPS),
     ("names swapped", "Rovers beat City Athletic Club in the final.", "City Athletic Club beat Rovers in the final.",
