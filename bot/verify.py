@@ -185,11 +185,14 @@ def numbers_in(text: str) -> set[str]:
 _VAGUE_QUANTITY = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions|billions)\b(?:\s+of\b)?",
                              re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A number inside a name is no figure: "G7", "COVID-19", "F/A-18", "U2", "3D" (not "97th", "1990s").
+_LABEL = re.compile(r"\b[A-Za-z]+[-/]?\d+[A-Za-z]*\b|\b\d+(?!st\b|nd\b|rd\b|th\b|s\b)[A-Za-z]+\b")
 
 
 def question_figures(question: str) -> set[str]:
     """The figures a question states, which a source answering it must state too: not its years
-    (a source need not name the year it reports in) nor its vague quantities.
+    (a source need not name the year it reports in), its vague quantities or the numbers in its
+    names.
 
     >>> sorted(question_figures("Which platform is for sale at a reported $8 billion in 2025?"))
     ['8']
@@ -197,8 +200,10 @@ def question_figures(question: str) -> set[str]:
     ['97']
     >>> question_figures("Which city ordered tens of thousands of people to evacuate?")
     set()
+    >>> sorted(question_figures("Which town hosted the 51st G7 summit on COVID-19?"))
+    ['51']
     """
-    figures = numbers_in(figures_as_digits(_VAGUE_QUANTITY.sub(" ", question)))
+    figures = numbers_in(figures_as_digits(_LABEL.sub(" ", _VAGUE_QUANTITY.sub(" ", question))))
     return {n for n in figures if not _YEAR.fullmatch(n)}
 
 
