@@ -228,10 +228,11 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
     """Months (with their day, where the claim gives one) as the source states them; and, where
     the sentence the claim rests on names a month, as that sentence states them: "a report in
     January" on "a report in October" is no support because a neighbour says January."""
-    source_months = set(_months_in(source))
+    claim_months, source_months = _months_in(claim), _months_in(source)
     in_sentence = set(_months_in(sentence))
-    others = in_sentence - set(_months_in(claim))  # the sentence's months the claim lacks
-    for i, (token, word) in enumerate(zip(claim, _months_in(claim))):
+    others = in_sentence - set(claim_months)  # the sentence's months the claim lacks
+    source_days, sentence_days = set(_named_days(source, source_months)), _named_days(sentence)
+    for i, (token, word) in enumerate(zip(claim, claim_months)):
         if not word:
             continue
         if word not in source_months:
@@ -245,22 +246,19 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
         for day, shown in ((after, f"{word.capitalize()} {after}"), (before, f"{before} {word.capitalize()}")):
             if day is None:
                 continue
-            if not _has_date(source, word, day):
+            if (word, day) not in source_days:
                 return f"date: the source does not say {shown}"
             # As a month, a day is held to the claim's own sentence where that names another.
-            if not _has_date(sentence, word, day) and (other := _other_date(claim, sentence)):
+            if (word, day) not in sentence_days and (other := _other_date(_named_days(claim, claim_months),
+                                                                          sentence_days)):
                 return f"date: the source says {other}, not {shown}"
     return None
 
 
-def _other_date(claim: list[str], sentence: list[str]) -> str:
+def _other_date(claim_days: list[tuple[str, str]], sentence_days: list[tuple[str, str]]) -> str:
     """A day of a month the sentence names and the claim does not, as "November 15", or ""."""
-    months = _months_in(sentence)
-    for j, month in enumerate(months):
-        for k in (j + 1, j - 1):
-            if month and 0 <= k < len(sentence) and _day(sentence[k]) and not _has_date(claim, month, sentence[k]):
-                return f"{month.capitalize()} {sentence[k]}"
-    return ""
+    return next((f"{month.capitalize()} {day}" for month, day in sentence_days
+                 if _day(day) and (month, day) not in claim_days), "")
 
 
 def _years(claim: list[str], sentence: list[str]) -> str | None:
@@ -281,9 +279,13 @@ def _months_in(tokens: list[str]) -> list[str]:
     return [_month_of(t, tokens[j + 1] if j + 1 < len(tokens) else "") for j, t in enumerate(tokens)]
 
 
-def _has_date(tokens: list[str], month: str, day: str) -> bool:
-    return any(m == month and ((j + 1 < len(tokens) and tokens[j + 1] == day) or (j > 0 and tokens[j - 1] == day))
-               for j, m in enumerate(_months_in(tokens)))
+def _named_days(tokens: list[str], months: list[str] | None = None) -> list[tuple[str, str]]:
+    """(month, the token after it, then the one before it) for each month the tokens name, in
+    order: "March 10" and "10 March" both give ("march", "10"). `months`: `_months_in(tokens)`,
+    where the caller has it."""
+    months = _months_in(tokens) if months is None else months
+    return [(month, tokens[k]) for j, month in enumerate(months) if month
+            for k in (j + 1, j - 1) if 0 <= k < len(tokens)]
 
 
 def _polarity(claim: list[str], sentence: list[str], asked: list[str]) -> str | None:
