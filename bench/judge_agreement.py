@@ -37,13 +37,16 @@ def premise(case: dict, texts: dict[str, str]) -> str:
     return " ".join(texts[r["article_id"]][r["start"]:r["end"]] for r in case["premise"])
 
 
-def question_of(case: dict) -> str:
-    """The RealTime QA question the labelled sentence answered ("20250117_19": week, number)."""
-    week = case["question_id"].split("_")[0]
-    for line in (DATA / "realtimeqa" / "2025" / f"{week}_qa.jsonl").read_text().splitlines():
-        if line.strip() and (q := json.loads(line))["question_id"] == case["question_id"]:
-            return q["question_sentence"]
-    return ""
+def questions_of(cases: list[dict]) -> dict[str, str]:
+    """Question id → the RealTime QA question the labelled sentences answered (ids are
+    "WEEK_NUMBER"), each week's file read once."""
+    out: dict[str, str] = {}
+    for week in sorted({c["question_id"].split("_")[0] for c in cases}):
+        for line in (DATA / "realtimeqa" / "2025" / f"{week}_qa.jsonl").read_text().splitlines():
+            if line.strip():
+                q = json.loads(line)
+                out[q["question_id"]] = q["question_sentence"]
+    return out
 
 
 def checked_today(cases: list[dict], texts: dict[str, str]) -> list[bool]:
@@ -53,9 +56,10 @@ def checked_today(cases: list[dict], texts: dict[str, str]) -> list[bool]:
     from newsqa import AnswerChecker, Settings
 
     checker = AnswerChecker(Settings())
+    questions = questions_of(cases)
     out = []
     for case in cases:
-        result = checker.check({"id": case["question_id"], "question": question_of(case),
+        result = checker.check({"id": case["question_id"], "question": questions.get(case["question_id"], ""),
                                 "answer": f"{case['claim']} [1]", "sources": [{"n": 1, "text": premise(case, texts)}]})
         out.append(bool(result.sentences and result.sentences[0].supported))
     return out
