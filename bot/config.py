@@ -86,8 +86,8 @@ class CheckSettings(BaseModel):
     # A figure the question states ("at a reported price of $8 billion", "the 97th Academy
     # Awards", "killing at least 42 people") must be in the cited article's evidence or its
     # retrieved passages: it is the question's premise, and an article without it reports another
-    # event. Years and vague plurals ("thousands of") are no such figure. Chosen on the dev weeks'
-    # replayed drafts (bench/check_replay.py; README, Checking any cited answer).
+    # event. Years, vague plurals ("thousands of") and numbers in names ("G7") are no such figure.
+    # Chosen on the dev weeks' replayed drafts (bench/check_replay.py; README, Checking any cited answer).
     question_figures: bool = True
 
 

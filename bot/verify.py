@@ -5,7 +5,7 @@ A sentence of the answer is *supported* by a source when
 2. most of its content words (stemmed, stop words dropped) appear there: at least
    `min_overlap` of them, or `min_overlap_with_similarity` when the sentence is also close in
    meaning (embedding similarity >= `min_similarity`) to one of the source's sentences, and
-3. every figure the question states (`question_figures`: not its years or "thousands of") appears
+3. every figure the question states (`question_figures`: not its years, "thousands of", "G7") appears
    there or in the retrieved passages of the article: the question's "$8 billion" sale is not
    answered from a report without it, and
 4. at least `min_answer_overlap` of the words the question does not hold (the answer the
