@@ -67,7 +67,7 @@ def evidence_of(lines: list[dict], published: dict | None = None, passages: dict
                 passages=(passages or {}).get(line["article_id"], ""))
         src.sentences.append(EvidenceSentence(line["label"], line["text"], line["start"], line["end"],
                                               line["chunk_id"], 0.0, None))
-    return Evidence(list(sources.values()), 0.0, 0)
+    return Evidence(list(sources.values()), 0.0, 0, dict(passages or {}))
 
 
 def labelled_sources(path: Path, texts: dict[str, str],

@@ -69,6 +69,9 @@ class Evidence:
     sources: list[EvidenceSource]
     best_similarity: float
     tokens: int
+    # Every retrieved article's passages (article id → their text), chosen from or not: the
+    # check asks whether an article other than the cited ones states the answer.
+    passages: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[tuple[EvidenceSource, EvidenceSentence]]:
         return [(src, s) for src in self.sources for s in src.sentences]
@@ -169,6 +172,15 @@ class ScoredSentences:
     scores: np.ndarray
     similarity: np.ndarray
     lengths: list[int]  # tokens of each sentence
+    passages: dict[str, str] = field(default_factory=dict)  # article id → its retrieved passages' text
+
+
+def passages_by_article(hits: list[SearchHit]) -> dict[str, str]:
+    """Article id → the text of its retrieved passages, in the order the search returned them."""
+    out: dict[str, list[str]] = {}
+    for hit in hits:
+        out.setdefault(hit.article_id, []).append(hit.text)
+    return {article: " ".join(texts) for article, texts in out.items()}
 
 
 def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
@@ -180,7 +192,7 @@ def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
     question next to one that restates it all (measured: bench/evidence_curve.py)."""
     candidates = _candidates(hits)
     if not candidates:
-        return ScoredSentences([], np.zeros(0), np.zeros(0), [])
+        return ScoredSentences([], np.zeros(0), np.zeros(0), [], passages_by_article(hits))
     vectors = embedder.encode([question] + [c.text for c in candidates])
     similarity = vectors[1:] @ vectors[0]
     terms = content_terms(question)
@@ -190,7 +202,7 @@ def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
     )
     lengths = [len(ids) for ids in embedder.tokenizer([c.text for c in candidates], add_special_tokens=False,
                                                      verbose=False)["input_ids"]]
-    return ScoredSentences(candidates, scores, similarity, lengths)
+    return ScoredSentences(candidates, scores, similarity, lengths, passages_by_article(hits))
 
 
 # A sentence opening with one of these leans on the one before it for its subject.
@@ -226,7 +238,7 @@ def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int 
     often hold the answer in a sentence that restates little of the question — which therefore
     scores below sentences that restate it all (measured: bench/evidence_curve.py)."""
     if not scored.candidates:
-        return Evidence([], 0.0, 0)
+        return Evidence([], 0.0, 0, scored.passages)
     picks = _Picks(scored, token_budget, per_article)
     _best(picks, max_sentences, min_relative_score, context)
     order = np.argsort(-scored.scores, kind="stable")
@@ -235,8 +247,8 @@ def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int 
         i = next((i for i in order if scored.candidates[i].rank == rank and i not in picks.chosen), None)
         if i is not None and scored.scores[i] >= floor and not picks.full(i) and picks.fits([i]):
             picks.add([i], i)
-    sources = _group(scored.candidates, picks.chosen, scored.scores, scored.similarity)
-    return Evidence(sources, float(scored.similarity.max()), picks.used)
+    sources = _group(scored.candidates, picks.chosen, scored.scores, scored.similarity, scored.passages)
+    return Evidence(sources, float(scored.similarity.max()), picks.used, scored.passages)
 
 
 @dataclass
@@ -309,7 +321,8 @@ def select_evidence(
                   top_passage_floor)
 
 
-def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) -> list[EvidenceSource]:
+def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity,
+           passages: dict[str, str]) -> list[EvidenceSource]:
     sources: dict[str, EvidenceSource] = {}
     for i in chosen:  # best first: sources are numbered by their best sentence
         c = candidates[i]
@@ -323,8 +336,7 @@ def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity) 
             EvidenceSentence(0, c.text, c.start, c.end, c.hit.chunk_id, float(scores[i]), float(similarity[i]))
         )
     for source in sources.values():
-        passages = {c.hit.chunk_id: c.hit.text for c in candidates if c.hit.article_id == source.article_id}
-        source.passages = " ".join(passages.values())
+        source.passages = passages.get(source.article_id, "")
     # Lines are numbered in the order the model reads them: article by article.
     label = 0
     for source in sources.values():
