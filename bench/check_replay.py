@@ -15,6 +15,7 @@ Run: .venv/bin/python bench/check_replay.py eval-runs/RUN [eval-runs/RUN ...]
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import sqlite3
 import sys
@@ -70,6 +71,18 @@ def not_before(row: dict, in_window: bool, recent_days: int) -> datetime | None:
     return earliest_source(question, as_of, read_time_window(question, as_of), in_window, recent_days)
 
 
+def lone_floor(row: dict, days: int, news: list[datetime]) -> datetime | None:
+    """As `newsqa ask` does (`check.lone_source_days`): `news` is every article's date, sorted."""
+    from newsqa.bot.time_window import lone_source_floor, read_time_window
+
+    question, as_of = row["answer"]["standalone_question"], datetime.fromisoformat(row["as_of"])
+    window = read_time_window(question, as_of)
+    floor = lone_source_floor(as_of, window.until if window is not None and window.is_window else None, days)
+    if floor is None or bisect.bisect_left(news, floor) == bisect.bisect_right(news, as_of):  # no news since
+        return None
+    return floor
+
+
 def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime],
            texts: dict[str, str]) -> dict[str, float]:
     from newsqa.bot.verify import CheckSettings, CitationChecker
@@ -78,6 +91,8 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime],
     in_window = settings.pop("source_in_window", False)
     floor = settings.pop("min_relevance", 0.0)  # answer.min_relevance: abstain before asking the model
     recent_days = settings.get("recent_news_days", 0)
+    lone_days = settings.setdefault("lone_source_days", 0)
+    news = sorted(dates.values())
     checker = CitationChecker(embedder, CheckSettings(**settings))
     given = right = answerable = 0
     em = f1 = 0.0  # summed over the answerable questions (0 for no answer)
@@ -92,7 +107,8 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime],
         if (answer.get("relevance") or 0.0) < floor:
             continue
         verified = checker.check(answer["draft"], evidence_of(answer["evidence"], dates, passages_of(answer, texts)),
-                                 answer["standalone_question"], not_before=not_before(row, in_window, recent_days))
+                                 answer["standalone_question"], not_before=not_before(row, in_window, recent_days),
+                                 corroborate_before=lone_floor(row, lone_days, news))
         if verified.abstained:
             continue
         given += 1
@@ -109,6 +125,7 @@ def replay(run: Path, settings: dict, embedder, dates: dict[str, datetime],
 BEARINGS = (0.6, 0.65, 0.7)
 STATED = (0.3, 0.4, 0.5)
 RECENT = (180, 365, 730)
+LONE = (14, 30, 180, 365)
 # key -> (settings, what the row is). Every row names check.min_bearing, check.recite,
 # check.min_sentence_overlap, check.recent_news_days and check.question_figures: 0 and False are the
 # check before those rules.
@@ -140,6 +157,10 @@ VARIANTS = {
                        f"(check.recent_news_days {d})") for d in RECENT},
     "premise": ({**_RECITING, "min_sentence_overlap": 0.4, "recent_news_days": 730, "question_figures": True},
                 "recent-730 + the question's figures in the cited source (check.question_figures)"),
+    **{f"lone-{d}": ({**_RECITING, "min_sentence_overlap": 0.4, "recent_news_days": 730, "question_figures": True,
+                      "lone_source_days": d},
+                     f"premise + an answer resting only on articles over {d} days old needs another article found "
+                     f"that states it (check.lone_source_days {d})") for d in LONE},
 }
 
 

@@ -81,6 +81,7 @@ class Flag(BaseModel):
     """Something the citation check removed or changed, kept for the record."""
 
     kind: str  # "unknown_source" | "no_answer" | "unsupported" | "uncited" | "auto_cited" | "recited"
+    # | "lone_old_source"
     sentence: str
     detail: str = ""
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import zip_longest
 from typing import Any
 
@@ -31,7 +31,7 @@ from newsqa.bot.config import Settings
 from newsqa.bot.evidence import Evidence, select_evidence
 from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
 from newsqa.bot.llm import LLMChoice, make_llm
-from newsqa.bot.time_window import TimeWindow, date_span, earliest_source, read_time_window
+from newsqa.bot.time_window import TimeWindow, date_span, earliest_source, lone_source_floor, read_time_window
 from newsqa.bot.verify import CitationChecker, Verified, llm_support
 from newsqa.errors import BadQuery
 from newsqa.index import Filters, NewsIndex, SearchHit
@@ -153,13 +153,25 @@ class Answerer(Runnable[AskRequest, Answer]):
             check_settings = self.settings.check
             not_before = earliest_source(standalone, request.as_of, window, check_settings.source_in_window,
                                          check_settings.recent_news_days)
+            lone_floor = self._lone_source_floor(request, window)
             check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, confirm=confirm,
-                                                                  not_before=not_before), name="check")
+                                                                  not_before=not_before,
+                                                                  corroborate_before=lone_floor), name="check")
             verified = check.invoke(generated.text, child)
         _fill(answer, verified, note)
-        answer.note = _joined(answer.note, older_than_asked(answer, window))
+        answer.note = _joined(answer.note, older_than_asked(answer, window), lone_source_note(verified))
         answer.timings = timings
         yield answer
+
+    def _lone_source_floor(self, request: AskRequest, window: TimeWindow | None) -> datetime | None:
+        """Before this date an article alone cannot carry the answer (`check.lone_source_days`);
+        None when the question asks about an earlier time or the index holds no news since then
+        (an archive: its answers all rest on old articles)."""
+        asked_until = request.until or (window.until if window is not None and window.is_window else None)
+        floor = lone_source_floor(request.as_of, asked_until, self.settings.check.lone_source_days)
+        if floor is None or not self.index.has_news(floor, request.as_of):
+            return None
+        return floor
 
     def _validate(self, question: str) -> str:
         question = " ".join(question.split())
@@ -364,6 +376,13 @@ def older_than_asked(answer: Answer, window: TimeWindow | None) -> str | None:
     which = "The cited article was" if len(dates) == 1 else "The newest cited article was"
     return (f"{which} published on {newest.day} {newest:%B %Y}, before the time the question names "
             f"({date_span(window.since, window.until)}): it may report an earlier event.")
+
+
+def lone_source_note(verified: Verified) -> str | None:
+    """Why an answer was refused for resting on a lone old article (`check.lone_source_days`):
+    the reader sees that the article exists and what it may be about."""
+    flag = next((f for f in verified.flags if f.kind == "lone_old_source"), None)
+    return f"Not answered: {flag.detail}." if flag else None
 
 
 def _joined(*notes: str | None) -> str | None:

@@ -89,6 +89,13 @@ class CheckSettings(BaseModel):
     # event. Years, vague plurals ("thousands of") and numbers in names ("G7") are no such figure.
     # Chosen on the dev weeks' replayed drafts (bench/check_replay.py; README, Checking any cited answer).
     question_figures: bool = True
+    # When the index holds news of the last `lone_source_days` before as_of, an answer all of
+    # whose cited articles are older, and whose short answer no other article the search found
+    # states, is refused: a lone old article found for a question about the news reports an
+    # earlier event (a summit five years before this week's). Off for a question about an earlier
+    # time ("in 2019") and for an index without recent news (an archive). 0: off. Chosen on the dev
+    # weeks' replayed drafts (bench/check_replay.py; README, Checking any cited answer).
+    lone_source_days: int = 30
 
 
 class AnswerSettings(BaseModel):

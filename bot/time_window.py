@@ -163,6 +163,27 @@ def recent_news_floor(question: str, as_of: datetime, window: TimeWindow | None,
     return floor
 
 
+def lone_source_floor(as_of: datetime, asked_until: datetime | None, days: int) -> datetime | None:
+    """The publication date before which an article alone cannot carry an answer
+    (`check.lone_source_days` before as_of): an answer all of whose cited articles are older
+    needs another article found that states it too. None when `days` is 0 or the question asks
+    about a time that ended before then (`asked_until`: "in 2019", or the request's own dates).
+
+    >>> lone_source_floor(datetime(2025, 6, 13, tzinfo=timezone.utc), None, 30).date()
+    datetime.date(2025, 5, 14)
+    >>> lone_source_floor(datetime(2025, 6, 13, tzinfo=timezone.utc), datetime(2019, 12, 31, tzinfo=timezone.utc), 30)
+    """
+    if not days:
+        return None
+    as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
+    floor = as_of - timedelta(days=days)
+    if asked_until is not None:
+        asked_until = asked_until if asked_until.tzinfo else asked_until.replace(tzinfo=timezone.utc)
+        if asked_until < floor:
+            return None
+    return floor
+
+
 def read_time_window(question: str, as_of: datetime) -> TimeWindow | None:
     """The time the question names, relative to `as_of`; None when it names none.
 

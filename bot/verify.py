@@ -17,7 +17,9 @@ A sentence of the answer is *supported* by a source when
    answer resting on a sentence about another event is refused even when the sentence states it.
 A sentence that asks, or restates the question without an answer of its own, is no answer; a
 source older than `not_before` (the time the question names, or for a question about something
-new the last `recent_news_days`: bot/time_window.py) supports nothing.
+new the last `recent_news_days`: bot/time_window.py) supports nothing. An answer resting only on
+articles published before `corroborate_before` (`lone_source_days` before as_of) is refused unless
+another article the search found states its short answer.
 The thresholds were chosen with bench/calibrate.py (hand labels and replayed answers).
 The model cites the numbered evidence lines; each line belongs to an article, and a citation
 is checked against everything the evidence holds of that article. Citations to lines that do
@@ -339,10 +341,12 @@ class CitationChecker:
         return Support(True, best, why)
 
     def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None,
-              not_before: datetime | None = None) -> Verified:
+              not_before: datetime | None = None, corroborate_before: datetime | None = None) -> Verified:
         """Verify every sentence's citations; `question` lets the short answer be its bare phrase;
         `confirm`, when given, must also accept what the lexical check accepts; a source published
-        before `not_before` (the time the question names) supports nothing."""
+        before `not_before` (the time the question names) supports nothing; an answer whose every
+        cited article was published before `corroborate_before` stands only when another retrieved
+        article (`Evidence.passages`) states its short answer."""
         if is_abstention(answer):
             return Verified(ABSTAIN_TEXT, "", True, [], [])
         flags: list[Flag] = []
@@ -390,7 +394,11 @@ class CitationChecker:
                 flags.append(Flag(kind="uncited", sentence=claim.text, detail="no source supports it"))
         if not kept:
             return Verified(ABSTAIN_TEXT, "", True, [], flags)
-        return self._render(kept, evidence, flags, question)
+        verified = self._render(kept, evidence, flags, question)
+        if corroborate_before and (why := lone_old_source(verified, evidence, corroborate_before)):
+            flags.append(Flag(kind="lone_old_source", sentence=verified.answer, detail=why))
+            return Verified(ABSTAIN_TEXT, "", True, [], flags)
+        return verified
 
     def _other_support(self, claim: str, cited: list[int], evidence: Evidence, question: str,
                        not_before: datetime | None, confirm: Confirm | None) -> list[tuple[int, EvidenceSentence]]:
@@ -439,6 +447,35 @@ class CitationChecker:
         first = kept[0][0].text.rstrip(".!? ")
         short = answer_phrase(question, first) if question else first
         return Verified(" ".join(parts), short, False, citations, flags)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def lone_old_source(verified: Verified, evidence: Evidence, floor: datetime) -> str | None:
+    """Why the answer cannot stand, when every article it cites was published before `floor`
+    and no other article the search found states its short answer; else None. News that is
+    still news is carried by more than one report or by a recent one: a lone old article found
+    for a question about the news most often reports an earlier event (bench/check_replay.py)."""
+    dates = [c.published for c in verified.citations]
+    if not dates or any(d is None or d >= floor for d in dates):  # an undated source may well be recent
+        return None
+    cited = {c.article_id for c in verified.citations}
+    phrase = _words(verified.short_answer)
+    if phrase.strip() and any(phrase in _words(text) for article, text in evidence.passages.items()
+                              if article not in cited):
+        return None
+    newest = max(d for d in dates if d is not None)
+    which = "the only article that states it was published on" if len(cited) == 1 else \
+        "the articles that state it were published by"
+    return (f"{which} {newest.day} {newest:%B %Y}, before {floor.day} {floor:%B %Y}, and no other "
+            f"article found says it: it may report an earlier event")
+
+
+def _words(text: str) -> str:
+    """The text's words, lower-cased, each between spaces: a phrase is in a text when its
+    `_words` are in the text's."""
+    return " " + " ".join(_WORD.findall(text.lower())) + " "
 
 
 def _line_before(source: EvidenceSource, sentence: EvidenceSentence) -> EvidenceSentence | None:

@@ -258,6 +258,11 @@ class Manifest:
     def is_empty(self) -> bool:
         return not self._rows("SELECT 1 FROM articles LIMIT 1")
 
+    def published_between(self, since: datetime, until: datetime) -> bool:
+        """Whether any article was published from `since` to `until`."""
+        return bool(self._rows("SELECT 1 FROM articles WHERE published >= ? AND published <= ? LIMIT 1",
+                               (since.timestamp(), until.timestamp())))
+
     def stats(self) -> dict[str, Any]:
         (articles, first, last), = self._rows(
             "SELECT COUNT(*), MIN(published), MAX(published) FROM articles"

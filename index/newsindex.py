@@ -489,6 +489,11 @@ class NewsIndex:
                     states[state["url"]] = state
         return [FeedStatus.from_state(s) for s in sorted(states.values(), key=lambda s: s["url"])]
 
+    def has_news(self, since: datetime, until: datetime) -> bool:
+        """Whether the index holds an article published from `since` to `until`: whether it
+        follows the news of that time or is an archive of earlier news."""
+        return self.manifest.published_between(since, until)
+
     def require_articles(self) -> None:
         """EmptyIndex (with the command that fixes it) when nothing has been ingested yet."""
         self.sync_if_due()  # another process may have ingested

@@ -210,6 +210,26 @@ def test_a_question_about_something_new_is_not_answered_from_news_years_older(an
     assert not plain.abstained and "September 2025" in plain.answer
 
 
+def test_an_answer_only_an_old_article_states_is_refused_while_the_index_follows_the_news(answerer: Answerer):
+    from datetime import datetime, timezone
+
+    question = "When does construction of the Ferris Street bridge begin?"
+    # 10 April 2025: the bridge story (4 March) is over 30 days old, the index holds news since 11 March
+    # (library, strike, heat pumps, wire briefs), and no other article says when work begins
+    live = AskRequest(question=question, as_of=datetime(2025, 4, 10, tzinfo=timezone.utc))
+    answer = answerer.invoke(live)
+    assert answer.abstained and answer.answer == "I don't know." and not answer.citations
+    assert [f.kind for f in answer.flags][-1:] == ["lone_old_source"]
+    assert answer.note == ("Not answered: the only article that states it was published on 4 March 2025, before "
+                           "11 March 2025, and no other article found says it: it may report an earlier event.")
+    # an index without news of the last 30 days is an archive: its old articles answer alone
+    archive = answerer.invoke(AskRequest(question=question, as_of=datetime(2025, 6, 30, tzinfo=timezone.utc)))
+    assert not archive.abstained and "September 2025" in archive.answer
+    check = answerer.settings.check.model_copy(update={"lone_source_days": 0})
+    off = Answerer(answerer.settings.model_copy(update={"check": check}), answerer.index).invoke(live)
+    assert not off.abstained and "September 2025" in off.answer
+
+
 def test_with_recent_first_days_a_question_naming_no_time_reads_the_latest_news_first(answerer: Answerer):
     question = "What did the Millbrook council approve?"
     request = AskRequest(question=question, as_of=AS_OF_MARCH_15, k=2)

@@ -181,6 +181,34 @@ def test_a_source_older_than_the_time_asked_about_supports_nothing(checker):
     assert not recent.abstained  # an undated source is not held to it
 
 
+def test_an_answer_resting_on_a_lone_old_article_is_refused_unless_another_article_states_it(checker):
+    from datetime import datetime, timezone
+
+    floor = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    question = "When does construction of the Ferris Street bridge begin?"
+    claim = "Construction of the Ferris Street bridge begins in September 2025 [1]."
+    old = evidence()
+    old.sources[0].published = datetime(2025, 3, 4, tzinfo=timezone.utc)
+    old.passages = {"a-bridge": BRIDGE + " " + COST, "a-strike": STRIKE,
+                    "a-other": "Millbrook's mayor says the bridge work starts in October 2025."}
+    refused = checker.check(claim, old, question, corroborate_before=floor)
+    assert refused.abstained and refused.answer == ABSTAIN_TEXT
+    assert [f.kind for f in refused.flags] == ["lone_old_source"]
+    assert refused.flags[0].detail == ("the only article that states it was published on 4 March 2025, before "
+                                       "1 May 2025, and no other article found says it: it may report an earlier event")
+    # another article the search found states the short answer: the story is still told
+    old.passages["a-other"] = "Work on the Ferris Street bridge begins in September 2025, the mayor said."
+    kept = checker.check(claim, old, question, corroborate_before=floor)
+    assert not kept.abstained and kept.short_answer == "September 2025"
+    # a recent article, an undated one, or no floor (the rule off, or an archive) carries it alone
+    old.passages.pop("a-other")
+    assert checker.check(claim, old, question).short_answer == "September 2025"
+    earlier_floor = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    assert not checker.check(claim, old, question, corroborate_before=earlier_floor).abstained
+    old.sources[0].published = None
+    assert not checker.check(claim, old, question, corroborate_before=floor).abstained
+
+
 SUMMIT = "Leaders of the Group of Seven met in Biarritz, France, in August 2019."
 
 

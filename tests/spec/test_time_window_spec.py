@@ -6,7 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from newsqa.bot.time_window import asks_about_recent_news, date_span, read_time_window, recent_news_floor
+from newsqa.bot.time_window import (
+    asks_about_recent_news,
+    date_span,
+    lone_source_floor,
+    read_time_window,
+    recent_news_floor,
+)
 from newsqa.index.article import Article, with_inferred_date
 
 pytestmark = pytest.mark.spec
@@ -111,3 +117,14 @@ def test_a_question_about_something_new_is_answered_from_recent_sources_only():
     assert recent_news_floor("Which new law passed in 2021?", AS_OF, old, 730) is None
     this_year = read_time_window("Which new law passed this year?", AS_OF)
     assert recent_news_floor("Which new law passed this year?", AS_OF, this_year, 730) is not None
+
+
+def test_an_answer_needs_a_second_article_when_it_rests_on_one_older_than_lone_source_days():
+    floor = lone_source_floor(AS_OF, None, 30)
+    assert floor is not None and (AS_OF - floor).days == 30
+    assert lone_source_floor(AS_OF, None, 0) is None  # off
+    # a question about a time that ended before then is answered from that time's news
+    in_2021 = read_time_window("Which law passed in 2021?", AS_OF)
+    assert lone_source_floor(AS_OF, in_2021.until, 30) is None
+    this_week = read_time_window("Which law passed this week?", AS_OF)
+    assert lone_source_floor(AS_OF, this_week.until, 30) == floor
