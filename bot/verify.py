@@ -466,8 +466,8 @@ def lone_old_source(verified: Verified, evidence: Evidence, floor: datetime) -> 
                               if article not in cited):
         return None
     newest = max(d for d in dates if d is not None)
-    which = "the only article that states it was published on" if len(cited) == 1 else \
-        "the articles that state it were published by"
+    which = (f"the only article that states it, “{verified.citations[0].title}”, was published on"
+             if len(cited) == 1 else "the articles that state it were published by")
     return (f"{which} {newest.day} {newest:%B %Y}, before {floor.day} {floor:%B %Y}, and no other "
             f"article found says it: it may report an earlier event")
 

@@ -220,8 +220,9 @@ def test_an_answer_only_an_old_article_states_is_refused_while_the_index_follows
     answer = answerer.invoke(live)
     assert answer.abstained and answer.answer == "I don't know." and not answer.citations
     assert [f.kind for f in answer.flags][-1:] == ["lone_old_source"]
-    assert answer.note == ("Not answered: the only article that states it was published on 4 March 2025, before "
-                           "11 March 2025, and no other article found says it: it may report an earlier event.")
+    assert answer.note == ("Not answered: the only article that states it, “Millbrook council approves the Ferris "
+                           "Street bridge after a decade of debate”, was published on 4 March 2025, before 11 March "
+                           "2025, and no other article found says it: it may report an earlier event.")
     # an index without news of the last 30 days is an archive: its old articles answer alone
     archive = answerer.invoke(AskRequest(question=question, as_of=datetime(2025, 6, 30, tzinfo=timezone.utc)))
     assert not archive.abstained and "September 2025" in archive.answer

@@ -194,8 +194,9 @@ def test_an_answer_resting_on_a_lone_old_article_is_refused_unless_another_artic
     refused = checker.check(claim, old, question, corroborate_before=floor)
     assert refused.abstained and refused.answer == ABSTAIN_TEXT
     assert [f.kind for f in refused.flags] == ["lone_old_source"]
-    assert refused.flags[0].detail == ("the only article that states it was published on 4 March 2025, before "
-                                       "1 May 2025, and no other article found says it: it may report an earlier event")
+    assert refused.flags[0].detail == ("the only article that states it, “Council approves bridge”, was published "
+                                       "on 4 March 2025, before 1 May 2025, and no other article found says it: it "
+                                       "may report an earlier event")
     # another article the search found states the short answer: the story is still told
     old.passages["a-other"] = "Work on the Ferris Street bridge begins in September 2025, the mayor said."
     kept = checker.check(claim, old, question, corroborate_before=floor)
