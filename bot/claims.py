@@ -55,6 +55,12 @@ _MAGNITUDE_WORD = re.compile(r"\b(million|billion|trillion)(s?)\b", re.IGNORECAS
 _HIDDEN_MAGNITUDE = re.compile(r"Qmag([a-z]+)Q")
 
 
+def is_year(token: str) -> bool:
+    """Whether a number as written is a year: four digits from 1800 to 2099, no comma ("1,950
+    people" is a count)."""
+    return bool(_YEAR.match(token))
+
+
 def figures_as_digits(text: str, lone_words: bool = False) -> str:
     """The text with its spelled-out numbers as digits. A lone word up to ten stays a word, as news
     style writes it ("two hours", "one of them"): made digits, it read as a figure of the claim.

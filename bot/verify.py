@@ -41,7 +41,7 @@ import numpy as np
 
 from newsqa import prompts
 from newsqa.bot.answer import ABSTAIN_TEXT, Citation, Flag
-from newsqa.bot.claims import figures_as_digits, held_to
+from newsqa.bot.claims import figures_as_digits, held_to, is_year
 from newsqa.bot.config import CheckSettings
 from newsqa.bot.evidence import (
     Evidence,
@@ -186,7 +186,6 @@ def numbers_in(text: str) -> set[str]:
 # "tens of thousands", "millions of", "dozens": a quantity, not a figure a source must repeat.
 _VAGUE_QUANTITY = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions|billions)\b(?:\s+of\b)?",
                              re.IGNORECASE)
-_YEAR = re.compile(r"(?:19|20)\d\d")
 # A number inside a name is no figure: "G7", "COVID-19", "F/A-18", "U2", "3D" (not "97th", "1990s").
 _LABEL = re.compile(r"\b[A-Za-z]+[-/]?\d+[A-Za-z]*\b|\b\d+(?!st\b|nd\b|rd\b|th\b|s\b)[A-Za-z]+\b")
 
@@ -204,9 +203,12 @@ def question_figures(question: str) -> set[str]:
     set()
     >>> sorted(question_figures("Which town hosted the 51st G7 summit on COVID-19?"))
     ['51']
+    >>> sorted(question_figures("In 1900, which storm killed 1,950 people?"))
+    ['1950']
     """
-    figures = numbers_in(figures_as_digits(_LABEL.sub(" ", _VAGUE_QUANTITY.sub(" ", question))))
-    return {n for n in figures if not _YEAR.fullmatch(n)}
+    text = figures_as_digits(_LABEL.sub(" ", _VAGUE_QUANTITY.sub(" ", question)))
+    written = (n.rstrip(".,") for n in _NUMBER.findall(text))
+    return {n.replace(",", "") for n in written if not is_year(n)}
 
 
 def _figures_of(text: str) -> set[str]:
