@@ -53,6 +53,8 @@ VARIANTS = {
           {**J, "SEARCH__RECENCY_WEIGHT": "3.0", "SEARCH__RECENCY_HALF_LIFE_DAYS": "14"}),
     "O": ("as J, a question naming no time searches the last 14 days first (they fill half the passages)",
           {**J, "ANSWER__RECENT_FIRST_DAYS": "14"}),
+    "P": ("as J, the best other sentence of each of the first 3 passages (the evidence curve's gain at +27 tokens)",
+          {**J, "ANSWER__EVIDENCE_TOP_PASSAGES": "3"}),
     "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),
