@@ -238,6 +238,7 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
     in_sentence = set(_months_in(sentence))
     others = in_sentence - set(claim_months)  # the sentence's months the claim lacks
     source_days, sentence_days = set(_named_days(source, source_months)), _named_days(sentence)
+    claim_days = _named_days(claim, claim_months)
     for i, (token, word) in enumerate(zip(claim, claim_months)):
         if not word:
             continue
@@ -255,8 +256,7 @@ def _months(claim: list[str], source: list[str], sentence: list[str]) -> str | N
             if (word, day) not in source_days:
                 return f"date: the source does not say {shown}"
             # As a month, a day is held to the claim's own sentence where that names another.
-            if (word, day) not in sentence_days and (other := _other_date(_named_days(claim, claim_months),
-                                                                          sentence_days)):
+            if (word, day) not in sentence_days and (other := _other_date(claim_days, sentence_days)):
                 return f"date: the source says {other}, not {shown}"
     return None
 
@@ -347,9 +347,10 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
 def _undated_years(tokens: list[str]) -> list[tuple[int, str]]:
     """The years not part of a full date ("in 2018", not "June 4, 2025" or "June 2025"): a year
     and a count can trade places ("In 22 he made 2018 climbs"), a date's year moves with its date."""
-    def dated(i: int) -> bool:
-        before = tokens[i - 1] if i else ""
-        return bool(_month_of(before) or (_day(before) and i > 1 and _month_of(tokens[i - 2], before)))
+    months = _months_in(tokens)
+
+    def dated(i: int) -> bool:  # "June 2025", "June 4, 2025" (the comma is no token), "4 June 2025"
+        return bool(i and months[i - 1]) or (i > 1 and _day(tokens[i - 1]) and bool(months[i - 2]))
 
     return [(i, t) for i, t in enumerate(tokens) if _YEAR.match(t) and not dated(i)]
 
