@@ -76,8 +76,7 @@ def lone_floor(row: dict, days: int, news: list[datetime]) -> datetime | None:
     from newsqa.bot.time_window import lone_source_floor, read_time_window
 
     question, as_of = row["answer"]["standalone_question"], datetime.fromisoformat(row["as_of"])
-    window = read_time_window(question, as_of)
-    floor = lone_source_floor(as_of, window.until if window is not None and window.is_window else None, days)
+    floor = lone_source_floor(as_of, read_time_window(question, as_of), days)
     if floor is None or bisect.bisect_left(news, floor) == bisect.bisect_right(news, as_of):  # no news since
         return None
     return floor

@@ -167,8 +167,7 @@ class Answerer(Runnable[AskRequest, Answer]):
         """Before this date an article alone cannot carry the answer (`check.lone_source_days`);
         None when the question asks about an earlier time or the index holds no news since then
         (an archive: its answers all rest on old articles)."""
-        asked_until = request.until or (window.until if window is not None and window.is_window else None)
-        floor = lone_source_floor(request.as_of, asked_until, self.settings.check.lone_source_days)
+        floor = lone_source_floor(request.as_of, window, self.settings.check.lone_source_days, request.until)
         if floor is None or not self.index.has_news(floor, request.as_of):
             return None
         return floor

@@ -163,20 +163,24 @@ def recent_news_floor(question: str, as_of: datetime, window: TimeWindow | None,
     return floor
 
 
-def lone_source_floor(as_of: datetime, asked_until: datetime | None, days: int) -> datetime | None:
+def lone_source_floor(as_of: datetime, window: TimeWindow | None, days: int,
+                      until: datetime | None = None) -> datetime | None:
     """The publication date before which an article alone cannot carry an answer
     (`check.lone_source_days` before as_of): an answer all of whose cited articles are older
     needs another article found that states it too. None when `days` is 0 or the question asks
-    about a time that ended before then (`asked_until`: "in 2019", or the request's own dates).
+    about a time that ended before then: the window it names ("in 2019"; not a preference for the
+    latest news), or `until`, the request's own end date.
 
-    >>> lone_source_floor(datetime(2025, 6, 13, tzinfo=timezone.utc), None, 30).date()
+    >>> as_of = datetime(2025, 6, 13, tzinfo=timezone.utc)
+    >>> lone_source_floor(as_of, None, 30).date()
     datetime.date(2025, 5, 14)
-    >>> lone_source_floor(datetime(2025, 6, 13, tzinfo=timezone.utc), datetime(2019, 12, 31, tzinfo=timezone.utc), 30)
+    >>> lone_source_floor(as_of, read_time_window("Who won in 2019?", as_of), 30)
     """
     if not days:
         return None
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
     floor = as_of - timedelta(days=days)
+    asked_until = until or (window.until if window is not None and window.is_window else None)
     if asked_until is not None:
         asked_until = asked_until if asked_until.tzinfo else asked_until.replace(tzinfo=timezone.utc)
         if asked_until < floor:

@@ -125,6 +125,8 @@ def test_an_answer_needs_a_second_article_when_it_rests_on_one_older_than_lone_s
     assert lone_source_floor(AS_OF, None, 0) is None  # off
     # a question about a time that ended before then is answered from that time's news
     in_2021 = read_time_window("Which law passed in 2021?", AS_OF)
-    assert lone_source_floor(AS_OF, in_2021.until, 30) is None
+    assert lone_source_floor(AS_OF, in_2021, 30) is None
     this_week = read_time_window("Which law passed this week?", AS_OF)
-    assert lone_source_floor(AS_OF, this_week.until, 30) == floor
+    assert lone_source_floor(AS_OF, this_week, 30) == floor
+    # as does a request's own end date before then
+    assert lone_source_floor(AS_OF, None, 30, until=in_2021.until) is None
