@@ -56,11 +56,10 @@ def chunk_texts(indexes: Path, runs: list[Path]) -> dict[str, str]:
 
 def passages_of(answer: dict, texts: dict[str, str]) -> dict[str, str]:
     """Article id → its retrieved passages' text, in the order the search returned them."""
-    out: dict[str, list[str]] = {}
-    for hit in answer.get("retrieved", []):
-        if hit["chunk_id"] in texts:
-            out.setdefault(hit["article_id"], []).append(texts[hit["chunk_id"]])
-    return {article: " ".join(parts) for article, parts in out.items()}
+    from newsqa.bot.evidence import passages_by_article
+
+    return passages_by_article((hit["article_id"], texts[hit["chunk_id"]]) for hit in answer.get("retrieved", [])
+                               if hit["chunk_id"] in texts)
 
 
 def not_before(row: dict, in_window: bool, recent_days: int) -> datetime | None:

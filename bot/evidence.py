@@ -16,6 +16,7 @@ outlet and date; it cites those line numbers. The sources a reader sees are numb
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -175,11 +176,12 @@ class ScoredSentences:
     passages: dict[str, str] = field(default_factory=dict)  # article id → its retrieved passages' text
 
 
-def passages_by_article(hits: list[SearchHit]) -> dict[str, str]:
-    """Article id → the text of its retrieved passages, in the order the search returned them."""
+def passages_by_article(passages: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Article id → the text of its retrieved passages, from (article id, passage text) in the
+    order the search returned them."""
     out: dict[str, list[str]] = {}
-    for hit in hits:
-        out.setdefault(hit.article_id, []).append(hit.text)
+    for article, text in passages:
+        out.setdefault(article, []).append(text)
     return {article: " ".join(texts) for article, texts in out.items()}
 
 
@@ -191,8 +193,9 @@ def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
     around the sentence), and the answer often sits in a sentence that restates little of the
     question next to one that restates it all (measured: bench/evidence_curve.py)."""
     candidates = _candidates(hits)
+    passages = passages_by_article((hit.article_id, hit.text) for hit in hits)
     if not candidates:
-        return ScoredSentences([], np.zeros(0), np.zeros(0), [], passages_by_article(hits))
+        return ScoredSentences([], np.zeros(0), np.zeros(0), [], passages)
     vectors = embedder.encode([question] + [c.text for c in candidates])
     similarity = vectors[1:] @ vectors[0]
     terms = content_terms(question)
@@ -202,7 +205,7 @@ def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
     )
     lengths = [len(ids) for ids in embedder.tokenizer([c.text for c in candidates], add_special_tokens=False,
                                                      verbose=False)["input_ids"]]
-    return ScoredSentences(candidates, scores, similarity, lengths, passages_by_article(hits))
+    return ScoredSentences(candidates, scores, similarity, lengths, passages)
 
 
 # A sentence opening with one of these leans on the one before it for its subject.
