@@ -55,6 +55,11 @@ VARIANTS = {
           {**J, "ANSWER__RECENT_FIRST_DAYS": "14"}),
     "P": ("as J, the best other sentence of each of the first 3 passages (the evidence curve's gain at +27 tokens)",
           {**J, "ANSWER__EVIDENCE_TOP_PASSAGES": "3"}),
+    "Q": ("as J, chunks of 224 tokens (56 repeated) and the best sentences under 160 tokens, no cap (the chunk "
+          "sizes' evidence curve: its best row under 160 tokens)",
+          {**J, "CHUNK_TOKENS": "224", "CHUNK_OVERLAP_TOKENS": "56", "ANSWER__EVIDENCE_TOKENS": "160",
+           "ANSWER__MAX_EVIDENCE_SENTENCES": "99", "ANSWER__EVIDENCE_MIN_RELATIVE_SCORE": "0",
+           "ANSWER__EVIDENCE_TOP_PASSAGES": "0", "ANSWER__EVIDENCE_TOP_PASSAGE_FLOOR": "0"}),
     "A": ("the defaults before: 8 passages, best 4 sentences ≤ 220 tokens, floor 0.8, no time", OLD),
     "B": ("16 passages, sentences + passage rank ≤ 220 tokens, time preferred", NEW),
     "C": ("as B, ≤ 300 tokens", {**NEW, "ANSWER__EVIDENCE_TOKENS": "300"}),

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RTQA_2025, write_table  # noqa: E402
-from newsqa import Answerer, AskRequest, load_settings  # noqa: E402
+from newsqa import Answerer, AskRequest, Settings, load_settings  # noqa: E402
 from newsqa.bot.evidence import choose, score_sentences  # noqa: E402
 from newsqa.evals.dataset import load_eval_set  # noqa: E402
 from newsqa.evals.metrics import contains_answer  # noqa: E402
@@ -44,6 +44,14 @@ STRATEGIES = {
     "best + passage rank 0.4, with context": (0.4, 99, 0.0, None, True, 0, 0.0),
     "best 6 + passage rank 0.4, floor 0.8": (0.4, 6, 0.8, None, False, 0, 0.0),
 }
+
+
+def chunking_settings(settings: Settings) -> str:
+    """The NEWSQA_* variables a run with other than the default chunks was given, for its command."""
+    defaults = type(settings).model_fields
+    changed = [(name, getattr(settings, name)) for name in ("chunk_tokens", "chunk_overlap_tokens")
+               if getattr(settings, name) != defaults[name].default]
+    return "".join(f"NEWSQA_{name.upper()}={value} " for name, value in changed)
 
 
 def main() -> None:
@@ -100,7 +108,10 @@ def main() -> None:
              "Answer in passages: the right choice's text is in the passages the search returned; answer in "
              "evidence: in the sentences chosen from them for the model. Tokens: the chosen sentences' "
              "(all-MiniLM-L6-v2 tokenizer), without titles.",
-             f"Command: .venv/bin/python bench/evidence_curve.py --from {args.first} --to {args.last} "
+             f"Chunks of {settings.chunk_tokens} tokens, {settings.chunk_overlap_tokens} repeated "
+             "(`chunk_tokens`, `chunk_overlap_tokens`).",
+             f"Command: {chunking_settings(settings)}.venv/bin/python bench/evidence_curve.py "
+             f"--from {args.first} --to {args.last} "
              f"--k {' '.join(map(str, args.k))}" + (f" --name {args.name}" if args.name != "evidence_curve" else "")]
     write_table(args.name, f"Evidence curve, RealTime QA 2025 weeks {args.first} to {args.last}",
                 ["k passages", "choosing", "token budget", "evidence tokens (mean)", "answer in passages",
