@@ -112,10 +112,14 @@ def _premises(answer: Answer) -> dict[int, str]:
     return premises
 
 
-def score(question: EvalQuestion, answer: Answer, judge: Judge, passages: Sequence[tuple[str | None, str]]) -> dict:
-    """Every metric of one answer; answer metrics are None for unanswerable questions."""
+def score(question: EvalQuestion, answer: Answer, judge: Judge, passages: Sequence[tuple[str | None, str]],
+          evidence_read: tuple[str, int] | None = None) -> dict:
+    """Every metric of one answer; answer metrics are None for unanswerable questions.
+    `evidence_read`: the evidence as the model read it (with the titles its prompt shows) and its
+    tokens, where that is more than the evidence lines."""
     answerable = question.answerable
     evidence_text = " ".join(e.text for e in answer.evidence)
+    read_text, read_tokens = evidence_read or (evidence_text, answer.evidence_tokens)
     ranks = gold_ranks(question, passages) if question.gold_evidence else []
     metrics: dict = {
         "answerable": answerable,
@@ -127,6 +131,8 @@ def score(question: EvalQuestion, answer: Answer, judge: Judge, passages: Sequen
                                if answerable else None),
         "answer_in_evidence": contains_answer(evidence_text, question.answers) if answerable else None,
         "evidence_tokens": answer.evidence_tokens,
+        "answer_in_evidence_with_titles": contains_answer(read_text, question.answers) if answerable else None,
+        "evidence_tokens_with_titles": read_tokens,
         "hit_at_1": float(bool(ranks) and ranks[0] <= 1) if question.gold_evidence else None,
         "hit_at_k": float(bool(ranks)) if question.gold_evidence else None,
         "mrr": (1 / ranks[0] if ranks else 0.0) if question.gold_evidence else None,

@@ -58,6 +58,11 @@ class Pipeline(Protocol):
 
     def passages(self, answer: Answer) -> list[tuple[str | None, str]]: ...
 
+    def evidence_read(self, answer: Answer) -> tuple[str, int]:
+        """The evidence as the model read it (the titles too where the prompt shows them), and
+        its tokens."""
+        ...
+
 
 def corpus_articles(eval_set: EvalSet, settings: Settings) -> Iterator[Article]:
     """The corpus's articles, less the excluded URLs; problems are skipped (logged by ingest)."""
@@ -104,6 +109,16 @@ class NewsqaPipeline:
     def passages(self, answer: Answer) -> list[tuple[str | None, str]]:
         chunks = self.answerer.index.manifest.chunks([r.chunk_id for r in answer.retrieved])
         return [(r.url, chunks[r.chunk_id].text if r.chunk_id in chunks else "") for r in answer.retrieved]
+
+    def evidence_read(self, answer: Answer) -> tuple[str, int]:
+        """The lines and their articles' titles, each shown once above its lines (the outlet and
+        date beside a title are not counted)."""
+        titles = list(dict.fromkeys(e.title for e in answer.evidence if e.title))
+        tokenizer = self.answerer.index.embedder.tokenizer
+        title_ids = tokenizer(titles, add_special_tokens=False)["input_ids"] if titles else []
+        title_tokens = sum(len(ids) for ids in title_ids)
+        text = " ".join([*titles, *(e.text for e in answer.evidence)])
+        return text, answer.evidence_tokens + title_tokens
 
     def close(self) -> None:
         self.answerer.index.close()
@@ -179,6 +194,10 @@ class LangchainBaseline:
 
     def passages(self, answer: Answer) -> list[tuple[str | None, str]]:
         return [(e.url, e.text) for e in answer.evidence]
+
+    def evidence_read(self, answer: Answer) -> tuple[str, int]:
+        """The chunks alone: the tutorial's prompt shows no titles."""
+        return " ".join(e.text for e in answer.evidence), answer.evidence_tokens
 
     def close(self) -> None:
         pass

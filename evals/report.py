@@ -29,6 +29,8 @@ METRICS = {
     "answer_in_passages": "a right answer appears in the passages the search returned",
     "answer_in_evidence": "a right answer appears in the evidence given to the LLM",
     "evidence_tokens": "evidence size in tokens",
+    "answer_in_evidence_with_titles": "a right answer appears in the evidence or in its titles the LLM read",
+    "evidence_tokens_with_titles": "evidence size in tokens, with the article titles the LLM read",
     "hit_at_1": "gold evidence in the first retrieved passage",
     "hit_at_k": "gold evidence in any retrieved passage",
     "mrr": "mean reciprocal rank of the first gold passage",

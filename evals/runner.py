@@ -156,5 +156,5 @@ def _answer_one(pipeline, question: EvalQuestion, config: RunConfig, judge) -> d
         row["error"] = f"{type(exc).__name__}: {exc}"
         return row
     row["answer"] = answer.model_dump(mode="json")
-    row["metrics"] = score(question, answer, judge, pipeline.passages(answer))
+    row["metrics"] = score(question, answer, judge, pipeline.passages(answer), pipeline.evidence_read(answer))
     return row

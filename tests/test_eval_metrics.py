@@ -152,3 +152,17 @@ def test_answered_precision_counts_the_answers_given_and_answered_right_the_ques
     assert (wrong["answered_precision"], wrong["answered_right"]) == (0.0, 0.0)
     assert (abstained["answered_precision"], abstained["answered_right"]) == (None, 0.0)
     assert (made_up["answered_precision"], made_up["answered_right"]) == (0.0, None)
+
+
+def test_answer_in_evidence_with_titles_counts_the_titles_the_model_read():
+    from newsqa.evals.metrics import score
+
+    asked = EvalQuestion(id="1", question="Who won the award for best actor?", answers=["Cole Escola"])
+    answer = _answer("I don't know.", {1: "The winner thanked the other nominees on stage."})
+    answer.evidence_tokens = 9
+    read = ("Cole Escola makes Tony Awards history The winner thanked the other nominees on stage.", 16)
+    with_titles = score(asked, answer, overlap_judge, [], read)
+    assert with_titles["answer_in_evidence"] == 0.0  # the line alone does not name the winner
+    assert with_titles["answer_in_evidence_with_titles"] == 1.0 and with_titles["evidence_tokens_with_titles"] == 16
+    lines_only = score(asked, answer, overlap_judge, [])  # a pipeline whose prompt shows no titles
+    assert lines_only["answer_in_evidence_with_titles"] == 0.0 and lines_only["evidence_tokens_with_titles"] == 9

@@ -53,6 +53,9 @@ def test_eval_with_none_writes_results_and_reports(none_run: Path):
     row = next(r for r in rows if r["id"] == "seed-2")
     assert row["gold"]["answers"] == ["900"] and "900" in row["answer"]["answer"]
     assert row["metrics"]["containment"] == 1.0 and row["metrics"]["answer_in_evidence"] == 1.0
+    # The model reads each source's title above its lines: counted in the "with titles" figures.
+    assert row["metrics"]["answer_in_evidence_with_titles"] == 1.0
+    assert row["metrics"]["evidence_tokens_with_titles"] > row["metrics"]["evidence_tokens"] > 0
     summary = json.loads((none_run / "summary.json").read_text())
     assert SUMMARY_KEYS <= set(summary)
     assert summary["n"] == 11 and summary["errors"] == 0
@@ -145,6 +148,7 @@ def test_compare_prints_deltas_and_flipped_questions(env, seed, none_run: Path, 
                    "--pipeline", "langchain-baseline", "--out", str(baseline), check=False)
     assert again.returncode == 2 and "differs in settings" in again.stderr
     assert summary["evidence_tokens"] > 500  # four 1,000-character chunks
+    assert summary["evidence_tokens_with_titles"] == summary["evidence_tokens"]  # its prompt shows no titles
     done = newsqa(env, "eval", "compare", str(none_run), str(baseline))
     assert "containment" in done.stdout and "flipped" in done.stdout
     compared = json.loads(newsqa(env, "eval", "compare", str(none_run), str(baseline), "--json").stdout)
