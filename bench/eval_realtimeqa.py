@@ -34,11 +34,8 @@ def fmt(summary: dict, key: str) -> str:
     return f"{value:.2f} ({interval[0]:.2f}–{interval[1]:.2f})" if interval else f"{value:.2f}"
 
 
-def with_titles(summary: dict, pipeline: str) -> list[str]:
-    """Answer in evidence and tokens counting the titles the model read; the tutorial chain's prompt
-    shows none, so a run of it made before these were recorded has them in its evidence figures."""
-    if summary.get("evidence_tokens_with_titles") is None and pipeline != "newsqa":
-        return [fmt(summary, "answer_in_evidence"), f"{summary['evidence_tokens']:.0f}"]
+def with_titles(summary: dict) -> list[str]:
+    """Answer in evidence and its tokens counting the titles the model read above the lines."""
     tokens = summary.get("evidence_tokens_with_titles")
     return [fmt(summary, "answer_in_evidence_with_titles"), "–" if tokens is None else f"{tokens:.0f}"]
 
@@ -73,7 +70,7 @@ def main() -> None:
                 s = run_eval(out, *command)
             rows.append([variant, pipeline, llm, str(s["n"]), fmt(s, "em"), fmt(s, "f1"), fmt(s, "containment"),
                          fmt(s, "answer_in_passages"), fmt(s, "answer_in_evidence"), f"{s['evidence_tokens']:.0f}",
-                         *with_titles(s, pipeline),
+                         *with_titles(s),
                          fmt(s, "abstained_unanswerable"), fmt(s, "false_abstain"), fmt(s, "answered_precision"),
                          fmt(s, "citation_recall"), fmt(s, "citation_precision"),
                          f"{s['latency_p50_s']:.1f} / {s['latency_p95_s']:.1f}"])
@@ -94,8 +91,7 @@ def main() -> None:
          "that contain the right choice, match it, or reach F1 0.5.",
          "With titles: the evidence lines and the titles the model read above them (newsqa shows each "
          "source's title, outlet and date; the outlet and date are not counted). The tutorial chain's prompt "
-         "shows the chunks alone, so its figures are its evidence figures (for its runs made before the "
-         "figure was recorded, they are taken from them).",
+         "shows the chunks alone, so its figures are its evidence figures.",
          "nota: questions whose right choice was replaced by \"None of the above\" are unanswerable, and the "
          "articles found for them only are left out of the corpus (evals/dataset.py).",
          "Citations judged by the offline overlap judge (evals/judge.py); the tutorial chain cites nothing, so "
