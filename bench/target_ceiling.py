@@ -32,6 +32,7 @@ from bench.common import write_table  # noqa: E402
 
 CONTAINMENT_TARGET = 0.35
 MAX_WRONGLY_REFUSED = 0.30
+PRECISION_TARGET = 0.70  # answered precision, issue 14's target
 
 
 def answerable_rows(run: Path) -> list[dict]:
@@ -43,9 +44,12 @@ def share(part: int, whole: int) -> str:
     return f"{part / whole:.2f}" if whole else "–"
 
 
+def metric(row: dict, key: str) -> bool:
+    return bool(row["metrics"].get(key))
+
+
 def ceiling_row(run: Path) -> list[str]:
     rows = answerable_rows(run)
-    metric = lambda r, key: bool(r["metrics"].get(key))  # noqa: E731
     in_passages = sum(metric(r, "answer_in_passages") for r in rows)
     held = [r for r in rows if metric(r, "answer_in_evidence")]
     right_held = sum(metric(r, "answered_right") for r in held)
@@ -66,11 +70,11 @@ def refusal_row(run: Path) -> list[str] | None:
     rows = answerable_rows(run)
     refused = sum(bool(r["answer"]["abstained"]) for r in rows)
     answered = [r for r in rows if not r["answer"]["abstained"]]
-    right = sum(bool(r["metrics"].get("answered_right")) for r in answered)
+    right = sum(metric(r, "answered_right") for r in answered)
     precision = right / len(answered) if answered else 0.0
     needed = (1 - MAX_WRONGLY_REFUSED) * precision
     return [run.name, str(len(rows)), share(refused, len(rows)), f"{right} of {len(answered)} ({precision:.2f})",
-            share(right, len(rows)), f"{needed:.2f}", f"{(1 - MAX_WRONGLY_REFUSED) * 0.70:.2f}"]
+            share(right, len(rows)), f"{needed:.2f}", f"{(1 - MAX_WRONGLY_REFUSED) * PRECISION_TARGET:.2f}"]
 
 
 def main() -> None:
@@ -96,7 +100,7 @@ def main() -> None:
                     ["run", "answerable", "wrongly refused", "answers to answerable questions right",
                      "answerable answered right",
                      f"answerable answered right that wrongly refused ≤ {MAX_WRONGLY_REFUSED} needs at the run's "
-                     "precision", "the same at answered precision 0.70"],
+                     "precision", f"the same at answered precision {PRECISION_TARGET:.2f}"],
                     refusals, [notes[0], command])
 
 

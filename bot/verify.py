@@ -467,7 +467,7 @@ def lone_old_source(verified: Verified, evidence: Evidence, floor: datetime) -> 
     if phrase.strip() and any(phrase in _words(text) for article, text in evidence.passages.items()
                               if article not in cited):
         return None
-    newest = max(d for d in dates if d is not None)
+    newest = max(dates)  # every one dated: an undated source returned above
     which = (f"the only article that states it, “{verified.citations[0].title}”, was published on"
              if len(cited) == 1 else "the articles that state it were published by")
     return (f"{which} {newest.day} {newest:%B %Y}, before {floor.day} {floor:%B %Y}, and no other "
