@@ -66,6 +66,13 @@ def run_eval(out: Path, *args: str, settings: dict[str, str] | None = None) -> d
     return summary(out)
 
 
+def results_folder() -> Path:
+    """Where a table is saved: beside the script that made it, so the benchmarks' tables go to
+    bench/results and the studies' (bench/studies/) to bench/studies/results."""
+    script = Path(sys.argv[0]).resolve().parent
+    return script / "results" if script.parent.name == "bench" and script.name == "studies" else REPO / "bench" / "results"
+
+
 def write_table(name: str, title: str, header: list[str], rows: list[list[str]], notes: list[str]) -> str:
     lines = [f"# {title}", "", f"Machine: {machine()}", ""]
     lines.append("| " + " | ".join(header) + " |")
@@ -73,7 +80,7 @@ def write_table(name: str, title: str, header: list[str], rows: list[list[str]],
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += [""] + [f"- {n}" for n in notes] + [""]
     text = "\n".join(lines)
-    path = REPO / "bench" / "results" / f"{name}.md"
+    path = results_folder() / f"{name}.md"
     path.write_text(text)
     print(text)
     print(f"saved {path.relative_to(REPO)}")

@@ -6,7 +6,7 @@ unfinished runs). The tutorial's answers go through newsqa's short-answer step b
 Prints a Markdown table and saves it to bench/results/eval_realtimeqa.md.
 
 The test weeks (2025-06-06 to 2025-06-27) are never used for tuning; the dev weeks
-(2025-01-03 to 2025-02-21) are (bench/dev_tuning.py, bench/evidence_curve.py).
+(2025-01-03 to 2025-02-21) are (bench/studies/dev_tuning.py, bench/studies/evidence_curve.py).
 
 Run: .venv/bin/python bench/eval_realtimeqa.py [--from 2025-06-06 --to 2025-06-27] [--runs DIR]
 """
