@@ -39,7 +39,7 @@ AMX_MNEMONICS = ("ldtilecfg", "sttilecfg", "tileloadd", "tilestored", "tilezero"
                  "tdpbusd", "tdpbuud", "tdpbf16ps", "tdpfp16ps", "tilerelease")
 X86_FEATURES = ("AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX_VNNI", "AVX512", "AVX512_VBMI", "AVX512_VNNI",
                 "AVX512_BF16", "AMX_INT8")
-REBUILD_FIX = "rebuild llama-cpp-python portable: NEWSQA_REBUILD_LLAMA=1 make setup (README: Quick start)"
+REBUILD_FIX = "rebuild llama-cpp-python portable: NEWSQA_REBUILD_LLAMA=1 make setup (docs: Install)"
 SETUP_FIX = "make setup (installs exactly the versions in requirements.lock)"
 
 

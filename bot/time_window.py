@@ -7,7 +7,7 @@ Which phrases name a time, and what span of news each one means, is ours (a news
 "this week" is the seven days up to as_of, not the calendar week); resolving the phrase against
 as_of ("in March" asked in June is this year's March, "last month" is the calendar month before)
 is dateparser's. How the window is used (a filter that falls back to all news, a preference, or
-nothing) is `answer.time_window`, chosen by measurement (README, Numbers).
+nothing) is `answer.time_window`, chosen by measurement (docs: Numbers).
 """
 
 from __future__ import annotations

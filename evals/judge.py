@@ -3,7 +3,7 @@
 - `overlap` (the offline default, no model): supported when every number the claim states appears
   in the premise, every name it uses (capitalised words after its first) appears there too, and
   at least 60% of its content words (stemmed, stop words dropped) do. Its agreement with hand
-  labels is measured by `bench/judge_agreement.py` and reported in the README.
+  labels is measured by `bench/judge_agreement.py` and reported in the docs (Numbers).
 - `claims`: `overlap`, then the claim rules of newsqa's check (bot/claims.py) against the
   premise's sentence that shares most of the claim's words: magnitudes, dates, polarity, figures
   and names in their places.

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def default_home() -> Path:
@@ -21,18 +21,29 @@ def default_home() -> Path:
 class ChromaSettings(BaseModel):
     """Where the vectors live: an embedded PersistentClient or a Chroma server."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     mode: Literal["embedded", "server"] = "embedded"
+    """`embedded` (under `home/chroma`) or `server`."""
     host: str = "localhost"
+    """The Chroma server's host."""
     port: int = 8000
+    """The Chroma server's port."""
     ssl: bool = False
+    """Reach the Chroma server over HTTPS."""
     headers: dict[str, str] = Field(default_factory=dict)
+    """Extra HTTP headers for the Chroma server, e.g. an auth token."""
     collection: str = "newsqa"
+    """Collection name (the change log is `<collection>-changes`)."""
     timeout_s: float = 10.0
+    """Not read yet: the Chroma client's own timeouts apply."""
     # Server mode: how often a process reads the change log other writers publish, so that their
     # ingests and forgets reach its manifest and lexical index (checked before a search or stats).
     sync_every_s: float = 30.0
+    """Server mode: how often a process reads what other writers published (before a search or stats)."""
     # How long the change log keeps an entry; a process that has not synced for longer rebuilds.
     log_keep_days: float = 7.0
+    """How long the change log keeps an entry; a process away longer rebuilds from Chroma."""
 
     @property
     def url(self) -> str:
@@ -43,30 +54,50 @@ class ChromaSettings(BaseModel):
 class FetchSettings(BaseModel):
     """Limits of the guarded http(s) fetcher."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     timeout_s: float = 10.0
+    """Per-request timeout for URLs and feed pages, in seconds."""
     max_bytes: int = 10_000_000
+    """Size cap of one fetched page or one HTML, text or feed file."""
     max_redirects: int = 5
+    """Redirects followed, each hop checked."""
     allow_private: bool = False
+    """Allow private, loopback and link-local addresses."""
     user_agent: str = "newsqa/0.1 (+news question answering)"
+    """User-Agent of fetches."""
 
 
 class FeedSetting(BaseModel):
     """One followed feed: its URL, optionally the outlet to name and its own poll interval."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     url: str
+    """The feed's URL."""
     source: str | None = None
+    """The outlet to name for its articles (default: what the feed says)."""
     every_s: float | None = Field(default=None, gt=0)
+    """Its own poll interval in seconds (default: `watch.every_s`)."""
 
 
 class WatchSettings(BaseModel):
     """Feeds followed on a schedule (`newsqa watch`, and `serve`/`discord` when feeds are set)."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     feeds: list[FeedSetting] = Field(default_factory=list)
+    """Feeds to follow: URLs, or `{url, source, every_s}` objects."""
     every_s: float = Field(default=900.0, gt=0)
+    """Seconds between polls of a feed (flag `--every`)."""
     host_interval_s: float = Field(default=1.0, ge=0)  # at least this long between two requests to one host
+    """At least this long between two requests to one host."""
     max_entries: int = 200  # entries read from one feed body (newest first); the rest are ignored
+    """Entries read from one feed (the first ones; the rest is reported)."""
     max_backoff_s: float = 21_600.0  # a failing feed is retried at most this far apart (6 h)
+    """Longest wait before retrying a failing feed."""
     robots_ttl_s: float = 86_400.0  # how long a host's robots.txt is trusted
+    """How long a host's robots.txt is trusted."""
 
     @field_validator("feeds", mode="before")
     @classmethod
@@ -80,46 +111,77 @@ class WatchSettings(BaseModel):
 class DedupSettings(BaseModel):
     """Syndicated copies: a new article this similar to a stored one is recorded as its copy."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     enabled: bool = True
+    """Store a syndicated copy once, its outlet kept on the stored article."""
     # Shorter texts are never merged: a failed extraction (a page's boilerplate) reads the same on
     # every page of a site.
     min_words: int = 100
+    """Shorter texts are never merged."""
     # Estimated Jaccard similarity of 5-word shingles (MinHash); chosen in bench/near_duplicates.py.
     threshold: float = 0.7
+    """Estimated Jaccard similarity (5-word shingles) from which an article is a copy."""
     shingle_words: int = 5
+    """Words in one shingle."""
     permutations: int = 128
+    """MinHash permutations of a signature."""
 
 
 class SearchSettings(BaseModel):
     """Hybrid search: fusion, diversity and recency."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     k: int = 8
+    """Passages returned (flag `-k`)."""
     candidates: int = 50
+    """Candidates taken from each of dense and lexical search."""
     rrf_k: int = 60
+    """Reciprocal rank fusion constant."""
     dense_weight: float = 1.0
+    """Weight of the dense ranking in the fusion."""
     lexical_weight: float = 1.0
+    """Weight of the lexical ranking in the fusion."""
     max_chunks_per_article: int = 2
+    """Passages of one article in the results at most (diversity)."""
     recency_half_life_days: float = 30.0
+    """Half-life of the recency preference, in days."""
     recency_weight: float = 0.1
+    """Most a fresh story's score is raised (0 turns recency off)."""
 
 
 class IndexSettings(BaseModel):
     """Everything the index layer needs; `home` holds the manifest and the embedded Chroma."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     home: Path = Field(default_factory=default_home)
+    """Data directory: the manifest, the embedded Chroma, the config file, feedback (flag `--home`)."""
     embedding_model: str = "all-MiniLM-L6-v2"
+    """sentence-transformers model name or local path (all-MiniLM-L6-v2 comes from its PyPI package)."""
     embedding_device: str = "cpu"
+    """torch device for embeddings."""
     embed_batch_size: int = 64
+    """Texts per embedding batch."""
     # Chunks embedded and written together: big enough for efficient batches, small enough that
     # an interrupted ingest loses little work.
     write_batch_chunks: int = 512
+    """Chunks embedded and written together."""
     chunk_tokens: int = 160
+    """Chunk size, in the embedding model's tokens."""
     chunk_overlap_tokens: int = 40
+    """At most this many tokens of whole sentences repeated in the next chunk."""
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    """Where the vectors live."""
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    """Limits of the guarded fetcher."""
     search: SearchSettings = Field(default_factory=SearchSettings)
+    """Hybrid search."""
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    """Feeds followed on a schedule."""
     dedup: DedupSettings = Field(default_factory=DedupSettings)
+    """Syndicated copies."""
 
     @property
     def manifest_path(self) -> Path:
