@@ -1,7 +1,7 @@
 """newsqa: answers about news articles, every claim cited to the article it came from.
 
 The Python API is these names; the faces (the CLI, Discord, the evaluation harness) use nothing
-deeper. See the README's "Python API" section for examples (they run as tests).
+deeper. See docs/guides/python.md for examples (they run as tests).
 
     from newsqa import Answerer, AskRequest, NewsIndex, load, load_settings
 
@@ -17,7 +17,13 @@ in the answering core.
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+try:  # the installed distribution's version: `newsqa --version`, the server's and the docs site's
+    __version__ = version("newsqa")
+except PackageNotFoundError:  # the source tree without an install
+    __version__ = "0+unknown"
 
 # name → module that defines it
 _API: dict[str, str] = {

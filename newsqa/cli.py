@@ -40,6 +40,21 @@ SourceOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"newsqa {newsqa.__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Ask questions about news articles and get answers cited to their sources."""
+
+
 def _settings(home: Path | None) -> Settings:
     return load_settings(home=home)
 
@@ -443,7 +458,7 @@ def mcp_stdio(home: HomeOption = None) -> None:
 
 @app.command("discord")
 def discord_bot(home: HomeOption = None) -> None:
-    """Run the Discord bot (token from DISCORD_TOKEN; see the README for set-up and intents)."""
+    """Run the Discord bot (token from DISCORD_TOKEN; see docs/guides/discord.md for set-up and intents)."""
     import logging
 
     from newsqa.bot.discord.client import run

@@ -29,6 +29,7 @@ from newsqa import (
     NewsqaError,
     Settings,
     StoreUnavailable,
+    __version__,
     one_line,
 )
 from newsqa.server.guard import Guard
@@ -54,7 +55,7 @@ def create_app(settings: Settings, service: NewsService | None = None) -> FastAP
             yield
         service.stop()
 
-    app = FastAPIOffline(title="newsqa", version=_version(), lifespan=lifespan,
+    app = FastAPIOffline(title="newsqa", version=__version__, lifespan=lifespan,
                          description="Answers about news articles, every sentence cited to an article that states it.")
     app.state.service = service
     _errors(app, service)
@@ -228,15 +229,6 @@ def _mcp_security(settings: Settings) -> TransportSecuritySettings:
             allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
         )
     return TransportSecuritySettings(enable_dns_rebinding_protection=False)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("newsqa")
-    except PackageNotFoundError:
-        return "0"
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
