@@ -4,10 +4,13 @@ PY := $(VENV)/bin/python
 DEMO_HOME ?= .newsqa
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# MkDocs and Material print notices about their futures on every build; the build is what matters.
+export NO_MKDOCS_2_WARNING := 1
+export DISABLE_MKDOCS_2_WARNING := true
 
 SEED := ../shared/data/seed/questions.jsonl
 
-.PHONY: setup demo test lint spec smoke-eval bench lock
+.PHONY: setup demo test lint spec smoke-eval docs bench lock
 
 setup: $(VENV)/.installed
 
@@ -52,6 +55,11 @@ smoke-eval: setup
 	NEWSQA_HOME=$$home $(VENV)/bin/newsqa eval $(SEED) --llm test --as-of $(SEED_AS_OF) --out $$runs/test \
 		--require 'containment>=0.2' --require 'answer_in_evidence>=0.85' --require 'abstained_unanswerable>=1' \
 		--require 'errors<=0'; status=$$?; rm -rf $$home $$runs; exit $$status
+
+# The documentation site into site/: offline, every warning an error (open site/index.html, or
+# `.venv/bin/mkdocs serve`). `make test` builds it too and checks it (tests/test_docs.py).
+docs: setup
+	$(VENV)/bin/mkdocs build --strict
 
 bench: setup
 	$(PY) bench/ingest_bench.py

@@ -70,7 +70,8 @@ def results_folder() -> Path:
     """Where a table is saved: beside the script that made it, so the benchmarks' tables go to
     bench/results and the studies' (bench/studies/) to bench/studies/results."""
     script = Path(sys.argv[0]).resolve().parent
-    return script / "results" if script.parent.name == "bench" and script.name == "studies" else REPO / "bench" / "results"
+    studies = REPO / "bench" / "studies"
+    return studies / "results" if script == studies else REPO / "bench" / "results"
 
 
 def write_table(name: str, title: str, header: list[str], rows: list[list[str]], notes: list[str]) -> str:

@@ -191,7 +191,7 @@ def score_sentences(question: str, hits: list[SearchHit], embedder: Embedder,
     content words it holds, plus the answer-type bonus, plus `rank_weight / rank` of the best
     passage it came from: the search ranks whole passages (dense and lexical, with the words
     around the sentence), and the answer often sits in a sentence that restates little of the
-    question next to one that restates it all (measured: bench/evidence_curve.py)."""
+    question next to one that restates it all (measured: bench/studies/evidence_curve.py)."""
     candidates = _candidates(hits)
     passages = passages_by_article((hit.article_id, hit.text) for hit in hits)
     if not candidates:
@@ -239,7 +239,7 @@ def choose(scored: ScoredSentences, token_budget: int = 220, max_sentences: int 
 
     The search ranks whole passages, with the words around each sentence, and its first passages
     often hold the answer in a sentence that restates little of the question — which therefore
-    scores below sentences that restate it all (measured: bench/evidence_curve.py)."""
+    scores below sentences that restate it all (measured: bench/studies/evidence_curve.py)."""
     if not scored.candidates:
         return Evidence([], 0.0, 0, scored.passages)
     picks = _Picks(scored, token_budget, per_article)

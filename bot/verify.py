@@ -20,7 +20,7 @@ source older than `not_before` (the time the question names, or for a question a
 new the last `recent_news_days`: bot/time_window.py) supports nothing. An answer resting only on
 articles published before `corroborate_before` (`lone_source_days` before as_of) is refused unless
 another article the search found states its short answer.
-The thresholds were chosen with bench/calibrate.py (hand labels and replayed answers).
+The thresholds were chosen with bench/studies/calibrate.py (hand labels and replayed answers).
 The model cites the numbered evidence lines; each line belongs to an article, and a citation
 is checked against everything the evidence holds of that article. Citations to lines that do
 not exist are removed; a sentence no cited source supports is cited to another article
@@ -458,7 +458,7 @@ def lone_old_source(verified: Verified, evidence: Evidence, floor: datetime) -> 
     """Why the answer cannot stand, when every article it cites was published before `floor`
     and no other article the search found states its short answer; else None. News that is
     still news is carried by more than one report or by a recent one: a lone old article found
-    for a question about the news most often reports an earlier event (bench/check_replay.py)."""
+    for a question about the news most often reports an earlier event (bench/studies/check_replay.py)."""
     dates = [c.published for c in verified.citations]
     if not dates or any(d is None or d >= floor for d in dates):  # an undated source may well be recent
         return None

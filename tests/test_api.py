@@ -1,35 +1,13 @@
-"""The Python API as a program uses it: the README's examples, and answering as a LangChain Runnable."""
+"""The Python API as a program uses it: answering as a LangChain Runnable. (The examples of
+docs/guides/python.md run as written in tests/test_docs.py.)"""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-from conftest import REPO, SAMPLES
+from conftest import SAMPLES
 from langchain_core.callbacks import BaseCallbackHandler
 
 from newsqa import Answer, Answerer, AskRequest, NewsIndex, Settings, load
-
-
-def python_examples(readme: Path) -> list[str]:
-    """The ```python blocks of the README's "Python API" section, in order."""
-    text = readme.read_text(encoding="utf-8")
-    section = text.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
-
-
-def test_the_readme_examples_run(tmp_path, monkeypatch, capsys):
-    examples = python_examples(REPO / "README.md")
-    assert len(examples) >= 5
-    (tmp_path / "samples").symlink_to(SAMPLES)
-    monkeypatch.chdir(tmp_path)
-    for name in ("NEWSQA_HOME", "NEWSQA_CONFIG", "NEWSQA_LLM"):
-        monkeypatch.delenv(name, raising=False)
-    namespace: dict = {}
-    for n, code in enumerate(examples, start=1):
-        exec(compile(code, f"README.md Python API example {n}", "exec"), namespace)  # noqa: S102
-    assert "added 6" in capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")

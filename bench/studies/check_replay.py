@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.studies.calibrate import evidence_of  # noqa: E402
 from bench.common import write_table  # noqa: E402
+from bench.studies.calibrate import evidence_of  # noqa: E402
 
 
 def published_dates(indexes: Path) -> dict[str, datetime]:

@@ -1,0 +1,34 @@
+"""MkDocs hooks: the site names the version it documents (the package's own, as `newsqa --version`),
+and the Python API reference reads the package laid out as it is installed."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+API_LAYOUT = REPO / "build" / "api"  # mkdocs.yml: mkdocstrings' `paths`
+
+
+def on_config(config, **kwargs):
+    release = version("newsqa")
+    config.site_name = f"newsqa {release}"
+    config.copyright = f"newsqa {release} · Apache-2.0 · built from the repository's docs/ and code"
+    lay_out_package()
+    return config
+
+
+def lay_out_package() -> None:
+    """The repository maps bot/, index/, evals/ and prompts/ into one namespace (pyproject.toml's
+    package-dir); mkdocstrings reads source folders, so it gets that namespace as links."""
+    mapping = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    shutil.rmtree(API_LAYOUT, ignore_errors=True)
+    root = API_LAYOUT / "newsqa"
+    root.mkdir(parents=True)
+    for entry in (REPO / mapping["newsqa"]).iterdir():
+        (root / entry.name).symlink_to(entry)
+    for package, folder in mapping.items():
+        if package != "newsqa":
+            (root / package.split(".", 1)[1]).symlink_to(REPO / folder)
