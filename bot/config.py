@@ -9,7 +9,9 @@ which the documentation site's settings reference is generated (docs/gen_pages.p
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -292,6 +294,8 @@ class ServerSettings(BaseModel):
     """Answers waiting beyond those before HTTP 429."""
     max_body_bytes: int = 65_536
     """Largest request body (HTTP 413 past it)."""
+    insecure: bool = False
+    """Let `newsqa serve` listen on an address other than loopback without `token` (flag `--insecure`)."""
     cors_origins: list[str] = Field(default_factory=list)  # none: CORS off
     """Origins allowed by CORS; empty: CORS off."""
     # OpenAI-compatible model names → LLM spec ("" = the configured `llm`).
@@ -363,9 +367,30 @@ def load_settings(**flags: Any) -> Settings:
         where = _origin(error["loc"], given, path)
         raise NewsqaError(f"invalid configuration ({where}): {'.'.join(map(str, error['loc']))}: "
                           f"{error['msg']} (got {error.get('input')!r})") from None
-    except ValueError as exc:  # the TOML file cannot be read
+    except ValueError as exc:  # a variable's JSON or the TOML file cannot be read
+        variable = _unreadable_variable(str(exc))
+        if variable:
+            raise NewsqaError(f"invalid configuration (environment {variable}): not valid JSON "
+                              f"(got {os.environ[variable]!r})") from None
         first = str(exc).strip().splitlines()
         raise NewsqaError(f"invalid configuration ({path}): {' '.join(first[:3])}") from None
+
+
+def _unreadable_variable(message: str) -> str | None:
+    """The NEWSQA_* variable whose value pydantic-settings could not read as JSON (a list or table
+    setting, or a whole section), from its message 'error parsing value for field "watch" from
+    source "EnvSettingsSource"'."""
+    found = re.search(r'field "(\w+)" from source "EnvSettingsSource"', message)
+    if not found:
+        return None
+    prefix = f"NEWSQA_{found.group(1)}".upper()
+    for name in sorted(os.environ):
+        if name.upper() == prefix or name.upper().startswith(prefix + "__"):
+            try:
+                json.loads(os.environ[name])
+            except ValueError:
+                return name
+    return None
 
 
 def _origin(loc: tuple, flags: dict[str, Any], path: Path) -> str:

@@ -432,16 +432,20 @@ def _print_checked(result: CheckResult) -> None:
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (default: server.host, loopback).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default: server.port, 8765).")] = None,
+    insecure: Annotated[bool, typer.Option(
+        "--insecure", help="Listen beyond loopback without server.token (anyone who reaches it may use it).")] = False,
     home: HomeOption = None,
 ) -> None:
     """Serve answers from one warm process: the native and OpenAI-compatible APIs, MCP at /mcp and a
-    web page at /."""
+    web page at /. Beyond loopback it wants server.token, unless --insecure."""
     import logging
 
     from newsqa.server import serve as run_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(home)
+    if insecure:
+        settings.server.insecure = True
     run_server(settings, host or settings.server.host, port or settings.server.port)
 
 

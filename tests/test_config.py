@@ -63,3 +63,13 @@ def test_a_bad_value_names_where_it_came_from(env, tmp_path: Path):
     env.delenv("NEWSQA_SEARCH__K")
     with pytest.raises(NewsqaError, match=r"\(option chunk_tokens\): chunk_tokens: "):
         load_settings(chunk_tokens="lots")
+
+
+def test_a_variable_that_is_not_json_is_named(env, tmp_path: Path):
+    env.setenv("NEWSQA_WATCH__FEEDS", "https://example.org/feed.xml")  # a list wants JSON
+    with pytest.raises(NewsqaError) as error:
+        load_settings()
+    assert str(error.value) == ("invalid configuration (environment NEWSQA_WATCH__FEEDS): not valid JSON "
+                                "(got 'https://example.org/feed.xml')")
+    env.setenv("NEWSQA_WATCH__FEEDS", '["https://example.org/feed.xml"]')
+    assert load_settings().watch.feeds[0].url == "https://example.org/feed.xml"

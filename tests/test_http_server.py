@@ -12,7 +12,9 @@ import time
 import httpx
 import openai
 import pytest
-from conftest import NEWSQA, SAMPLES, NewsqaServer, ingested_home
+from conftest import NEWSQA, SAMPLES, NewsqaServer, free_port, ingested_home
+
+from newsqa.server.guard import is_loopback
 
 STRIKE = "How long did the Port of Kessel strike last?"
 
@@ -297,3 +299,42 @@ def test_a_server_whose_model_cannot_load_says_why_and_answers_nothing(tmp_path)
         assert refused.json()["error"]["message"].startswith("not ready: ")
     finally:
         broken.stop()
+
+
+@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True),
+                                            ("[::1]", True), ("localhost", True), ("0.0.0.0", False),
+                                            ("::", False), ("192.0.2.7", False), ("news.example", False)])
+def test_loopback_is_told_from_every_other_address(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_serving_beyond_loopback_wants_a_token_or_insecure(tmp_path):
+    env = {**os.environ, "NEWSQA_HOME": str(tmp_path / "home"), "NEWSQA_LLM": "none"}
+    env.pop("NEWSQA_SERVER__TOKEN", None)
+    refused = subprocess.run([str(NEWSQA), "serve", "--host", "0.0.0.0", "--port", str(free_port())], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "error: refusing to listen on 0.0.0.0 without server.token: anyone who can reach it could query the index "
+        "and use its LLM; set NEWSQA_SERVER__TOKEN, or pass --insecure (server.insecure) to listen anyway")
+    for extra_env, flags in (({"NEWSQA_SERVER__TOKEN": "s3cret"}, []), ({}, ["--insecure"])):
+        port = free_port()
+        process = subprocess.Popen([str(NEWSQA), "serve", "--host", "0.0.0.0", "--port", str(port), *flags],
+                                   env={**env, **extra_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert listening(port, process), f"newsqa serve {flags} {list(extra_env)} did not start"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def listening(port: int, process: subprocess.Popen, timeout: float = 120) -> bool:
+    """Whether the server answers HTTP on loopback (any status: /healthz may say it is loading, or want the token)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return True
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    return False

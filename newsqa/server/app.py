@@ -32,7 +32,7 @@ from newsqa import (
     __version__,
     one_line,
 )
-from newsqa.server.guard import Guard
+from newsqa.server.guard import Guard, is_loopback
 from newsqa.server.mcp_tools import build_mcp
 from newsqa.server.openai_compat import ChatRequest, ModelList, completion, completion_chunks, model_list
 from newsqa.server.service import Busy, NewsService, NotReady, SearchRequest
@@ -235,5 +235,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
     """Run the server until interrupted (uvicorn; its access log shows no headers, so no token)."""
     import uvicorn
 
+    if not is_loopback(host) and not settings.server.token and not settings.server.insecure:
+        raise NewsqaError(f"refusing to listen on {host} without server.token: anyone who can reach it could "
+                          "query the index and use its LLM; set NEWSQA_SERVER__TOKEN, or pass --insecure "
+                          "(server.insecure) to listen anyway")
     settings = settings.model_copy(update={"server": settings.server.model_copy(update={"host": host, "port": port})})
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)

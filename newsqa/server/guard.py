@@ -4,6 +4,7 @@ ASGI middleware, so the MCP transport and streamed responses are guarded alike).
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,6 +13,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # token, and the page asks for it when the API answers 401.
 PUBLIC_PATHS = ("/", "/docs", "/openapi.json", "/favicon.ico")
 PUBLIC_PREFIXES = ("/static/", "/static-offline-docs/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to listen on is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 async def send_error(send: Send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
