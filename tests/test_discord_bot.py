@@ -364,8 +364,13 @@ def test_cooldown_and_busy_are_said_not_silent(strict_bot, emulator):
     start = len(emulator.messages)
     user = str(700000000000000001)
     emulator.say("How much will the Ferris Street bridge cost?", author_id=user)
+    asked_at = time.monotonic()
     emulator.say("And when does work begin?", author_id=user)
-    emulator.wait_for(lambda: any("Please wait" in m["content"] for m in posted_since(emulator, start)), 30)
+    told = emulator.wait_for(lambda: next((m for m in posted_since(emulator, start)
+                                           if "Please wait" in m["content"]), None), 30)
+    # A whole, positive number of seconds, no more than the cooldown (30 s here): never "0 s".
+    seconds = re.fullmatch(r"Please wait (\d+) s before asking again\.", told["content"])
+    assert seconds and 1 <= int(seconds.group(1)) <= 30, told["content"]
     # One worker and no waiting line: questions beyond the one being answered are refused politely.
     askers = {}
     for i in range(3):
@@ -382,6 +387,14 @@ def test_cooldown_and_busy_are_said_not_silent(strict_bot, emulator):
 
     reply = emulator.wait_for(
         lambda: next((m for m in posted_since(emulator, again, CHANNEL_ID) if replies_to_retry(m)), None), 90)
+    assert "Please wait" not in reply["content"]
+    # Just after the cooldown, the first asker may ask again (answered, or told the bot is busy).
+    time.sleep(max(0.0, asked_at + 30.5 - time.monotonic()))
+    later = len(emulator.messages)
+    follow = emulator.say("When does work on the Ferris Street bridge begin?", author_id=user)
+    reply = emulator.wait_for(lambda: next((m for m in posted_since(emulator, later, CHANNEL_ID)
+                                            if str((m.get("message_reference") or {}).get("message_id"))
+                                            == follow["id"]), None), 90)
     assert "Please wait" not in reply["content"]
 
 

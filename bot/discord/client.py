@@ -33,7 +33,14 @@ from newsqa import (
     parse_date_option,
 )
 from newsqa.bot.discord.feedback import FeedbackStore
-from newsqa.bot.discord.format import answer_text, shorten, sources_embed, split_message, stats_line
+from newsqa.bot.discord.format import (
+    answer_text,
+    shorten,
+    sources_embed,
+    split_message,
+    stats_line,
+    wait_message,
+)
 from newsqa.bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
 
 log = logging.getLogger("newsqa.discord")
@@ -193,8 +200,7 @@ class NewsBot(discord.Client):
         wait = self.cooldowns.remaining(message.author.id)
         if wait > 0:
             log.info("user on cooldown for %.1f s", wait)
-            await message.reply(f"Please wait {wait:.0f} s before asking again.", mention_author=False,
-                                allowed_mentions=NO_MENTIONS)
+            await message.reply(wait_message(wait), mention_author=False, allowed_mentions=NO_MENTIONS)
             return
         self.cooldowns.start(message.author.id)
         target, key, history, reply_to = await self._conversation(message, question)
@@ -270,7 +276,7 @@ class NewsBot(discord.Client):
             return
         wait = self.cooldowns.remaining(interaction.user.id)
         if wait > 0:
-            await interaction.response.send_message(f"Please wait {wait:.0f} s before asking again.", ephemeral=True)
+            await interaction.response.send_message(wait_message(wait), ephemeral=True)
             return
         try:
             request = AskRequest(question=question, sources=[source] if source else [],

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +50,18 @@ _BARE_URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>()]+")
 def suppress_previews(text: str) -> str:
     """Wrap bare URLs in <…> so Discord shows no preview of them."""
     return _BARE_URL.sub(lambda m: f"<{m.group(0)}>", text)
+
+
+def wait_message(seconds: float) -> str:
+    """What a reader who asks again inside the cooldown is told: a whole, positive number of seconds,
+    rounded up (0.4 s left is "1 s", never "0 s").
+
+    >>> wait_message(0.4)
+    'Please wait 1 s before asking again.'
+    >>> [wait_message(s) for s in (4.2, 5.0)] == [wait_message(5)] * 2
+    True
+    """
+    return f"Please wait {max(1, math.ceil(seconds))} s before asking again."
 
 
 def split_message(text: str, limit: int = CONTENT_LIMIT) -> list[str]:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from newsqa import Answer, Conversation, Turn
+from newsqa.bot.discord.format import wait_message
 from newsqa.bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
 
 pytestmark = pytest.mark.spec
@@ -79,3 +80,8 @@ def test_every_face_keeps_a_conversation_the_same_way():
     assert request.sources == ["Outlet"]
     talk.reset()
     assert talk.request("New?").history == []
+
+
+@pytest.mark.parametrize("left, said", [(0.0001, 1), (0.4, 1), (0.5, 1), (1.0, 1), (1.01, 2), (29.6, 30), (30.0, 30)])
+def test_a_reader_inside_the_cooldown_is_told_a_whole_positive_number_of_seconds(left, said):
+    assert wait_message(left) == f"Please wait {said} s before asking again."
