@@ -31,6 +31,7 @@ from newsqa.bot.config import Settings
 from newsqa.bot.evidence import Evidence, select_evidence
 from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, generate_text
 from newsqa.bot.llm import LLMChoice, make_llm
+from newsqa.bot.question_text import plain_question
 from newsqa.bot.time_window import TimeWindow, date_span, earliest_source, lone_source_floor, read_time_window
 from newsqa.bot.verify import CitationChecker, Verified, llm_support
 from newsqa.errors import BadQuery
@@ -126,7 +127,7 @@ class Answerer(Runnable[AskRequest, Answer]):
         llm = self.llm(request.llm)
         with _timed(timings, "condense"):
             condense = RunnableLambda(lambda q: self._condense(q, request, llm), name="condense")
-            standalone = condense.invoke(question, child)
+            standalone = condense.invoke(self._content(question), child)
         with _timed(timings, "search"):
             hits, window = self.retrieve(standalone, request, child)
         with _timed(timings, "evidence"):
@@ -181,12 +182,17 @@ class Answerer(Runnable[AskRequest, Answer]):
             raise BadQuery(f"the question is {len(question):,} characters; the limit is {limit:,}")
         return question
 
+    def _content(self, question: str) -> str:
+        """What the question says, without the chat around it (bot/question_text.py): every step
+        after this reads it; the asker's words stay on the Answer."""
+        return plain_question(question) if self.settings.answer.plain_question else question
+
     def _condense(self, question: str, request: AskRequest, llm: LLMChoice) -> str:
         history = request.history[-self.settings.answer.history_turns :]
         if not history:
             return question
         if llm.chat is None:  # no LLM to rewrite it: carry the names the conversation is about
-            return _carry_names(question, history[-1].question)
+            return _carry_names(question, self._content(history[-1].question))
         transcript = "\n".join(f"User: {t.question}\nAssistant: {t.answer}" for t in history)
         try:
             reply = (prompts.load("condense") | llm.chat).invoke({"history": transcript, "question": question})
@@ -194,7 +200,7 @@ class Answerer(Runnable[AskRequest, Answer]):
         except Exception as exc:  # a failing LLM must not stop the answer
             log.warning("condense failed: %s", exc)
             rewritten = ""
-        return rewritten or _carry_names(question, history[-1].question)
+        return rewritten or _carry_names(question, self._content(history[-1].question))
 
     def retrieve(self, question: str, request: AskRequest,
                  config: RunnableConfig | None = None) -> tuple[list[SearchHit], TimeWindow | None]:

@@ -213,6 +213,10 @@ class AnswerSettings(BaseModel):
     recent_first_days: int = Field(default=0, ge=0)
     """A question naming no time: the best passages of the last N days fill half the results (0: off; not better on
     the dev weeks)."""
+    plain_question: bool = True
+    """Read the question without what chat puts around it (greetings, the bot's mention, emoji, an aside in
+    parentheses, thanks) and with common chat spellings read ("u", "r", "us troops"); the asker's words stay on
+    the Answer."""
     max_question_chars: int = 1000
     """Longest question accepted."""
     extractive_sentences: int = 2

@@ -1,0 +1,83 @@
+"""What a question says, read once: the asker's words without the chat around them.
+
+People in chat do not type benchmark questions: "hey bot, quick question: how many us troops r in
+syria 🤔 (asking for a friend)". The greeting, the bot's mention, the emoji, the aside in
+parentheses and the thanks say nothing about the news, yet they reach the search, the prompt and
+the check, where a number in "(reader 0)" becomes a figure the source must state and a greeting
+throws the small model. `plain_question` sets them apart and reads common chat spellings, so that
+every step after it (condense, time window, search, evidence, prompt, check) reads the content;
+the asker's own words stay on the Answer and in the conversation.
+
+>>> plain_question("hey bot, quick question: how many U.S. troops are stationed in Syria?")
+'how many U.S. troops are stationed in Syria?'
+>>> plain_question("How many U.S. troops are stationed in Syria? (reader 0)")
+'How many U.S. troops are stationed in Syria?'
+>>> plain_question("how many us troops r stationed in syria 🤔")
+'how many U.S. troops are stationed in syria'
+>>> plain_question("<@1234567890> who won the port strike?? thanks!")
+'who won the port strike??'
+>>> plain_question("Who leads the African National Congress (ANC)")
+'Who leads the African National Congress (ANC)'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Said to the bot, not about the news: a greeting, the bot's name, "quick question:", "can you tell me".
+_OPENERS = [
+    r"(?:hey|hi|hello|hiya|yo|ok|okay|so|um+|uh+|dear|good (?:morning|afternoon|evening)|thanks|thank you|thx)"
+    r"\b[\s,!.:;-]*",
+    r"@?(?:newsqa|news ?bot|bot)\b[\s,!.:;-]*",
+    r"(?:(?:a|one|another|\d+|two|three)\s+)?(?:quick|short|simple|small)?\s*(?:question|q)s?(?:\s+for\s+you)?\s*[:,-]\s*",
+    r"(?:please|pls|plz)\b[\s,]*",
+    r"(?:(?:can|could|would)\s+you\s+(?:please\s+|pls\s+)?(?:tell|let)\s+me|tell\s+me|do\s+you\s+know|i\s+wonder|"
+    r"i\s+was\s+wondering|i'?m\s+wondering|any\s+idea)\b[\s,:]*",
+    r"(?:\d+[.)]|[-*•]|q\d*[:.)])\s+",  # a list label
+]
+_OPENER = re.compile(r"^(?:" + "|".join(_OPENERS) + r")", re.I)
+# Said after the question: thanks, please, a sign-off.
+_CLOSER = re.compile(r"[\s,.!;:-]*\b(?:thanks(?: a lot| so much)?|thank you(?: so much)?|thx|ty|cheers|please|pls|plz)"
+                     r"[\s!.]*$", re.I)
+# An aside in parentheses or brackets at the end, unless it is an acronym the question names ("(ANC)").
+_ASIDE = re.compile(r"\s*[(\[]\s*(?![A-Z0-9&.-]{2,8}\s*[)\]])[^()\[\]]*[)\]]\s*$")
+_MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
+_SHORTCODE = re.compile(r"(?<!\w):[a-z0-9_+-]+:(?!\w)")  # Discord's :thinking:
+_EMOTICON = re.compile(r"(?<!\w)[:;=]-?[()DPp/\\|](?!\w)")
+# Chat spellings, whole lowercase words only ("US" and "U" stay as typed).
+_SPELLINGS = {"u": "you", "r": "are", "ur": "your", "wat": "what", "wot": "what", "abt": "about",
+              "bc": "because", "cuz": "because", "tmrw": "tomorrow", "yday": "yesterday", "2day": "today",
+              "rn": "right now", "pls": "please", "plz": "please", "ppl": "people", "govt": "government"}
+_SPELLING = re.compile(r"\b(" + "|".join(map(re.escape, _SPELLINGS)) + r")\b")
+# "us" meaning the United States: before the words it most often qualifies in news questions.
+_US = re.compile(r"\bus(?=\s+(?:troops|forces|military|army|navy|president|government|officials|election|"
+                 r"elections|senate|congress|house|state|states|economy|dollar|embassy|citizens|ambassador|"
+                 r"intelligence|supreme court|federal|airstrikes?|strikes?|sanctions|tariffs|soldiers)\b)")
+
+
+def plain_question(text: str) -> str:
+    """The question without what was said around it (see the module docstring); the text as given
+    when nothing of it would be left."""
+    plain = _MENTION.sub(" ", text)
+    plain = _SHORTCODE.sub(" ", _EMOTICON.sub(" ", _without_emoji(plain)))
+    plain = " ".join(plain.split())
+    plain = _strip_repeatedly(plain)
+    plain = _US.sub("U.S.", _SPELLING.sub(lambda m: _SPELLINGS[m.group(1)], plain))
+    plain = " ".join(plain.split()).strip(" ,;:-")
+    return plain if re.search(r"\w", plain) else " ".join(text.split())
+
+
+def _strip_repeatedly(text: str) -> str:
+    """Openers, closers and asides, until none is left ("hey bot, quick question: …")."""
+    while True:
+        stripped = _ASIDE.sub("", _CLOSER.sub("", _OPENER.sub("", text))).strip()
+        if stripped == text:
+            return text
+        text = stripped
+
+
+def _without_emoji(text: str) -> str:
+    """Emoji and pictographs (Unicode symbols), with their joiners and variation selectors, as spaces."""
+    return "".join(" " if unicodedata.category(c) in ("So", "Sk", "Cs") or c in "\u200d\ufe0f\ufe0e" else c
+                   for c in text)
