@@ -9,15 +9,15 @@ every step after it (condense, time window, search, evidence, prompt, check) rea
 the asker's own words stay on the Answer and in the conversation.
 
 >>> plain_question("hey bot, quick question: how many U.S. troops are stationed in Syria?")
-'how many U.S. troops are stationed in Syria?'
+'How many U.S. troops are stationed in Syria?'
 >>> plain_question("How many U.S. troops are stationed in Syria? (reader 0)")
 'How many U.S. troops are stationed in Syria?'
 >>> plain_question("how many us troops r stationed in syria 🤔")
-'how many U.S. troops are stationed in syria'
+'How many U.S. troops are stationed in syria?'
 >>> plain_question("<@1234567890> who won the port strike?? thanks!")
-'who won the port strike??'
->>> plain_question("Who leads the African National Congress (ANC)")
-'Who leads the African National Congress (ANC)'
+'Who won the port strike??'
+>>> plain_question("who leads the African National Congress (ANC)")
+'Who leads the African National Congress (ANC)?'
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ _CLOSER = re.compile(r"[\s,.!;:-]*\b(?:thanks(?: a lot| so much)?|thank you(?: s
                      r"[\s!.]*$", re.I)
 # An aside in parentheses or brackets at the end, unless it is an acronym the question names ("(ANC)").
 _ASIDE = re.compile(r"\s*[(\[]\s*(?![A-Z0-9&.-]{2,8}\s*[)\]])[^()\[\]]*[)\]]\s*$")
+_ASKS = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|will|"
+                   r"would|should|has|have|had)\b", re.I)
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _SHORTCODE = re.compile(r"(?<!\w):[a-z0-9_+-]+:(?!\w)")  # Discord's :thinking:
 _EMOTICON = re.compile(r"(?<!\w)[:;=]-?[()DPp/\\|](?!\w)")
@@ -65,7 +67,19 @@ def plain_question(text: str) -> str:
     plain = _strip_repeatedly(plain)
     plain = _US.sub("U.S.", _SPELLING.sub(lambda m: _SPELLINGS[m.group(1)], plain))
     plain = " ".join(plain.split()).strip(" ,;:-")
-    return plain if re.search(r"\w", plain) else " ".join(text.split())
+    typed = " ".join(text.split())
+    if not re.search(r"\w", plain):
+        return typed
+    # Only what was typed as chat: a clean question (all of RealTime QA's) is left exactly as it is.
+    return _as_a_question(plain) if plain != typed or plain[0].islower() else plain
+
+
+def _as_a_question(text: str) -> str:
+    """A question typed without its question mark gets one, and its first letter capitalised: the
+    small model answers "how many troops are in syria" worse than "How many troops are in syria?"."""
+    if _ASKS.match(text) and not text.rstrip("\"'”’)»").endswith(("?", ".", "!", ":")):
+        text += "?"
+    return text[0].upper() + text[1:]
 
 
 def _strip_repeatedly(text: str) -> str:
