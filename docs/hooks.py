@@ -22,13 +22,13 @@ def on_config(config, **kwargs):
 
 def lay_out_package() -> None:
     """The repository maps bot/, index/, evals/ and prompts/ into one namespace (pyproject.toml's
-    package-dir); mkdocstrings reads source folders, so it gets that namespace as links."""
+    package-dir); mkdocstrings reads source folders, so it gets a copy laid out as installed."""
     mapping = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
     shutil.rmtree(API_LAYOUT, ignore_errors=True)
     root = API_LAYOUT / "newsqa"
-    root.mkdir(parents=True)
-    for entry in (REPO / mapping["newsqa"]).iterdir():
-        (root / entry.name).symlink_to(entry)
+    # Copies, not links: griffe follows a linked __init__.py back to its folder and loses the rest.
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / mapping["newsqa"], root, ignore=skip)
     for package, folder in mapping.items():
         if package != "newsqa":
-            (root / package.split(".", 1)[1]).symlink_to(REPO / folder)
+            shutil.copytree(REPO / folder, root / package.split(".", 1)[1], ignore=skip)
