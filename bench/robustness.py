@@ -1,0 +1,119 @@
+"""Robustness benchmark (not a test): the same questions typed as people type them in chat.
+
+Each question of a set is asked clean and in noisy forms made by the rules below (a greeting and
+"quick question:", the bot's Discord mention, lowercase chat spelling without the question mark,
+an aside in parentheses, a "(reader N)" label, an emoji, thanks, a typo in its longest word, an
+unrelated sentence before it), with the question read plainly (`answer.plain_question`, the
+default) and as typed, in the same run over the same index and model. Each answer is scored as the
+clean question's is: right (a right answer's text in it), wrong (an answer without it, or any answer
+to an unanswerable question) or refused; and whether it agrees with the clean question's answer
+(the same outcome and short answer) under the same setting.
+
+Run: .venv/bin/python bench/robustness.py [--llm local]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import DATA, write_table  # noqa: E402
+from newsqa import Answer, Answerer, AskRequest, NewsIndex, Settings, load  # noqa: E402
+from newsqa.evals.dataset import EvalQuestion, load_eval_set  # noqa: E402
+from newsqa.evals.metrics import contains_answer, normalize  # noqa: E402
+
+SEED = DATA / "seed" / "questions.jsonl"
+SEED_AS_OF = datetime(2024, 1, 15, tzinfo=timezone.utc)  # as the smoke evaluation asks them
+
+
+def chat_spelling(question: str) -> str:
+    """Lowercase, no question mark, "r" and "u", "us" for "U.S."."""
+    text = question.rstrip("?").lower().replace("u.s.", "us")
+    words = {"are": "r", "you": "u", "your": "ur"}
+    return " ".join(words.get(word, word) for word in text.split())
+
+
+def typo(question: str) -> str:
+    """Two letters swapped in the middle of the question's longest word."""
+    words = question.split()
+    longest = max(range(len(words)), key=lambda i: (len(words[i].strip("?,.")), -i))
+    word = words[longest]
+    if len(word) >= 5:
+        middle = len(word) // 2
+        words[longest] = word[:middle - 1] + word[middle] + word[middle - 1] + word[middle + 1:]
+    return " ".join(words)
+
+
+FORMS: dict[str, Callable[[str], str]] = {
+    "clean": lambda q: q,
+    "greeting": lambda q: f"hey bot, quick question: {q[0].lower()}{q[1:]}",
+    "mention": lambda q: f"<@1234567890> {q}",
+    "chat spelling": chat_spelling,
+    "aside": lambda q: f"{q} (asking for a friend)",
+    "reader label": lambda q: f"{q} (reader 3)",
+    "emoji, no ?": lambda q: f"{q.rstrip('?')} 🤔",
+    "thanks": lambda q: f"{q} thanks!",
+    "typo": typo,
+    "sentence before": lambda q: f"I was reading the news this morning. {q}",
+}
+
+
+def outcome(answer: Answer, question: EvalQuestion) -> str:
+    if answer.abstained:
+        return "refused"
+    return "right" if question.answerable and contains_answer(answer.answer, question.answers) else "wrong"
+
+
+def agrees(answer: Answer, clean: Answer, question: EvalQuestion) -> bool:
+    same = outcome(answer, question) == outcome(clean, question)
+    return same and (answer.abstained or normalize(answer.short_answer) == normalize(clean.short_answer))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--llm", default="local")
+    args = parser.parse_args()
+    if not SEED.exists():
+        raise SystemExit(f"{SEED} is absent: the benchmark needs ../shared/data")
+    eval_set = load_eval_set(SEED)
+    home = Path(tempfile.mkdtemp(prefix="newsqa-robustness-"))
+    settings = Settings(home=home, llm=args.llm)
+    index = NewsIndex(settings)
+    index.ingest(load([str(p) for p in eval_set.corpus], settings.fetch))
+    rows = []
+    for plain in (True, False):
+        configured = settings.model_copy(deep=True)
+        configured.answer.plain_question = plain
+        answerer = Answerer(configured, index)
+        asked = {form: [answerer.invoke(AskRequest(question=make(q.question), as_of=SEED_AS_OF))
+                        for q in eval_set.questions] for form, make in FORMS.items()}
+        for form, answers in asked.items():
+            outcomes = [outcome(a, q) for a, q in zip(answers, eval_set.questions)]
+            agreeing = sum(agrees(a, c, q) for a, c, q in zip(answers, asked["clean"], eval_set.questions))
+            rows.append([form, "plain (default)" if plain else "as typed", str(outcomes.count("right")),
+                         str(outcomes.count("wrong")), str(outcomes.count("refused")),
+                         f"{agreeing}/{len(answers)}"])
+            print(rows[-1], flush=True)
+    answerable = sum(q.answerable for q in eval_set.questions)
+    write_table("robustness", f"Robustness: the seed questions typed as people type them ({args.llm} LLM)",
+                ["form", "question read", "right", "wrong", "refused", "agrees with the clean form"], rows, [
+                    f"Seed set: {len(eval_set.questions)} questions over one article ({answerable} answerable; "
+                    "refusing the others is right), asked as of 2024-01-15 as the smoke evaluation asks them.",
+                    "right: a right answer's text in the answer; wrong: an answer without it, or any answer to "
+                    "an unanswerable question; agrees: the same outcome and short answer as the clean form "
+                    "under the same setting.",
+                    "plain: answer.plain_question = true (the default: greetings, mentions, emoji, asides, "
+                    "thanks set apart, chat spellings read); as typed: false.",
+                    "The forms: " + "; ".join(FORMS) + " (bench/robustness.py says how each is made).",
+                    f"Command: .venv/bin/python bench/robustness.py --llm {args.llm}",
+                ])
+
+
+if __name__ == "__main__":
+    main()
