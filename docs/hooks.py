@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import shutil
 import tomllib
-from importlib.metadata import version
 from pathlib import Path
+
+import newsqa
 
 REPO = Path(__file__).resolve().parents[1]
 API_LAYOUT = REPO / "build" / "api"  # mkdocs.yml: mkdocstrings' `paths`
 
 
 def on_config(config, **kwargs):
-    release = version("newsqa")
+    release = newsqa.__version__
     config.site_name = f"newsqa {release}"
     config.copyright = f"newsqa {release} · Apache-2.0 · built from the repository's docs/ and code"
-    lay_out_package()
     return config
 
 
@@ -32,3 +32,8 @@ def lay_out_package() -> None:
     for package, folder in mapping.items():
         if package != "newsqa":
             shutil.copytree(REPO / folder, root / package.split(".", 1)[1], ignore=skip)
+
+
+# When MkDocs loads this module, before any plugin's on_config: mkdocstrings settles its `paths` there
+# and drops one that does not exist yet (as build/api does not on a fresh clone).
+lay_out_package()
