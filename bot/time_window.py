@@ -63,6 +63,9 @@ class TimeWindow(BaseModel):
     # "filter": only news from the window was searched; "prefer": the window's news first, then
     # the rest; "all": the window held no news, so all of it was searched; "off": not used.
     used: Literal["filter", "prefer", "all", "off"] = "off"
+    # The time named lies ahead of as_of ("will start in September", asked in June): nothing from
+    # it is published yet, so the latest news is preferred, as for "latest".
+    ahead: bool = False
 
     @property
     def is_window(self) -> bool:
@@ -71,7 +74,7 @@ class TimeWindow(BaseModel):
     def describe(self) -> str:
         """How the faces say it: "news from 12–19 June 2025", "the latest news"."""
         if not self.is_window:
-            return "the latest news"
+            return "the latest news (the time named is ahead)" if self.ahead else "the latest news"
         return f"news from {date_span(self.since, self.until)}"
 
     def searched(self) -> str | None:
@@ -206,10 +209,33 @@ def read_time_window(question: str, as_of: datetime) -> TimeWindow | None:
     if span is None:
         return None
     since, until = span
+    if since > as_of or (kind in ("month", "date") and _points_ahead(question, phrase)
+                         and (since.year, since.month) != (as_of.year, as_of.month)):
+        return TimeWindow(phrase=phrase, ahead=True)  # the next one: news about it runs before it
     until = min(until, as_of)  # nothing is published after the question is asked
     if since > until:  # e.g. "in December" asked on 1 December before anything ran: the month so far
         since = _midnight(until)
     return TimeWindow(phrase=phrase, since=since, until=until)
+
+
+# Words that make a named month the next one rather than the last ("will start in September",
+# "the summit scheduled for October", "from September"), asked before it comes.
+_AHEAD = re.compile(
+    r"\b(?:will|won't|shall|going\s+to|(?:is|are)\s+(?:set|due|expected|scheduled|slated|planned)\s+to|"
+    r"plans?\s+to|planning\s+to|upcoming|next|scheduled|slated|to\s+be\s+held|starting|beginning)\b",
+    re.IGNORECASE)
+
+
+def _points_ahead(question: str, phrase: str) -> bool:
+    """Whether the question speaks of the time it names as ahead: a future word in it, or the
+    time introduced by "from", "starting", "beginning" or "next"; unless a verb in the past tense
+    governs the time ("the minister who resigned in March")."""
+    before = question[: question.lower().find(phrase.lower())] if phrase.lower() in question.lower() else ""
+    if re.search(r"\b(?:\w+ed|made|won|held|said|took|gave|began|met|set|hit|cut|put|left|lost|paid|sold|told|was|were)"
+                 r"\s+(?:(?:in|on|during|by)\s+)?$", before, re.IGNORECASE):
+        return False
+    return bool(_AHEAD.search(question)) or bool(re.search(r"\b(?:from|starting|beginning|next)\s*$", before,
+                                                           re.IGNORECASE))
 
 
 def _span(kind: str, phrase: str, as_of: datetime) -> tuple[datetime, datetime] | None:

@@ -45,6 +45,31 @@ def test_a_named_time_becomes_a_window_relative_to_as_of(question, phrase, since
     assert window.until <= AS_OF  # nothing after the question is asked
 
 
+@pytest.mark.parametrize(("question", "phrase"), [
+    ("Which school will she attend from September?", "September"),
+    ("Where is the summit in October to be held?", "October"),
+    ("Who is expected to win the vote scheduled for November?", "November"),
+    ("Which team will host the final on July 4?", "July 4"),
+    ("Which school does she join starting August?", "August"),
+    ("Which city will host the games in 2026?", "in 2026"),
+])
+def test_a_time_named_for_something_ahead_is_the_next_one_and_the_latest_news_is_preferred(question, phrase):
+    window = read_time_window(question, AS_OF)
+    assert window is not None and window.phrase == phrase and window.ahead
+    assert not window.is_window  # nothing from the coming month is published yet: no filter on it
+    assert window.describe() == "the latest news (the time named is ahead)"
+
+
+@pytest.mark.parametrize(("question", "since"), [
+    ("Who will replace the minister who resigned in March?", day(2025, 3, 1)),  # a past verb governs March
+    ("Who won the election in November?", day(2024, 11, 1)),  # no word of the future: the last one
+    ("What will the bank do after the cut it made in May?", day(2025, 5, 1)),
+])
+def test_a_time_in_the_past_stays_the_last_one(question, since):
+    window = read_time_window(question, AS_OF)
+    assert window is not None and not window.ahead and window.since.date().isoformat() == since
+
+
 def test_latest_is_a_preference_not_a_window():
     window = read_time_window("What is the latest on the ceasefire talks?", AS_OF)
     assert window is not None and not window.is_window and window.phrase == "latest"
