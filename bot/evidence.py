@@ -22,10 +22,10 @@ from datetime import datetime
 
 import numpy as np
 
-from newsqa.bot.question_kind import question_kind
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
 from newsqa.index.lexical import tokenize
+from newsqa.index.question_kind import question_kind
 from newsqa.index.search import SearchHit
 
 

@@ -53,10 +53,10 @@ from newsqa.bot.evidence import (
     just_before,
     lexical_overlap,
 )
-from newsqa.bot.question_kind import question_kind
 from newsqa.bot.short_answer import answer_phrase
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
+from newsqa.index.question_kind import question_kind
 
 _MARKER_GROUP = re.compile(r"\s*((?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+)")
 _NUMBER_IN_MARKER = re.compile(r"\d+")

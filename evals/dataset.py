@@ -37,10 +37,10 @@ from typing import Any
 import lxml.html
 from pydantic import BaseModel, Field, ValidationError
 
-from newsqa.bot.question_kind import question_kind
 from newsqa.dates import parse_date_option
 from newsqa.errors import NewsqaError
 from newsqa.index.article import canonical_url, parse_published
+from newsqa.index.question_kind import question_kind
 
 WEEKLY = re.compile(r"^(\d{8})_(qa|qa_nota|gcs)\.jsonl$")
 NOTA = "none of the above"

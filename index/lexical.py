@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -20,12 +21,26 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from newsqa.index.chunking import article_of
 from newsqa.index.filters import Filters
 from newsqa.index.manifest import Manifest
 
 _STEMMER = Stemmer.Stemmer("english")
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern
+_STOPWORDS = frozenset(STOPWORDS_EN)
+
+
+def stemmed_words(texts: list[str]) -> list[list[str]]:
+    """The words `tokenize` gives, read faster for many short texts at once (each distinct word is
+    stemmed once): the learned ranker reads every candidate's words on every search."""
+    words = [[w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS] for text in texts]
+    vocabulary = list({w for found in words for w in found})
+    stems = dict(zip(vocabulary, _STEMMER.stemWords(vocabulary)))
+    return [[stems[w] for w in found] for found in words]
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:

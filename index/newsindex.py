@@ -32,6 +32,7 @@ from newsqa.index.filters import Filters
 from newsqa.index.lexical import LexicalIndex
 from newsqa.index.manifest import Manifest, from_timestamp
 from newsqa.index.near_duplicates import CopyFinder, signature_if_long, to_bytes
+from newsqa.index.ranker import Candidate, load_ranker
 from newsqa.index.search import SearchHit, diversify, fuse, rank, validate_query
 from newsqa.index.settings import IndexSettings
 from newsqa.index.sources import Problem
@@ -361,13 +362,33 @@ class NewsIndex:
         as_of: datetime | None = None,
         per_article: int | None = None,
     ) -> list[SearchHit]:
-        """The k best chunks for `query`: dense and lexical rankings fused, filtered by source
-        and date, nothing published after `as_of`, fresher news preferred, at most
-        `per_article` (default `max_chunks_per_article`) chunks of one article."""
+        """The k best chunks for `query`: dense and lexical candidates fused, ordered by the
+        learned ranker (`search.ranker`), filtered by source and date, nothing published after
+        `as_of`, at most `per_article` (default `max_chunks_per_article`) chunks of one article."""
         query = validate_query(query)
-        self.sync_if_due()
         cfg = self.settings.search
         k = k or cfg.k
+        per_article = per_article or cfg.max_chunks_per_article
+        pool, as_of = self.candidate_pool(query, max(cfg.candidates, k * per_article * 2), filters, as_of)
+        carried = self.manifest.carried_by(sorted({c.hit.article_id for c in pool}))
+        ranker = load_ranker(cfg.ranker)
+        if ranker is None:
+            ordered = [c.hit for c in pool]
+        else:
+            copies = {article_id: len(outlets) for article_id, outlets in carried.items()}
+            ordered = ranker.order(query, pool, as_of, copies)
+        hits = diversify(ordered, k, per_article)
+        for hit in hits:
+            hit.carried_by = carried.get(hit.article_id, [])
+        return hits
+
+    def candidate_pool(self, query: str, candidates: int, filters: Filters | None = None,
+                       as_of: datetime | None = None) -> tuple[list[Candidate], datetime | None]:
+        """What a search ranks: the `candidates` nearest chunks and the `candidates` best BM25
+        matches within the filters, fused and dated (today's order, best first), each with its
+        leg scores; and the as_of the filters hold."""
+        query = validate_query(query)
+        self.sync_if_due()
         filters = replace(filters or Filters())  # a copy: the caller's filters stay as given
         filters.as_of = as_of or filters.as_of
         if filters.sources:
@@ -384,17 +405,14 @@ class NewsIndex:
             filters.as_of.timestamp() if filters.as_of else None,
             filters.carried,
         )
-        per_article = per_article or cfg.max_chunks_per_article
-        candidates = max(cfg.candidates, k * per_article * 2)
-        dense = [cid for cid, _ in self.store.query(vector, candidates, where)]
-        lexical = [cid for cid, _ in self.lexical.search(query, candidates, filters)]
-        fused = fuse(dense, lexical, cfg)
+        dense = dict(self.store.query(vector, candidates, where))
+        lexical = dict(self.lexical.search(query, candidates, filters))
+        fused = fuse(list(dense), list(lexical), self.settings.search)
         chunks = self.manifest.chunks(list(fused))
-        hits = diversify(rank(fused, chunks, filters.as_of, cfg), k, per_article)
-        carried = self.manifest.carried_by(sorted({h.article_id for h in hits}))
-        for hit in hits:
-            hit.carried_by = carried.get(hit.article_id, [])
-        return hits
+        ranked = rank(fused, chunks, filters.as_of, self.settings.search)
+        pool = [Candidate(hit, dense.get(hit.chunk_id), lexical.get(hit.chunk_id), chunks[hit.chunk_id].ordinal)
+                for hit in ranked]
+        return pool, filters.as_of
 
     # --- other processes' changes (server mode) -------------------------------------------
     def sync_if_due(self) -> int:

@@ -10,7 +10,7 @@ import pytest
 pytestmark = pytest.mark.spec
 
 MODULES = ["newsqa.bot.llm", "newsqa.bot.claims", "newsqa.bot.verify", "newsqa.bot.cpu_kernels",
-           "newsqa.bot.discord.format", "newsqa.bot.question_kind", "newsqa.bot.question_text", "newsqa.bot.generate",
+           "newsqa.bot.discord.format", "newsqa.index.question_kind", "newsqa.bot.question_text", "newsqa.bot.generate",
            "newsqa.bot.conversation", "newsqa.index.article", "newsqa.index.newsindex", "newsqa.index.sources",
            "newsqa.prompts"]
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from newsqa.bot.evidence import select_evidence
-from newsqa.bot.question_kind import question_kind
 from newsqa.bot.short_answer import answer_phrase
+from newsqa.index.question_kind import question_kind
 from newsqa.index.search import SearchHit
 
 pytestmark = pytest.mark.spec

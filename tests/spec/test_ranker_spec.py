@@ -1,0 +1,129 @@
+"""The learned ranker (index/ranker.py): its features read the question and the passage as meant,
+a model orders the pool by what it learned, and bad model files give one-line errors."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import lightgbm
+import numpy as np
+import pytest
+
+from newsqa.errors import NewsqaError
+from newsqa.index.ranker import DEFAULT_MODEL, FEATURES, Candidate, Ranker, features, load_ranker
+from newsqa.index.search import SearchHit
+
+pytestmark = pytest.mark.spec
+
+AS_OF = datetime(2025, 3, 14, tzinfo=timezone.utc)
+
+
+def candidate(text: str, title: str = "A story", days_old: float | None = 3.0, dense: float | None = 0.5,
+              bm25: float | None = 2.0, article: str = "a1", ordinal: int = 0) -> Candidate:
+    published = AS_OF - timedelta(days=days_old) if days_old is not None else None
+    hit = SearchHit(article_id=article, chunk_id=f"{article}:{ordinal}", title=title, source="Wire", url=None,
+                    published=published, text=text, start=0, end=len(text), score=0.01,
+                    dense_rank=1 if dense is not None else None, lexical_rank=1 if bm25 is not None else None)
+    return Candidate(hit, dense, bm25, ordinal)
+
+
+def row(question: str, pool: list[Candidate], i: int = 0) -> dict[str, float]:
+    return dict(zip(FEATURES, features(question, pool, AS_OF)[i]))
+
+
+def test_the_question_s_names_figures_and_words_are_looked_for_in_the_passage_and_its_title():
+    pool = [candidate("Mayor Lena Ortiz said 900 workers joined the strike at the Riverside port.",
+                      title="Riverside port strike grows"),
+            candidate("The council met on Tuesday to discuss library hours.", article="a2")]
+    question = "How many workers joined the strike at Riverside, according to Ortiz?"
+    first, second = row(question, pool, 0), row(question, pool, 1)
+    assert first["names_in_text"] == 1.0 and second["names_in_text"] == 0.0
+    assert first["names_in_title"] == 0.5  # Riverside, not Ortiz
+    assert first["words_in_text"] > 0.8 and second["words_in_text"] == 0.0
+    assert first["expects_figure"] == 1.0 and first["expects_name"] == 0.0
+    assert math.isnan(first["figures_in_text"])  # the question names no figure
+    assert row("Did 900 or 2,500 workers strike?", pool)["figures_in_text"] == 0.5
+
+
+def test_age_time_and_event_words_are_read():
+    pool = [candidate("Old news.", days_old=364.0), candidate("Undated.", days_old=None, article="a2")]
+    old = row("What did the council announce?", pool, 0)
+    assert old["age_days"] == pytest.approx(math.log1p(364.0)) and old["undated"] == 0.0
+    assert old["asks_event"] == 1.0 and old["names_time"] == 0.0
+    assert math.isnan(row("Who won?", pool, 1)["age_days"]) and row("Who won?", pool, 1)["undated"] == 1.0
+    assert row("Who won the vote in March?", pool)["names_time"] == 1.0
+
+
+def test_leg_features_say_which_legs_found_a_passage():
+    pool = [candidate("Both legs.", dense=0.8, bm25=4.0), candidate("Dense only.", dense=0.6, bm25=None, article="a2"),
+            candidate("Lexical only.", dense=None, bm25=1.0, article="a3")]
+    rows = features("Which legs?", pool, AS_OF)
+    named = [dict(zip(FEATURES, r)) for r in rows]
+    assert [r["both_legs"] for r in named] == [1.0, 0.0, 0.0]
+    assert named[1]["dense_gap"] == pytest.approx(0.2) and math.isnan(named[1]["bm25"])
+    assert named[2]["bm25_share"] == pytest.approx(0.25) and math.isnan(named[2]["dense_sim"])
+    assert [r["fused_rank"] for r in named] == [1, 2, 3]
+
+
+def test_article_features_count_the_pool_and_the_copies():
+    pool = [candidate("One.", article="a1"), candidate("Two.", article="a2"),
+            candidate("Three.", article="a1", ordinal=4)]
+    named = [dict(zip(FEATURES, r)) for r in features("What?", pool, AS_OF, copies={"a1": 3})]
+    assert [r["article_in_pool"] for r in named] == [2, 1, 2]
+    assert [r["article_best_rank"] for r in named] == [1, 2, 1]
+    assert [r["copies"] for r in named] == [3, 0, 3] and named[2]["ordinal"] == 4
+
+
+def trained_on_name_overlap(tmp_path) -> Ranker:
+    """A small model taught that the passage naming the question's names answers it."""
+    rng = np.random.default_rng(0)
+    rows, labels, groups = [], [], []
+    for _ in range(60):
+        pool = [candidate("Ortiz said the port strike grew.", article="right"),
+                *(candidate(f"Unrelated story number {i}.", article=f"w{i}", dense=float(rng.uniform(0.3, 0.9)))
+                  for i in range(5))]
+        order = rng.permutation(len(pool))
+        pool = [pool[i] for i in order]
+        rows.append(features("What did Ortiz say about the strike?", pool, AS_OF))
+        labels += [2 if c.hit.article_id == "right" else 0 for c in pool]
+        groups.append(len(pool))
+    data = lightgbm.Dataset(np.vstack(rows), np.array(labels), group=groups, feature_name=FEATURES)
+    booster = lightgbm.train({"objective": "lambdarank", "min_data_in_leaf": 5, "verbosity": -1,
+                              "deterministic": True, "num_threads": 1}, data, num_boost_round=20)
+    path = tmp_path / "model.txt"
+    booster.save_model(str(path))
+    return Ranker.load(path)
+
+
+def test_a_model_orders_the_pool_by_what_it_learned_and_its_scores_are_shown(tmp_path):
+    ranker = trained_on_name_overlap(tmp_path)
+    pool = [candidate(f"Unrelated story number {i}.", article=f"w{i}", dense=0.9) for i in range(4)]
+    pool.append(candidate("Ortiz said the port strike grew.", article="right", dense=0.4))
+    ordered = ranker.order("What did Ortiz say about the strike?", pool, AS_OF)
+    assert ordered[0].article_id == "right"
+    assert ordered[0].score > ordered[1].score  # the model's scores replace the fused ones
+    assert ranker.order("Anything?", [], AS_OF) == []
+
+
+def test_bad_model_files_are_one_line_errors(tmp_path):
+    with pytest.raises(NewsqaError, match="no ranker model at .*newsqa train"):
+        Ranker.load(tmp_path / "missing.txt")
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("not a model\n")
+    with pytest.raises(NewsqaError, match="cannot be read") as raised:
+        Ranker.load(garbage)
+    assert "\n" not in str(raised.value)
+    other = tmp_path / "other.txt"
+    data = lightgbm.Dataset(np.random.default_rng(0).random((40, 3)), np.arange(40) % 2, group=[10] * 4)
+    lightgbm.train({"objective": "lambdarank", "verbosity": -1, "min_data_in_leaf": 2}, data,
+                   num_boost_round=2).save_model(str(other))
+    with pytest.raises(NewsqaError, match="trained on other features"):
+        Ranker.load(other)
+
+
+def test_the_shipped_model_loads_and_none_turns_it_off():
+    assert DEFAULT_MODEL.is_file() and DEFAULT_MODEL.stat().st_size <= 2_000_000
+    assert DEFAULT_MODEL.with_suffix(".md").is_file()  # its card
+    assert isinstance(load_ranker("default"), Ranker)
+    assert load_ranker("none") is None
