@@ -262,8 +262,6 @@ class DiscordSettings(BaseModel):
     """Questions waiting beyond those before the bot says it is busy."""
     cooldown_s: float = 5.0
     """Per-user seconds between questions."""
-    feedback_db: Path | None = None  # default: HOME/feedback.sqlite3
-    """Where answers and votes are stored (unset: `HOME/feedback.sqlite3`)."""
 
 
 def config_file() -> Path:
@@ -307,6 +305,17 @@ class ServerSettings(BaseModel):
     """OpenAI-compatible model names → LLM spec (`""`: the configured `llm`)."""
 
 
+class FeedbackSettings(BaseModel):
+    """Readers' votes on answers: where they are kept and how much one reader's count."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    path: Path | None = None
+    """Where answers and votes are stored (unset: `HOME/feedback.sqlite3`)."""
+    votes_per_voter: int = Field(default=50, ge=1)
+    """Of one voter's votes, only the newest this many count in exports and training."""
+
+
 class DiscordAliases(PydanticBaseSettingsSource):
     """DISCORD_TOKEN, NEWSQA_DISCORD_API_URL and NEWSQA_DISCORD_GATEWAY_URL: the names Discord
     bots and Discord-compatible servers conventionally use, beside NEWSQA_DISCORD__*."""
@@ -338,6 +347,14 @@ class Settings(IndexSettings, BaseSettings):
     """The Discord bot."""
     server: ServerSettings = Field(default_factory=ServerSettings)
     """`newsqa serve`."""
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    """Readers' votes."""
+
+    def feedback_store(self):
+        """The store of answers and votes these settings name."""
+        from newsqa.bot.feedback import FeedbackStore
+
+        return FeedbackStore(self.feedback.path or self.home / "feedback.sqlite3", self.feedback.votes_per_voter)
 
     model_config = SettingsConfigDict(
         env_prefix="NEWSQA_", env_nested_delimiter="__", extra="ignore", validate_default=True,

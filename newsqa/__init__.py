@@ -56,6 +56,9 @@ _API: dict[str, str] = {
     "Flag": "newsqa.bot.answer",
     "ABSTAIN_TEXT": "newsqa.bot.answer",
     "Conversation": "newsqa.bot.conversation",
+    "FeedbackStore": "newsqa.bot.feedback",
+    "VotedAnswer": "newsqa.bot.feedback",
+    "export_votes": "newsqa.bot.feedback",
     "TimeWindow": "newsqa.bot.time_window",
     "read_time_window": "newsqa.bot.time_window",
     # the citation check on its own (`newsqa check`)
@@ -85,11 +88,13 @@ _API: dict[str, str] = {
 __all__ = [  # the same names as _API (a test holds them equal)
     "ABSTAIN_TEXT", "Answer", "AnswerChecker", "Answerer", "Article", "AskRequest", "BadQuery",
     "CheckRequest", "CheckResult", "Citation", "Conversation", "EmptyIndex", "EvidenceLine",
-    "FeedFollower", "FeedSetting", "FeedStatus", "FetchError", "Filters", "Flag", "IndexStats", "IngestReport",
+    "FeedFollower", "FeedSetting", "FeedbackStore", "FeedStatus", "FetchError", "Filters", "Flag", "IndexStats",
+    "IngestReport",
     "LoadError", "ModelMismatch", "PollReport",
     "NewsIndex", "NewsRetriever", "NewsqaError", "Problem", "ReadableDate", "ReadableDateOrNone", "Retrieved",
     "SearchHit", "Settings",
-    "StoreUnavailable", "TimeWindow", "Turn", "aware_date", "diagnose", "llm_spec_help", "load", "load_settings",
+    "StoreUnavailable", "TimeWindow", "Turn", "VotedAnswer", "aware_date", "diagnose", "export_votes",
+    "llm_spec_help", "load", "load_settings",
     "make_llm", "one_line", "parse_date_option", "read_time_window",
 ]
 
@@ -113,6 +118,7 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from newsqa.bot.config import Settings, load_settings
     from newsqa.bot.conversation import Conversation
     from newsqa.bot.doctor import diagnose
+    from newsqa.bot.feedback import FeedbackStore, VotedAnswer, export_votes
     from newsqa.bot.llm import llm_spec_help, make_llm
     from newsqa.bot.time_window import TimeWindow, read_time_window
     from newsqa.dates import ReadableDate, ReadableDateOrNone, aware_date, parse_date_option

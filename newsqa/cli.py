@@ -604,6 +604,99 @@ def eval_compare(
                   highlight=False)
 
 
+feedback_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                           help="Readers' votes on answers (Discord's buttons, the page's thumbs, POST /feedback).")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    folder: Annotated[Path, typer.Option(
+        "--out", help="Folder for questions.jsonl and training.jsonl.")] = Path("votes"),
+    home: HomeOption = None,
+) -> None:
+    """Write the votes as an evaluation set (questions.jsonl, for `newsqa eval run`) and as training
+    examples (training.jsonl, for `newsqa train --votes`)."""
+    store = _settings(home).feedback_store()
+    try:
+        done = newsqa.export_votes(store.voted_answers(), folder)
+    finally:
+        store.close()
+    out.print(f"{done.questions} questions → {folder / 'questions.jsonl'}; {done.examples} training examples → "
+              f"{folder / 'training.jsonl'}; {done.skipped} voted answers skipped (a down vote without a "
+              "correction, or votes that cancel out)", highlight=False)
+
+DEV_WEEKS = ["2025-01-03:2025-02-21", "2025-03-07:2025-04-25"]
+VALIDATION_WEEKS = ["2025-02-14", "2025-02-21", "2025-04-18", "2025-04-25"]
+
+
+@app.command()
+def train(
+    questions: Annotated[Optional[Path], typer.Argument(
+        help="Labelled questions: a folder of RealTime QA weekly files, or a questions .jsonl file.")] = None,
+    weeks: Annotated[Optional[list[str]], typer.Option(
+        "--weeks", help="RealTime QA: FIRST:LAST weeks to train on (repeatable; default: the dev weeks).")] = None,
+    validation: Annotated[Optional[list[str]], typer.Option(
+        "--validation-week", help="RealTime QA: a week held out for early stopping and the figures "
+        "(repeatable; default: the last two of each dev part).")] = None,
+    corpus: Annotated[Optional[list[str]], typer.Option(
+        "--corpus", help="A .jsonl file's articles to index (repeatable); default: its folder.")] = None,
+    held_out: Annotated[Optional[list[str]], typer.Option(
+        "--held-out", help="RealTime QA: FIRST:LAST weeks only measured, never trained on (repeatable).")] = None,
+    votes: Annotated[Optional[list[Path]], typer.Option(
+        "--votes", help="Readers' votes as training examples (training.jsonl of `newsqa feedback export`; "
+        "repeatable), searched in this data directory's index.")] = None,
+    model: Annotated[Optional[Path], typer.Option(
+        "--out", help="Where the model goes (default: HOME/ranker/ranker.txt); its card goes beside it.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Train the learned ranker on labelled questions and readers' votes; print its figures on
+    training and validation.
+
+    The evaluation's indexes are built first where missing (as `newsqa eval run` builds them)."""
+    from newsqa.evals.dataset import is_realtimeqa_dir, load_eval_set
+    from newsqa.evals.ranker_training import run_training, voted_pools
+
+    settings = _settings(home)
+    if questions is None and not votes:
+        raise NewsqaError("give labelled questions, readers' votes (--votes), or both")
+    for path in votes or []:
+        if not path.is_file():
+            raise NewsqaError(f"{path} does not exist (write it with: newsqa feedback export)")
+    if questions is None:
+        sets, validation_weeks = [], set()
+    elif is_realtimeqa_dir(questions):
+        sets = [load_eval_set(questions, corpus, *_week_range(w)) for w in weeks or DEV_WEEKS]
+        validation_weeks = set(VALIDATION_WEEKS if validation is None else validation)
+    else:
+        if weeks or validation or held_out:
+            raise NewsqaError("--weeks, --validation-week and --held-out apply to a folder of RealTime QA weekly files")
+        sets, validation_weeks = [load_eval_set(questions, corpus)], set()
+    model = model or settings.home / "ranker" / "ranker.txt"
+    command = " ".join(["newsqa train", *sys.argv[2:]])
+    def progress(line: str) -> None:
+        err.print(line, highlight=False)
+
+    voted = [p for path in votes or [] for p in voted_pools(path, settings, progress)]
+    checks = [load_eval_set(questions, corpus, *_week_range(w)) for w in held_out or []] if questions else []
+    done = run_training(sets, settings, settings.home / "eval-indexes", model, validation_weeks, command, voted,
+                        progress, checks)
+    table = Table("questions", "count", "fused: first 8, text / gold", "ranker: first 8, text / gold",
+                  title=f"The learned ranker, trained in {done.seconds:.0f} s")
+    for row in done.rows:
+        table.add_row(*row)
+    out.print(table)
+    out.print(f"model: {done.model}; card: {done.card}. Use it with search.ranker = \"{done.model}\" "
+              "(NEWSQA_SEARCH__RANKER).", highlight=False)
+
+
+def _week_range(text: str) -> tuple[str, str]:
+    first, sep, last = text.partition(":")
+    if not sep or not first or not last:
+        raise NewsqaError(f"--weeks {text!r}: give FIRST:LAST, e.g. 2025-01-03:2025-02-21")
+    return first, last
+
+
 def main() -> None:
     """Entry point: user errors print one line and exit non-zero, without a traceback."""
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,20 @@ def test_i_dont_know_is_shown_as_such(server, browser):
     assert "abstained" in answer.get_attribute("class")
     assert answer.text.startswith("I don't know.")
     assert browser.find_elements(By.CSS_SELECTOR, "#sources li") == []
+
+
+def test_a_reader_votes_on_the_answer_and_may_correct_it(server, browser):
+    browser.get(server.url)
+    ask(browser, SEED_QUESTION)
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "vote").is_displayed())
+    browser.find_element(By.ID, "vote-down").click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "correction").is_displayed())
+    browser.find_element(By.ID, "correction").send_keys("In September 2025")
+    browser.find_element(By.ID, "send-correction").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: b.find_element(By.ID, "vote-status").text == "Thanks, your vote is recorded.")
+    store = sqlite3.connect(server.home / "feedback.sqlite3")
+    rows = store.execute("SELECT a.question, a.face, v.vote, v.correction, v.face FROM votes v "
+                         "JOIN answers a USING (answer_id)").fetchall()
+    # The 👎 and then its correction: one vote of this reader on this answer, the correction kept.
+    assert rows == [(SEED_QUESTION, "server", -1, "In September 2025", "server")]

@@ -1,5 +1,5 @@
 """The Discord wiring: events, slash commands, buttons. Parsing and formatting live in format.py,
-queueing in work.py, feedback storage in feedback.py; answering is the Python API (`Answerer.invoke`), as in every face.
+queueing in work.py, votes stored by bot/feedback.py; answering is the Python API (`Answerer.invoke`), as in every face.
 
 Intents: the default, non-privileged ones. Discord delivers a message's content to a bot without
 the message-content intent when the message mentions the bot (a reply to the bot mentions it
@@ -32,7 +32,6 @@ from newsqa import (
     load,
     parse_date_option,
 )
-from newsqa.bot.discord.feedback import FeedbackStore
 from newsqa.bot.discord.format import (
     answer_text,
     shorten,
@@ -75,7 +74,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: NewsBot = interaction.client  # type: ignore[assignment]
-        stored = bot.feedback.vote(self.answer_id, interaction.user.id, self.vote == "up")
+        stored = bot.feedback.vote(self.answer_id, interaction.user.id, self.vote == "up", face="discord")
         text = "Thanks, your feedback is recorded." if stored else "That answer is no longer on record."
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -114,7 +113,7 @@ class NewsBot(discord.Client):
         self.work = WorkQueue(self.config.workers, self.config.queue_size)
         self.cooldowns = Cooldowns(self.config.cooldown_s)
         self.conversations = Conversations(settings.answer.history_turns)
-        self.feedback = FeedbackStore(self.config.feedback_db or settings.home / "feedback.sqlite3")
+        self.feedback = settings.feedback_store()
         self._answered: OrderedDict[int, Turn] = OrderedDict()
         self._stop_following: threading.Event | None = None
         register_commands(self)
@@ -251,7 +250,7 @@ class NewsBot(discord.Client):
 
     async def send_answer(self, send, answer: Answer, user_id: int, reply_to: discord.Message | None = None):
         """The answer's pieces, the last one with the sources embed and the feedback buttons."""
-        answer_id = self.feedback.record_answer(answer, user_id)
+        answer_id = self.feedback.record_answer(answer, user_id, "discord")
         pieces = [p.strip() for p in split_message(answer_text(answer)) if p.strip()]
         embed = to_embed(answer)
         sent = None

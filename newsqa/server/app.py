@@ -35,7 +35,7 @@ from newsqa import (
 from newsqa.server.guard import Guard, is_loopback
 from newsqa.server.mcp_tools import build_mcp
 from newsqa.server.openai_compat import ChatRequest, ModelList, completion, completion_chunks, model_list
-from newsqa.server.service import Busy, NewsService, NotReady, SearchRequest
+from newsqa.server.service import Busy, FeedbackRequest, NewsService, NotReady, SearchRequest, ServedAnswer
 
 log = logging.getLogger("newsqa.server")
 STATIC = files("newsqa.server") / "static"
@@ -120,17 +120,27 @@ def _native(app: FastAPI, service: NewsService) -> None:
         health = service.health()
         return JSONResponse(health.model_dump(), status_code=200 if health.status == "ready" else 503)
 
-    @app.post("/ask", tags=["native"], response_model=Answer)
-    async def ask(request: AskRequest) -> Answer:
-        """A question (with conversation, as_of and filters) in; the checked, cited Answer out."""
-        return await service.run(service.ask, service.prepare(request))
+    @app.post("/ask", tags=["native"], response_model=ServedAnswer)
+    async def ask(request: AskRequest, http: Request) -> ServedAnswer:
+        """A question (with conversation, as_of and filters) in; the checked, cited Answer out, with
+        the `answer_id` a vote names."""
+        return await service.run(service.ask, service.prepare(request), _client(http))
 
     @app.post("/ask/stream", tags=["native"])
-    async def ask_stream(request: AskRequest) -> StreamingResponse:
+    async def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
         """Server-sent events: `draft` (the model's words so far) while it writes, then `answer` (the
-        checked Answer), or `error`."""
-        answers = _stream(service, service.prepare(request))
+        checked Answer with its `answer_id`), or `error`."""
+        answers = _stream(service, service.prepare(request), _client(http))
         return StreamingResponse(_answer_events(answers), media_type="text/event-stream")
+
+    @app.post("/feedback", tags=["native"])
+    async def feedback(request: FeedbackRequest, http: Request) -> JSONResponse:
+        """A reader's 👍 / 👎 on an answer (by its `answer_id`), with an optional correction; one vote
+        per voter and answer (a second replaces the first). Votes train the ranker (`newsqa train`)."""
+        if not await asyncio.to_thread(service.vote, request, _client(http)):
+            return JSONResponse({"error": {"message": f"no answer {request.answer_id} on record", "code": 404}},
+                                status_code=404)
+        return JSONResponse({"recorded": True})
 
     @app.post("/search", tags=["native"])
     async def search(request: SearchRequest) -> list[dict[str, Any]]:
@@ -148,7 +158,12 @@ def _native(app: FastAPI, service: NewsService) -> None:
         return await asyncio.to_thread(service.stats)
 
 
-def _stream(service: NewsService, request: AskRequest) -> AsyncIterator[Answer]:
+def _client(http: Request) -> str:
+    """Who is asking or voting, as far as the server can tell: the client's address."""
+    return http.client.host if http.client else ""
+
+
+def _stream(service: NewsService, request: AskRequest, asker: str = "") -> AsyncIterator[Answer]:
     """Answerer.stream in a worker thread, its snapshots handed to the event loop; Busy at once when
     the line is full (before any response has started)."""
     loop = asyncio.get_running_loop()
@@ -156,7 +171,7 @@ def _stream(service: NewsService, request: AskRequest) -> AsyncIterator[Answer]:
 
     def produce() -> None:
         try:
-            for answer in service.stream(request):
+            for answer in service.stream(request, asker):
                 loop.call_soon_threadsafe(queue.put_nowait, answer)
         except Exception as exc:
             loop.call_soon_threadsafe(queue.put_nowait, exc)
@@ -199,14 +214,14 @@ def _openai(app: FastAPI, service: NewsService) -> None:
         return model_list(service.models())
 
     @app.post("/v1/chat/completions", tags=["openai"])
-    async def chat_completions(body: ChatRequest) -> Any:
+    async def chat_completions(body: ChatRequest, http: Request) -> Any:
         """The last user message is the question, earlier turns the conversation; `stream` gives
         OpenAI's chunks. Extra fields: as_of, source (or sources), since, until."""
         request = service.prepare(body.ask_request(service.settings.answer.history_turns))
         if body.stream:
-            chunks = completion_chunks(_stream(service, request), body.model)
+            chunks = completion_chunks(_stream(service, request, _client(http)), body.model)
             return StreamingResponse(chunks, media_type="text/event-stream")
-        answer = await service.run(service.ask, request)
+        answer = await service.run(service.ask, request, _client(http))
         return completion(answer, body.model)
 
 

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from statistics import median_high
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,7 @@ from newsqa import (
     BadQuery,
     CheckRequest,
     CheckResult,
+    FeedbackStore,
     FeedFollower,
     Filters,
     IndexStats,
@@ -54,6 +55,22 @@ class SearchRequest(BaseModel):
     as_of: ReadableDateOrNone = None
 
 
+class ServedAnswer(Answer):
+    """The Answer, with the id a reader's vote names (`POST /feedback`)."""
+
+    answer_id: str | None = None
+
+
+class FeedbackRequest(BaseModel):
+    """`POST /feedback`: a reader's vote on an answer the server gave, with an optional correction."""
+
+    answer_id: str = Field(pattern=r"^[0-9a-f]{16}$", description="The `answer_id` of the answer voted on.")
+    vote: Literal["up", "down"]
+    correction: str | None = Field(default=None, max_length=500, description="What the right answer is.")
+    voter: str | None = Field(default=None, max_length=100,
+                              description="Who votes (one vote each per answer); default: the client's address.")
+
+
 class Health(BaseModel):
     status: str  # "ready" | "loading" | "failed"
     detail: str = ""
@@ -71,6 +88,7 @@ class NewsService:
         self._failure: str | None = None
         self._answerer: Answerer | None = None
         self._checker = AnswerChecker(settings)
+        self.feedback: FeedbackStore = settings.feedback_store()
         self._seconds: deque[float] = deque(maxlen=20)  # recent answering times, for Retry-After
         self._stop_following: threading.Event | None = None
 
@@ -135,17 +153,29 @@ class NewsService:
         self.require_sources(request.sources)
         return request.model_copy(update={"llm": self.llm_of(request.llm)})
 
-    def ask(self, request: AskRequest) -> Answer:
+    def ask(self, request: AskRequest, asker: str = "") -> ServedAnswer:
         started = time.perf_counter()
         answer = self.answerer.invoke(request)
         self._seconds.append(time.perf_counter() - started)
-        return answer
+        return self.served(answer, asker)
 
-    def stream(self, request: AskRequest) -> Iterator[Answer]:
+    def stream(self, request: AskRequest, asker: str = "") -> Iterator[Answer]:
         """Answer snapshots while the model writes (partial), then the checked answer."""
         started = time.perf_counter()
-        yield from self.answerer.stream(request)
+        for answer in self.answerer.stream(request):
+            yield answer if answer.partial else self.served(answer, asker)
         self._seconds.append(time.perf_counter() - started)
+
+    # --- readers' votes -----------------------------------------------------------------------
+    def served(self, answer: Answer, asker: str) -> ServedAnswer:
+        """The answer as shown, recorded so that a reader can vote on it."""
+        answer_id = self.feedback.record_answer(answer, asker, "server")
+        return ServedAnswer.model_validate({**answer.model_dump(), "answer_id": answer_id})
+
+    def vote(self, request: FeedbackRequest, voter: str) -> bool:
+        """Store a reader's vote; False when no answer has that id."""
+        return self.feedback.vote(request.answer_id, request.voter or voter, request.vote == "up",
+                                  request.correction, face="server")
 
     def search(self, request: SearchRequest) -> list[dict[str, Any]]:
         index = self.answerer.index

@@ -74,6 +74,46 @@ function renderAnswer(answer) {
   }
   const window_ = answer.time_window;
   setStatus(window_ && window_.shown ? window_.shown : "");
+  showVote(answer.answer_id);
+}
+
+// A reader's vote on the answer shown (POST /feedback); a 👎 may carry the right answer.
+let answerId = null;
+
+function showVote(id) {
+  answerId = id || null;
+  $("vote").hidden = !answerId;
+  $("correction").hidden = $("send-correction").hidden = true;
+  $("correction").value = "";
+  $("vote-status").textContent = "";
+  for (const b of $("vote").querySelectorAll("button[data-vote]")) b.disabled = false;
+}
+
+async function sendVote(vote, correction) {
+  const body = { answer_id: answerId, vote };
+  if (correction) body.correction = correction;
+  try {
+    const response = await api("/feedback", { method: "POST", body: JSON.stringify(body) });
+    $("vote-status").textContent = response.ok ? "Thanks, your vote is recorded." : await errorOf(response);
+  } catch (e) {
+    $("vote-status").textContent = "The server could not be reached: " + e.message;
+  }
+}
+
+function vote(event) {
+  const choice = event.currentTarget.dataset.vote;
+  for (const b of $("vote").querySelectorAll("button[data-vote]")) b.disabled = true;
+  if (choice === "down") {
+    $("correction").hidden = $("send-correction").hidden = false;
+  }
+  sendVote(choice);
+}
+
+function correct(event) {
+  event.preventDefault();
+  const text = $("correction").value.trim();
+  if (text) sendVote("down", text);
+  $("correction").hidden = $("send-correction").hidden = true;
 }
 
 function parseEvents(buffer, onEvent) {
@@ -105,6 +145,7 @@ async function ask(event) {
   $("sources").innerHTML = "";
   $("note").hidden = true;
   $("draft").hidden = true;
+  $("vote").hidden = true;
   setStatus("Searching the news…");
   try {
     const response = await api("/ask/stream", { method: "POST", body: JSON.stringify(body) });
@@ -152,4 +193,7 @@ async function loadOutlets() {
 }
 
 $("ask").addEventListener("submit", ask);
+$("vote-up").addEventListener("click", vote);
+$("vote-down").addEventListener("click", vote);
+$("vote").addEventListener("submit", correct);
 loadOutlets();
