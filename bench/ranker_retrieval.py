@@ -1,7 +1,7 @@
 """The learned ranker against the fused order, on what reaches the model (not a test): each week
 range is run twice through `newsqa eval run --retrieval-only` (the whole answer path without the
 LLM: the question read, its time window, the search, the evidence), once with `search.ranker =
-"default"` and once with `"none"`, same questions, same as_of, same build. Prints a Markdown table
+"learned"` and once with `"none"`, same questions, same as_of, same build. Prints a Markdown table
 and saves it to bench/results/ranker_retrieval.md.
 
 Weeks: the test weeks (2025-06-06 to 2025-06-27; never used for tuning or training) and, beside
@@ -24,7 +24,7 @@ from bench.common import RTQA_2025, run_eval, write_table  # noqa: E402
 METRICS = [("answer_in_passages", "answer in the 8 passages"), ("answer_in_evidence", "answer in evidence"),
            ("answer_in_evidence_with_titles", "… with titles"), ("hit_at_1", "gold snippet at rank 1"),
            ("hit_at_k", "gold snippet in the passages"), ("mrr", "MRR (gold)")]
-RANKERS = ("none", "default")
+RANKERS = ("none", "learned")
 
 
 def cell(summary: dict, key: str) -> str:
@@ -47,7 +47,7 @@ def main() -> None:
             out = args.runs / f"{first}-{last}-{ranker}"
             summary = run_eval(out, str(RTQA_2025), "--from", first, "--to", last, "--retrieval-only", "--fresh",
                                settings={"NEWSQA_SEARCH__RANKER": ranker})
-            name = "learned ranker" if ranker == "default" else "fused (ranker none)"
+            name = "learned ranker" if ranker == "learned" else "fused (ranker none)"
             rows.append([f"{first} to {last} ({kind}, {summary['n']} questions)", name,
                          *(cell(summary, key) for key, _ in METRICS),
                          f"{summary['latency_by_stage']['search']['p50'] * 1000:.0f}"])

@@ -35,7 +35,7 @@ def main() -> None:
     settings = load_settings()
     eval_set = load_eval_set(RTQA_2025, start=first, end=last)
     pipeline = NewsqaPipeline(eval_set, settings, settings.home / "eval-indexes", "none")
-    index, ranker = pipeline.answerer.index, load_ranker("default")
+    index, ranker = pipeline.answerer.index, load_ranker("learned")
     answer = settings.answer  # the pool the answer path's searches gather
     size = max(settings.search.candidates, answer.passages * answer.evidence_chunks_per_article * 2)
     index.candidate_pool("warm up the model and the snapshot", size)

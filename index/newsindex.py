@@ -363,7 +363,7 @@ class NewsIndex:
         per_article: int | None = None,
     ) -> list[SearchHit]:
         """The k best chunks for `query`: dense and lexical candidates fused, ordered by the
-        learned ranker (`search.ranker`), filtered by source and date, nothing published after
+        learned ranker when `search.ranker` names one, filtered by source and date, nothing published after
         `as_of`, at most `per_article` (default `max_chunks_per_article`) chunks of one article."""
         query = validate_query(query)
         cfg = self.settings.search

@@ -4,7 +4,7 @@ lambdarank model trained on labelled news questions and readers' votes (`newsqa 
 The search gathers its candidate pool as before (the dense and the lexical candidates, fused and
 dated); the ranker scores every candidate from features of the question and the passage, and the
 pool is re-ordered by that score before the per-article cap takes the first k. With
-`search.ranker = "none"` the fused order is kept.
+`search.ranker = "none"` (for now the default: see docs/guides/ranker.md) the fused order is kept.
 
 Features, all cheap (no model beyond the trees; the pool's embeddings and BM25 scores are
 already computed by the search):
@@ -224,8 +224,8 @@ class Ranker:
 
 @lru_cache(maxsize=4)
 def load_ranker(choice: str) -> Ranker | None:
-    """The ranker `search.ranker` names: "default" (the model shipped with newsqa), "none" (the
+    """The ranker `search.ranker` names: "learned" (the model shipped with newsqa), "none" (the
     fused order), or the path of a model written by `newsqa train`."""
     if choice == "none":
         return None
-    return Ranker.load(DEFAULT_MODEL if choice == "default" else Path(choice).expanduser())
+    return Ranker.load(DEFAULT_MODEL if choice == "learned" else Path(choice).expanduser())

@@ -149,8 +149,8 @@ class SearchSettings(BaseModel):
     """Half-life of the recency preference, in days."""
     recency_weight: float = 0.1
     """Most a fresh story's score is raised (0 turns recency off)."""
-    ranker: str = "default"
-    """What orders the candidates: "default" (the learned ranker shipped with newsqa), "none" (the
+    ranker: str = "none"
+    """What orders the candidates: "learned" (the learned ranker shipped with newsqa), "none" (the
     fused score alone), or the path of a model written by `newsqa train`."""
 
 

@@ -106,6 +106,24 @@ def test_a_model_orders_the_pool_by_what_it_learned_and_its_scores_are_shown(tmp
     assert ranker.order("Anything?", [], AS_OF) == []
 
 
+def test_training_is_deterministic():
+    """The same labelled pools give the same model, byte for byte (`newsqa train`'s learner)."""
+    from newsqa.evals.dataset import EvalQuestion
+    from newsqa.evals.ranker_training import LabelledPool, train
+
+    rng = np.random.default_rng(1)
+    pools = []
+    for n in range(40):
+        pool = [candidate(f"Story {i} about the port strike and Ortiz." if i == 0 else f"Other story {i}.",
+                          article=f"a{n}-{i}", dense=float(rng.uniform(0.2, 0.9)), bm25=float(rng.uniform(0, 5)))
+                for i in range(12)]
+        labels = np.array([2 if i == 0 else 0 for i in range(12)])
+        question = EvalQuestion(id=str(n), question="What did Ortiz say about the port strike?", as_of=AS_OF)
+        pools.append(LabelledPool(question, pool, labels, labels > 0, None))
+    first, second = train(pools[:30], pools[30:]), train(pools[:30], pools[30:])
+    assert first.model_to_string() == second.model_to_string()
+
+
 def test_bad_model_files_are_one_line_errors(tmp_path):
     with pytest.raises(NewsqaError, match="no ranker model at .*newsqa train"):
         Ranker.load(tmp_path / "missing.txt")
@@ -125,5 +143,5 @@ def test_bad_model_files_are_one_line_errors(tmp_path):
 def test_the_shipped_model_loads_and_none_turns_it_off():
     assert DEFAULT_MODEL.is_file() and DEFAULT_MODEL.stat().st_size <= 2_000_000
     assert DEFAULT_MODEL.with_suffix(".md").is_file()  # its card
-    assert isinstance(load_ranker("default"), Ranker)
+    assert isinstance(load_ranker("learned"), Ranker)
     assert load_ranker("none") is None
