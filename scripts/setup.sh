@@ -36,6 +36,8 @@ rm -rf "$probe"
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
+# LightGBM (the learned ranker) links the system's OpenMP runtime.
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libgomp\.so\.1' || missing+=(libgomp1)
 install_missing ${missing[@]+"${missing[@]}"}
 
 python3 -m venv "$venv"
