@@ -19,6 +19,7 @@ from bench.common import RTQA_2025, write_table  # noqa: E402
 from newsqa import load_settings  # noqa: E402
 from newsqa.evals.dataset import load_eval_set  # noqa: E402
 from newsqa.evals.pipelines import NewsqaPipeline  # noqa: E402
+from newsqa.evals.ranker_training import pool_size  # noqa: E402
 from newsqa.index.ranker import load_ranker  # noqa: E402
 
 
@@ -36,8 +37,7 @@ def main() -> None:
     eval_set = load_eval_set(RTQA_2025, start=first, end=last)
     pipeline = NewsqaPipeline(eval_set, settings, settings.home / "eval-indexes", "none")
     index, ranker = pipeline.answerer.index, load_ranker("learned")
-    answer = settings.answer  # the pool the answer path's searches gather
-    size = max(settings.search.candidates, answer.passages * answer.evidence_chunks_per_article * 2)
+    size = pool_size(settings)  # the pool the answer path's searches gather
     index.candidate_pool("warm up the model and the snapshot", size)
     gather, order, sizes = [], [], []
     for question in eval_set.questions:

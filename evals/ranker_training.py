@@ -83,21 +83,31 @@ def labelled_pools(eval_set: EvalSet, settings: Settings, cache_root: Path,
     """Every answerable question's labelled pool, over the set's cached evaluation index (built
     on first use, as `newsqa eval run` builds it)."""
     pipeline = NewsqaPipeline(eval_set, settings, cache_root, "none")
-    index = pipeline.answerer.index
-    answer = pipeline.settings.answer
-    size = max(pipeline.settings.search.candidates, answer.passages * answer.evidence_chunks_per_article * 2)
+    size = pool_size(pipeline.settings)
     out = []
     try:
         for question in eval_set.questions:
             if not question.answerable or not question.answers:
                 continue
-            pool, _ = index.candidate_pool(question.question, size, as_of=question.as_of)
-            carried = index.manifest.carried_by(sorted({c.hit.article_id for c in pool}))
-            out.append(label_pool(question, pool, {a: len(o) for a, o in carried.items()}))
+            out.append(_labelled(pipeline.answerer.index, question, size))
     finally:
         pipeline.close()
     progress(f"{eval_set.name}: {len(out)} answerable questions, {sum(p.teaches for p in out)} with a labelled passage")
     return out
+
+
+def pool_size(settings: Settings) -> int:
+    """How many candidates of each leg the answer path's searches gather (as `NewsIndex.search`
+    does for `answer.passages` passages, `answer.evidence_chunks_per_article` of one article)."""
+    answer = settings.answer
+    return max(settings.search.candidates, answer.passages * answer.evidence_chunks_per_article * 2)
+
+
+def _labelled(index: NewsIndex, question: EvalQuestion, size: int) -> LabelledPool:
+    """The question's candidate pool, searched as of its date, labelled."""
+    pool, _ = index.candidate_pool(question.question, size, as_of=question.as_of)
+    carried = index.manifest.carried_by(sorted({c.hit.article_id for c in pool}))
+    return label_pool(question, pool, {article: len(outlets) for article, outlets in carried.items()})
 
 
 def voted_pools(path: Path, settings: Settings, progress: Callable[[str], None] = print) -> list[LabelledPool]:
@@ -107,8 +117,7 @@ def voted_pools(path: Path, settings: Settings, progress: Callable[[str], None] 
     correction 1 (unless common in the pool, as for the benchmark's answers). A voted passage no
     longer in the pool cannot be learned from and is left out."""
     index = NewsIndex(settings)
-    answer = settings.answer
-    size = max(settings.search.candidates, answer.passages * answer.evidence_chunks_per_article * 2)
+    size = pool_size(settings)
     out = []
     try:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -121,10 +130,8 @@ def voted_pools(path: Path, settings: Settings, progress: Callable[[str], None] 
                                         metadata={"source": "votes"})
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise NewsqaError(f"{path}:{number}: not a training example ({one_line(exc)})") from None
-            pool, _ = index.candidate_pool(question.question, size, as_of=question.as_of)
-            carried = index.manifest.carried_by(sorted({c.hit.article_id for c in pool}))
-            labelled = label_pool(question, pool, {a: len(o) for a, o in carried.items()})
-            ids = [c.hit.chunk_id for c in pool]
+            labelled = _labelled(index, question, size)
+            ids = [c.hit.chunk_id for c in labelled.pool]
             positive, negative = set(example.get("positive") or []), set(example.get("negative") or [])
             labelled.labels = np.array([2 if cid in positive else 0 if cid in negative else int(label > 0)
                                         for cid, label in zip(ids, labelled.labels)])

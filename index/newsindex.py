@@ -370,14 +370,14 @@ class NewsIndex:
         k = k or cfg.k
         per_article = per_article or cfg.max_chunks_per_article
         pool, as_of = self.candidate_pool(query, max(cfg.candidates, k * per_article * 2), filters, as_of)
-        carried = self.manifest.carried_by(sorted({c.hit.article_id for c in pool}))
         ranker = load_ranker(cfg.ranker)
-        if ranker is None:
-            ordered = [c.hit for c in pool]
-        else:
+        if ranker is None:  # the fused order: only the hits' copies are needed
+            hits = diversify([c.hit for c in pool], k, per_article)
+            carried = self.manifest.carried_by(sorted({h.article_id for h in hits}))
+        else:  # the ranker reads how many outlets carried each candidate's story
+            carried = self.manifest.carried_by(sorted({c.hit.article_id for c in pool}))
             copies = {article_id: len(outlets) for article_id, outlets in carried.items()}
-            ordered = ranker.order(query, pool, as_of, copies)
-        hits = diversify(ordered, k, per_article)
+            hits = diversify(ranker.order(query, pool, as_of, copies), k, per_article)
         for hit in hits:
             hit.carried_by = carried.get(hit.article_id, [])
         return hits

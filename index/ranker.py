@@ -148,7 +148,7 @@ def features(question: str, pool: list[Candidate], as_of: datetime | None,
         text, title = hit.text.lower(), (hit.title or "").lower()
         plain_text = hit.text.replace(",", "")
         own_names = {m.group(0).lower() for m in _NAME.finditer(hit.text)} - set(asked.names)
-        words = len(hit.text.split()) or 1
+        word_count = len(hit.text.split()) or 1
         rows.append([
             hit.score, rank,
             _nan(c.dense_sim), _nan(None if c.dense_sim is None else best_sim - c.dense_sim), _nan(hit.dense_rank),
@@ -158,7 +158,7 @@ def features(question: str, pool: list[Candidate], as_of: datetime | None,
             len(asked.words & set(title_words)) / len(asked.words) if asked.words else math.nan,
             _share(asked.names, text), _share(asked.names, title), _share(asked.figures, plain_text),
             float(asked.expects == "figure"), float(asked.expects == "name"),
-            len(_FIGURE.findall(hit.text)) / words, len(own_names) / words,
+            len(_FIGURE.findall(hit.text)) / word_count, len(own_names) / word_count,
             math.log1p(max(age, 0.0)) if not math.isnan(age) else math.nan, float(hit.published is None),
             float(asked.names_time), float(asked.asks_event),
             c.ordinal, len(hit.text), (copies or {}).get(hit.article_id, len(hit.carried_by)),

@@ -626,6 +626,7 @@ def feedback_export(
               f"{folder / 'training.jsonl'}; {done.skipped} voted answers skipped (a down vote without a "
               "correction, or votes that cancel out)", highlight=False)
 
+
 DEV_WEEKS = ["2025-01-03:2025-02-21", "2025-03-07:2025-04-25"]
 VALIDATION_WEEKS = ["2025-02-14", "2025-02-21", "2025-04-18", "2025-04-25"]
 

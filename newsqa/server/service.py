@@ -114,6 +114,7 @@ class NewsService:
         if self._stop_following:
             self._stop_following.set()
         self.work.shutdown()
+        self.feedback.close()
 
     def start_loading(self) -> threading.Thread:
         thread = threading.Thread(target=self.load, name="newsqa-load", daemon=True)
