@@ -152,6 +152,35 @@ def score(question: EvalQuestion, answer: Answer, judge: Judge, passages: Sequen
     return metrics
 
 
+def risk_coverage(answers: Sequence[tuple[float, bool, bool]], answerable: int,
+                  precision_target: float = 0.70) -> dict:
+    """How precision trades against coverage as the confidence floor rises.
+
+    `answers`: (confidence, right, answerable) of each answer given (not "I don't know");
+    `answerable`: how many questions could be answered. Each point of the curve keeps the
+    answers at or above one confidence: its coverage is the share of answerable questions so
+    answered, its precision the share of those answers that are right. The area is precision
+    integrated over coverage, from 0 to the coverage of every answer given (higher is better; it
+    is at most that coverage). Coverage at the target is the widest point whose precision is at
+    least `precision_target`, with the confidence floor that gives it."""
+    ordered = sorted(answers, key=lambda a: -a[0])
+    curve, area, kept, right, covered = [], 0.0, 0, 0, 0
+    for n, (confidence, is_right, is_answerable) in enumerate(ordered):
+        kept, right, covered = kept + 1, right + is_right, covered + is_answerable
+        if n + 1 < len(ordered) and ordered[n + 1][0] == confidence:
+            continue  # answers of one confidence enter the curve together
+        coverage = covered / answerable if answerable else 0.0
+        precision = right / kept
+        area += precision * (coverage - (curve[-1]["coverage"] if curve else 0.0))
+        curve.append({"confidence": round(float(confidence), 4), "coverage": round(coverage, 4),
+                      "precision": round(precision, 4), "answers": kept})
+    reached = [p for p in curve if p["precision"] >= precision_target]
+    best = max(reached, key=lambda p: p["coverage"]) if reached else None
+    return {"curve": curve, "area": round(area, 4), "precision_target": precision_target,
+            "coverage_at_target": best["coverage"] if best else 0.0,
+            "floor_at_target": best["confidence"] if best else None}
+
+
 def bootstrap_interval(values: Sequence[float], resamples: int = 1000, seed: int = 0) -> tuple[float, float] | None:
     """95% percentile bootstrap interval of the mean."""
     data = np.asarray([v for v in values if v is not None], dtype=float)

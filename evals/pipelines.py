@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from newsqa import (
     ABSTAIN_TEXT,
     Answer,
@@ -190,7 +192,20 @@ class LangchainBaseline:
             evidence=evidence,
             evidence_tokens=sum(len(ids) for ids in self.rag.tokenizer([e.text for e in evidence],
                                                                    add_special_tokens=False)["input_ids"]),
+            relevance=self._relevance(question.question, docs),
         )
+
+    def _relevance(self, question: str, docs: list) -> float:
+        """The question's closeness to the best sentence of its chunks, as newsqa measures its own
+        (Answer.relevance): the confidence the evaluation's risk–coverage curve ranks answers by.
+        A measurement only: the tutorial chain does not read it, and it is not timed."""
+        sentences = [d.page_content[s:e] for d in docs for s, e in sentence_spans(d.page_content)]
+        if not sentences:
+            return 0.0
+        vectors = np.asarray(self.rag.embeddings.embed_documents(sentences))
+        query = np.asarray(self.rag.embeddings.embed_query(question))
+        cosines = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query) + 1e-12)
+        return round(float(cosines.max()), 4)
 
     def passages(self, answer: Answer) -> list[tuple[str | None, str]]:
         return [(e.url, e.text) for e in answer.evidence]

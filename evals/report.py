@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from newsqa.errors import NewsqaError
-from newsqa.evals.metrics import bootstrap_interval, mean, percentile
+from newsqa.evals.metrics import bootstrap_interval, mean, percentile, risk_coverage
 
 # Mean metrics, in the order reports show them, with how to read them.
 METRICS = {
@@ -66,6 +66,19 @@ def _breakdown(rows: list[dict], key: str) -> dict[str, dict]:
             for name, g in sorted(groups.items(), key=lambda kv: -len(kv[1]))}
 
 
+def confidence(row: dict) -> float:
+    """The confidence an answer is ranked by on the risk–coverage curve: the question's closeness
+    to its best evidence sentence (Answer.relevance), the measure `answer.min_relevance` puts a
+    floor under; the same measure for every pipeline (evals/pipelines.py)."""
+    return float((row.get("answer") or {}).get("relevance") or 0.0)
+
+
+def _risk_coverage(scored: list[dict]) -> dict:
+    given = [(confidence(r), bool(r["metrics"]["answered_precision"]), bool(r["metrics"]["answerable"]))
+             for r in scored if not r["metrics"]["abstained"]]
+    return risk_coverage(given, sum(1 for r in scored if r["metrics"]["answerable"]))
+
+
 def summarize(rows: list[dict], config: dict | None = None) -> dict:
     """The overall figures of a run's result lines."""
     scored = [r for r in rows if "metrics" in r]
@@ -83,6 +96,7 @@ def summarize(rows: list[dict], config: dict | None = None) -> dict:
         "intervals": {m: bootstrap_interval(_values(scored, m)) for m in METRICS},
         "latency_by_stage": _stage_latency(scored),
         "abstention_matrix": matrix,
+        "risk_coverage": _risk_coverage(scored),
         "by_type": _breakdown(scored, "type"),
         "by_source": _breakdown(scored, "source"),
         "config": config or {},
@@ -134,10 +148,30 @@ def to_markdown(summary: dict) -> str:
                   str(summary["abstention_matrix"]["answerable_abstained"])],
                  ["unanswerable", str(summary["abstention_matrix"]["unanswerable_answered"]),
                   str(summary["abstention_matrix"]["unanswerable_abstained"])]]), ""]
+    parts += ["## Risk–coverage", "", risk_coverage_note(summary["risk_coverage"]), "",
+              _markdown_table(["confidence at least", "answers", "coverage", "precision"],
+                              risk_coverage_rows(summary["risk_coverage"])), ""]
     for title, key in (("By question type", "by_type"), ("By source", "by_source")):
         parts += [f"## {title}", "", _markdown_table(["group", "n", *BREAKDOWN_METRICS],
                                                      _breakdown_rows(summary[key])), ""]
     return "\n".join(parts)
+
+
+def risk_coverage_note(rc: dict) -> str:
+    """One line: the area and the coverage at the precision target, with the floor that gives it."""
+    floor = rc.get("floor_at_target")
+    at = (f"coverage at precision {rc['precision_target']:.2f}: {rc['coverage_at_target']:.3f}"
+          + (f" (confidence at least {floor:.2f})" if floor is not None else " (no floor reaches it)"))
+    return (f"Answers ranked by confidence (the question's closeness to its best evidence sentence); "
+            f"area under precision–coverage {rc['area']:.3f}; {at}.")
+
+
+def risk_coverage_rows(rc: dict, points: int = 10) -> list[list[str]]:
+    """At most `points` points of the curve, evenly spread, the last one (every answer) included."""
+    curve = rc["curve"]
+    picked = sorted({round(i * (len(curve) - 1) / max(points - 1, 1)) for i in range(points)}) if curve else []
+    return [[f"{curve[i]['confidence']:.3f}", str(curve[i]["answers"]), f"{curve[i]['coverage']:.3f}",
+             f"{curve[i]['precision']:.3f}"] for i in picked]
 
 
 def _png(fig) -> str:
@@ -173,6 +207,18 @@ def _plots(summary: dict, rows: list[dict]) -> list[tuple[str, str]]:
     ax.set_title("Latency distribution")
     plots.append(("Latency distribution", _png(fig)))
     plt.close(fig)
+    rc = summary["risk_coverage"]
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.plot([0] + [p["coverage"] for p in rc["curve"]], [1] + [p["precision"] for p in rc["curve"]],
+            drawstyle="steps-post", color="#4a78b5")
+    ax.axhline(rc["precision_target"], color="#999", linestyle=":", linewidth=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("coverage (answerable questions answered)")
+    ax.set_ylabel("precision (answers right)")
+    ax.set_title(f"Risk–coverage (area {rc['area']:.3f})")
+    plots.append(("Risk–coverage", _png(fig)))
+    plt.close(fig)
     m = summary["abstention_matrix"]
     grid = np.array([[m["answerable_answered"], m["answerable_abstained"]],
                      [m["unanswerable_answered"], m["unanswerable_abstained"]]])
@@ -205,6 +251,11 @@ def to_html(summary: dict, rows: list[dict]) -> str:
     for name, png in _plots(summary, rows):
         title = html.escape(name)
         sections.append(f"<h2>{title}</h2><img alt='{title}' src='data:image/png;base64,{png}'>")
+        if name == "Risk–coverage":
+            rc = summary["risk_coverage"]
+            sections += [f"<p>{html.escape(risk_coverage_note(rc))}</p>",
+                         _html_table(["confidence at least", "answers", "coverage", "precision"],
+                                     risk_coverage_rows(rc))]
     for name, key in (("By question type", "by_type"), ("By source", "by_source")):
         sections += [f"<h2>{name}</h2>", _html_table(["group", "n", *BREAKDOWN_METRICS], _breakdown_rows(summary[key]))]
     sections.append("<h2>Questions</h2>")

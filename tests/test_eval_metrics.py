@@ -17,6 +17,7 @@ from newsqa.evals.metrics import (
     exact_match,
     gold_ranks,
     normalize,
+    risk_coverage,
     token_f1,
 )
 
@@ -166,3 +167,23 @@ def test_answer_in_evidence_with_titles_counts_the_titles_the_model_read():
     assert with_titles["answer_in_evidence_with_titles"] == 1.0 and with_titles["evidence_tokens_with_titles"] == 16
     lines_only = score(asked, answer, overlap_judge, [])  # a pipeline whose prompt shows no titles
     assert lines_only["answer_in_evidence_with_titles"] == 0.0 and lines_only["evidence_tokens_with_titles"] == 9
+
+
+def test_risk_coverage_trades_precision_for_coverage_as_the_floor_rises():
+    # (confidence, right, answerable) of five answers given, out of 8 answerable questions; one
+    # answer (0.4) is to an unanswerable question: it costs precision but covers nothing.
+    given = [(0.9, True, True), (0.8, True, True), (0.7, False, True), (0.6, True, True), (0.4, False, False)]
+    rc = risk_coverage(given, answerable=8)
+    assert [(p["coverage"], p["precision"]) for p in rc["curve"]] == [
+        (0.125, 1.0), (0.25, 1.0), (0.375, 0.6667), (0.5, 0.75), (0.5, 0.6)]
+    # Precision over coverage: 1.0 over the first 2/8, 0.6667 over 1/8, 0.75 over 1/8, then no width.
+    assert rc["area"] == pytest.approx(0.25 + 0.6667 / 8 + 0.75 / 8, abs=1e-3)
+    assert rc["coverage_at_target"] == 0.5 and rc["floor_at_target"] == 0.6
+    strict = risk_coverage(given, answerable=8, precision_target=0.9)
+    assert strict["coverage_at_target"] == 0.25 and strict["floor_at_target"] == 0.8
+    # Answers of one confidence enter together; no answer given is an empty curve.
+    tied = risk_coverage([(0.5, True, True), (0.5, False, True)], answerable=2)
+    assert [(p["coverage"], p["precision"]) for p in tied["curve"]] == [(1.0, 0.5)]
+    assert tied["coverage_at_target"] == 0.0 and tied["floor_at_target"] is None
+    assert risk_coverage([], answerable=3) == {"curve": [], "area": 0.0, "precision_target": 0.7,
+                                                "coverage_at_target": 0.0, "floor_at_target": None}

@@ -66,11 +66,20 @@ def test_eval_with_none_writes_results_and_reports(none_run: Path):
     assert summary["abstention_matrix"] == {"answerable_answered": 9, "answerable_abstained": 0,
                                             "unanswerable_answered": 0, "unanswerable_abstained": 2}
     assert "| containment |" in (none_run / "summary.md").read_text()
+    # Risk–coverage over the answers' confidence (their relevance): every answer given is the last point.
+    rc = summary["risk_coverage"]
+    assert rc["curve"][-1]["answers"] == 9 and rc["curve"][-1]["coverage"] == 1.0
+    given = {r["answer"]["relevance"] for r in rows if not r["answer"]["abstained"]}
+    assert [p["confidence"] for p in rc["curve"]] == sorted(given, reverse=True)
+    assert 0 < rc["area"] <= 1.0
+    assert "## Risk–coverage" in (none_run / "summary.md").read_text()
 
 
 def test_the_html_report_is_self_contained(none_run: Path):
     page = (none_run / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 4  # by type, by source, latency, abstention
+    # by type, by source, latency, risk–coverage, abstention
+    assert page.count("data:image/png;base64,") == 5
+    assert "area under precision–coverage" in page
     assert "src='http" not in page and "<script" not in page
     assert "How many U.S. troops are stationed in Syria?" in page
 
@@ -149,6 +158,12 @@ def test_compare_prints_deltas_and_flipped_questions(env, seed, none_run: Path, 
     assert again.returncode == 2 and "differs in settings" in again.stderr
     assert summary["evidence_tokens"] > 500  # four 1,000-character chunks
     assert summary["evidence_tokens_with_titles"] == summary["evidence_tokens"]  # its prompt shows no titles
+    # Its answers are ranked on the risk–coverage curve by the same measure as newsqa's: its answers
+    # to the two unanswerable questions rank last.
+    relevance = {r["id"]: r["answer"]["relevance"] for r in results(baseline)}
+    assert max(relevance["seed-10"], relevance["seed-11"]) < min(v for k, v in relevance.items()
+                                                                 if k not in ("seed-10", "seed-11"))
+    assert summary["risk_coverage"]["curve"][-1]["answers"] == 11
     done = newsqa(env, "eval", "compare", str(none_run), str(baseline))
     assert "containment" in done.stdout and "flipped" in done.stdout
     compared = json.loads(newsqa(env, "eval", "compare", str(none_run), str(baseline), "--json").stdout)
