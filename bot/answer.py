@@ -53,6 +53,13 @@ class Citation(BaseModel):
     chunk_id: str
     start: int  # character offsets of the quote in the article text
     end: int
+    # The article is its feed entry's summary (its page could not be had): shown as
+    # "summary from the feed" beside the source.
+    from_summary: bool = False
+
+    def summary_note(self, separator: str = " · ") -> str:
+        """What every face shows beside the source when its article is the feed's summary."""
+        return f"{separator}summary from the feed" if self.from_summary else ""
 
 
 class Retrieved(BaseModel):

@@ -54,6 +54,7 @@ class EvidenceSource:
     # What the retrieved passages hold of the article, its lines and the text around them (the
     # model reads only the lines): where the check looks for a figure the question states.
     passages: str = ""
+    from_summary: bool = False  # the article is its feed entry's summary
 
     @property
     def text(self) -> str:
@@ -333,7 +334,7 @@ def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity,
         if source is None:
             source = sources[c.hit.article_id] = EvidenceSource(
                 n=len(sources) + 1, article_id=c.hit.article_id, title=c.hit.title,
-                source=c.hit.source, url=c.hit.url, published=c.hit.published,
+                source=c.hit.source, url=c.hit.url, published=c.hit.published, from_summary=c.hit.from_summary,
             )
         source.sentences.append(
             EvidenceSentence(0, c.text, c.start, c.end, c.hit.chunk_id, float(scores[i]), float(similarity[i]))

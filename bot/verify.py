@@ -443,6 +443,7 @@ class CitationChecker:
                         n=renumber[n], title=src.title, source=src.source, url=src.url,
                         published=src.published, quote=sentence.text, article_id=src.article_id,
                         chunk_id=sentence.chunk_id, start=sentence.start, end=sentence.end,
+                        from_summary=src.from_summary,
                     ))
                 shown.append(renumber[n])
             parts.append(cite(claim.text, shown))

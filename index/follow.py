@@ -7,10 +7,17 @@ holds a teaser. Every request goes through the guarded fetcher, at most one per
 `watch.host_interval_s` to a host; article pages also obey the host's robots.txt. A failing feed
 is retried later and later (exponential backoff with jitter, at least what Retry-After asks).
 
-Restartable: entries are recorded as seen only after their articles are committed, and the feed's
-validators only after a poll in which every entry went through; a watcher killed mid-poll
-re-reads the feed and re-fetches the entries it had not recorded, and ingesting an article again
-adds nothing (its id and content hash are the same).
+One bad entry never costs the rest. An entry whose page cannot be had (refused, robots.txt, a
+timeout, not an article) is stored from the feed's own summary when it has one (marked as a
+summary: citations say so), and its page is tried again with its own backoff, up to
+`watch.entry_tries` times; when it arrives, the full text replaces the summary (the same article,
+updated). A page robots.txt disallows is never fetched: the summary stays. The feed's validators
+are kept after every poll, so an unchanged feed costs a 304 however its entries fare; the feed's
+status counts the entries being retried and names those given up on, with why.
+
+Restartable: entries are recorded as seen (and their retries) only after their articles are
+committed; a watcher killed mid-poll re-reads the feed and re-fetches the entries it had not
+recorded, and ingesting an article again adds nothing (its id and content hash are the same).
 
 >>> follower = FeedFollower(NewsIndex(settings))          # doctest: +SKIP
 >>> for report in follower.poll(): print(report.summary())  # doctest: +SKIP
@@ -32,7 +39,14 @@ from newsqa.errors import FetchError, LoadError, NewsqaError, one_line
 from newsqa.index.article import Article
 from newsqa.index.newsindex import IngestReport, NewsIndex
 from newsqa.index.settings import FeedSetting
-from newsqa.index.sources.feeds import FeedEntry, article_from_entry, parse_feed
+from newsqa.index.sources.feeds import (
+    FeedEntry,
+    article_from_entry,
+    entry_from_record,
+    entry_record,
+    parse_feed,
+    summary_article,
+)
 from newsqa.index.sources.fetch import Fetched, Validators, fetch
 from newsqa.index.sources.problems import Problem
 
@@ -40,6 +54,12 @@ log = logging.getLogger(__name__)
 
 # A robots.txt that could not be read (server error, no connection) is asked for again this soon.
 ROBOTS_RETRY_S = 600.0
+# How many failed entries a poll's log line names (the rest are counted).
+FAILURES_NAMED = 5
+
+
+class PageDisallowed(LoadError):
+    """robots.txt disallows the page: it is never fetched, so it is not tried again."""
 
 
 class HostPacer:
@@ -83,16 +103,41 @@ class PollReport:
     entries: int = 0  # entries read from the feed body
     new_entries: int = 0  # of those, new or changed since the last poll
     ingest: IngestReport = field(default_factory=IngestReport)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # entries that failed, each with why
+    from_summary: int = 0  # of the articles stored, those stored from the feed's summary
+    retried: int = 0  # entries whose page was tried again this poll
+    recovered: int = 0  # of those, the ones whose page came at last
+    given_up: int = 0  # entries given up on this poll
     error: str | None = None  # the feed itself failed (down, not a feed, refused)
 
     def summary(self) -> str:
         if self.error:
             return f"{self.feed}: failed: {self.error}"
-        if self.not_modified:
-            return f"{self.feed}: not modified"
-        return (f"{self.feed}: {self.new_entries} new or changed of {self.entries} entries · "
-                f"{self.ingest.summary()}" + (f" · {len(self.problems)} entries failed" if self.problems else ""))
+        head = (f"{self.feed}: not modified" if self.not_modified else
+                f"{self.feed}: {self.new_entries} new or changed of {self.entries} entries")
+        parts = [head]
+        if not self.not_modified or self.ingest.added or self.ingest.updated:
+            parts.append(self.ingest.summary())
+        if self.from_summary:
+            parts.append(f"{self.from_summary} stored from the feed's summary")
+        if self.retried:
+            parts.append(f"{self.recovered} of {self.retried} pages tried again came")
+        if self.given_up:
+            parts.append(f"{self.given_up} entries given up")
+        if self.problems:
+            named = "; ".join(f"{p.item} ({p.message})" for p in self.problems[:FAILURES_NAMED])
+            more = len(self.problems) - FAILURES_NAMED
+            parts.append(f"{len(self.problems)} entries failed: {named}" + (f"; and {more} more" if more > 0 else ""))
+        return " · ".join(parts)
+
+
+@dataclass
+class _Work:
+    """What one poll of a feed has to store: the articles, the retries planned, the entries done."""
+
+    articles: list[Article] = field(default_factory=list)
+    retries: list[dict[str, Any]] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
 
 
 class FeedFollower:
@@ -173,46 +218,77 @@ class FeedFollower:
     def _read_feed(self, feed: FeedSetting, state: dict[str, Any], report: PollReport, started: float) -> None:
         since = Validators(state.get("etag"), state.get("last_modified"))
         fetched = self._get(feed.url, since=since)
-        state.update(last_poll=started, failures=0, next_poll=started + self.interval(feed))
+        state.update(last_poll=started, failures=0, next_poll=started + self.interval(feed),
+                     etag=fetched.validators.etag or state.get("etag"),
+                     last_modified=fetched.validators.last_modified or state.get("last_modified"))
+        changed: list[FeedEntry] = []
+        keep_keys, capped = None, 0
+        outlet = feed.source
         if fetched.not_modified:
             report.not_modified = True
-            state["last_error"] = None
-            self.index.manifest.save_feed_state(state)
-            return
-        parsed = parse_feed(fetched.body, feed.url, self.watch.max_entries)
-        seen = self.index.manifest.seen_entries(feed.url)
-        changed = [e for e in parsed.entries if seen.get(e.key) != e.fingerprint]
-        report.entries, report.new_entries = len(parsed.entries), len(changed)
-        loaded = self._articles(changed, feed.source or parsed.outlet, feed.source, report)
-        if loaded:
-            report.ingest = self.index.ingest(article for _, article in loaded)
+        else:
+            parsed = parse_feed(fetched.body, feed.url, self.watch.max_entries)
+            seen = self.index.manifest.seen_entries(feed.url)
+            changed = [e for e in parsed.entries if seen.get(e.key) != e.fingerprint]
+            report.entries, report.new_entries = len(parsed.entries), len(changed)
+            keep_keys, capped, outlet = [e.key for e in parsed.entries], parsed.capped, feed.source or parsed.outlet
+        work = _Work()
+        for entry in changed:
+            self._take(feed, entry, outlet, 0, False, work, report, started)
+        fresh = {e.key for e in changed}
+        for row in self.index.manifest.due_retries(feed.url, started):
+            if row["key"] not in fresh:  # an entry read anew this poll was just tried
+                report.retried += 1
+                self._take(feed, entry_from_record(row["entry"]), row["outlet"], row["tries"], bool(row["summary"]),
+                           work, report, started)
+        if work.articles:
+            report.ingest = self.index.ingest(work.articles)
         problems = [str(p) for p in report.problems]
-        if parsed.capped:
-            problems.append(f"{parsed.capped:,} entries beyond the first {self.watch.max_entries} not read")
+        if capped:
+            problems.append(f"{capped:,} entries beyond the first {self.watch.max_entries} not read")
         state["last_error"] = "; ".join(problems)[:500] or None
         state["articles_added"] = (state.get("articles_added") or 0) + report.ingest.added
         if report.ingest.added:
             state["last_new_entry"] = started
-        if not report.problems:  # else the next poll reads the feed again to retry them
-            state.update(etag=fetched.validators.etag, last_modified=fetched.validators.last_modified)
-        self.index.manifest.save_feed_state(state, [(e.key, e.fingerprint) for e, _ in loaded],
-                                            keep_keys=[e.key for e in parsed.entries])
+        # Every entry read is recorded as seen: one that failed is tried again from its retry row,
+        # not by reading the whole feed again, so the validators hold from the next poll.
+        self.index.manifest.save_feed_state(state, [(e.key, e.fingerprint) for e in changed], keep_keys=keep_keys,
+                                            retries=work.retries, resolved=work.resolved)
 
-    def _articles(self, entries: list[FeedEntry], outlet: str | None, source: str | None,
-                  report: PollReport) -> list[tuple[FeedEntry, Article]]:
-        loaded = []
-        for entry in entries:
-            try:
-                article = article_from_entry(entry, outlet, self._page)
-            except LoadError as exc:
-                report.problems.append(Problem(entry.label, one_line(exc).removeprefix(f"{entry.label}: ")))
-                continue
+    def _take(self, feed: FeedSetting, entry: FeedEntry, outlet: str | None, tries: int, summary_stored: bool,
+              work: _Work, report: PollReport, now: float) -> None:
+        """Build the entry's article, or store its summary (when first read) and plan its page's
+        next try; `tries`: how often its page failed before."""
+        try:
+            article = article_from_entry(entry, outlet, self._page)
             if not article.text.strip():
-                report.problems.append(Problem(entry.label, "article has no text"))
-                continue
-            article.source = source or article.source
-            loaded.append((entry, article))
-        return loaded
+                raise LoadError(f"{entry.label}: the page holds no article text")
+        except LoadError as exc:
+            reason = one_line(exc).removeprefix(f"{entry.label}: ")
+            report.problems.append(Problem(entry.label, reason))
+            summary = summary_article(entry, outlet) if tries == 0 else None  # stored once, when first read
+            if summary is not None:
+                summary.source = feed.source or summary.source
+                work.articles.append(summary)
+                report.from_summary += 1
+            tries += 1
+            given_up = isinstance(exc, PageDisallowed) or tries >= self.watch.entry_tries
+            report.given_up += given_up
+            work.retries.append({"key": entry.key, "label": entry.label, "entry": entry_record(entry),
+                                 "outlet": outlet, "tries": tries, "reason": reason, "given_up": int(given_up),
+                                 "summary": int(summary is not None or summary_stored),
+                                 "next_try": now + self._entry_delay(feed, tries)})
+            return
+        article.source = feed.source or article.source
+        work.articles.append(article)
+        work.resolved.append(entry.key)
+        report.recovered += tries > 0
+
+    def _entry_delay(self, feed: FeedSetting, tries: int) -> float:
+        """An entry's page is tried again at the feed's next poll, then twice as long after each
+        failure, capped and jittered like a failing feed."""
+        delay = min(self.watch.max_backoff_s, self.interval(feed) * 2 ** (tries - 1))
+        return self._rng.uniform(delay / 2, delay) if tries > 1 else delay
 
     def _failed(self, feed: FeedSetting, state: dict[str, Any], started: float, exc: BaseException) -> None:
         """Back off: twice the interval after the first failure, doubling, capped, jittered (full
@@ -240,7 +316,7 @@ class FeedFollower:
 
     def _page(self, url: str) -> Fetched:
         if not self.allowed(url):
-            raise LoadError(f"{url}: robots.txt of {urlsplit(url).hostname} disallows this page")
+            raise PageDisallowed(f"{url}: robots.txt of {urlsplit(url).hostname} disallows this page")
         return self._get(url)
 
     def allowed(self, url: str) -> bool:

@@ -92,6 +92,19 @@ CREATE TABLE IF NOT EXISTS feed_entries (
     seen_at REAL NOT NULL,
     PRIMARY KEY (feed_url, key)
 );
+CREATE TABLE IF NOT EXISTS feed_retries (
+    feed_url TEXT NOT NULL,
+    key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    outlet TEXT,
+    tries INTEGER NOT NULL,
+    next_try REAL NOT NULL,
+    reason TEXT NOT NULL,
+    given_up INTEGER NOT NULL DEFAULT 0,
+    summary INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (feed_url, key)
+);
 """
 
 
@@ -133,6 +146,8 @@ class StoredChunk:
     url: str | None
     source: str | None
     published: datetime | None
+    # The article's text is its feed entry's summary: its page could not be had (index/follow.py).
+    from_summary: bool = False
 
 
 class Manifest:
@@ -204,12 +219,13 @@ class Manifest:
         marks = ",".join("?" * len(chunk_ids))
         rows = self._rows(
             f"""SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text,
-                       a.title, a.url, a.source, a.published
+                       a.title, a.url, a.source, a.published,
+                       COALESCE(json_extract(a.extra, '$.summary_only'), 0)
                 FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})""",
             list(chunk_ids),
         )
         return {
-            r[0]: StoredChunk(*r[:9], published=from_timestamp(r[9])) for r in rows
+            r[0]: StoredChunk(*r[:9], published=from_timestamp(r[9]), from_summary=bool(r[10])) for r in rows
         }
 
     def generation(self) -> int:
@@ -452,18 +468,36 @@ class Manifest:
 
     # --- followed feeds ---------------------------------------------------------------------
     def feed_state(self, url: str) -> dict[str, Any]:
+        """A feed's stored state, with its entries being retried and given up on."""
         rows = self._rows(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
-        return dict(zip(_FEED_COLUMNS.split(", "), rows[0])) if rows else {"url": url, "next_poll": 0.0,
-                                                                            "failures": 0, "articles_added": 0}
+        state = dict(zip(_FEED_COLUMNS.split(", "), rows[0])) if rows else {"url": url, "next_poll": 0.0,
+                                                                             "failures": 0, "articles_added": 0}
+        return {**state, **self._retry_summary(url)}
 
     def feed_states(self) -> list[dict[str, Any]]:
-        return [dict(zip(_FEED_COLUMNS.split(", "), r))
+        return [{**dict(zip(_FEED_COLUMNS.split(", "), r)), **self._retry_summary(r[0])}
                 for r in self._rows(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY url")]
 
-    def save_feed_state(self, state: dict[str, Any],
-                        seen: Sequence[tuple[str, str]] = (), keep_keys: Sequence[str] | None = None) -> None:
-        """Store a feed's state and the entries now seen ((key, fingerprint)), in one transaction;
-        with `keep_keys`, entries no longer in the feed and seen a month ago are dropped."""
+    def _retry_summary(self, url: str) -> dict[str, Any]:
+        rows = self._rows("SELECT label, reason, given_up, summary FROM feed_retries WHERE feed_url = ? "
+                          "ORDER BY next_try DESC", (url,))
+        given_up = [f"{label}: {reason}" for label, reason, done, _ in rows if done]
+        return {"entries_retrying": sum(1 for r in rows if not r[2]), "entries_given_up": len(given_up),
+                "given_up": given_up[:GIVEN_UP_SHOWN], "entries_from_summary": sum(1 for r in rows if r[3])}
+
+    def due_retries(self, feed_url: str, now: float) -> list[dict[str, Any]]:
+        """The entries of this feed whose page is due to be tried again, oldest first."""
+        rows = self._rows(f"SELECT {_RETRY_COLUMNS} FROM feed_retries WHERE feed_url = ? AND given_up = 0 "
+                          "AND next_try <= ? ORDER BY next_try", (feed_url, now))
+        return [dict(zip(_RETRY_COLUMNS.split(", "), r)) for r in rows]
+
+    def save_feed_state(self, state: dict[str, Any], seen: Sequence[tuple[str, str]] = (),
+                        keep_keys: Sequence[str] | None = None, retries: Sequence[dict[str, Any]] = (),
+                        resolved: Sequence[str] = ()) -> None:
+        """Store a feed's state, the entries now seen ((key, fingerprint)), the entries to try again
+        (`retries`, rows of feed_retries) and those that went through at last (`resolved` keys),
+        in one transaction; with `keep_keys`, entries no longer in the feed and seen a month ago
+        are dropped."""
         now = time.time()
         values = [state.get(c) for c in _FEED_COLUMNS.split(", ")]
         with self.transaction() as db:
@@ -471,6 +505,12 @@ class Manifest:
                        values)
             db.executemany("INSERT OR REPLACE INTO feed_entries VALUES (?, ?, ?, ?)",
                            [(state["url"], key, fingerprint, now) for key, fingerprint in seen])
+            db.executemany("DELETE FROM feed_retries WHERE feed_url = ? AND key = ?",
+                           [(state["url"], key) for key in resolved])
+            db.executemany(f"INSERT OR REPLACE INTO feed_retries ({_RETRY_COLUMNS}) "
+                           f"VALUES ({','.join('?' * len(_RETRY_COLUMNS.split(', ')))})",
+                           [[{**row, "feed_url": state["url"]}[c] for c in _RETRY_COLUMNS.split(", ")]
+                            for row in retries])
             if keep_keys is not None:
                 stale = [r[0] for r in db.execute("SELECT key FROM feed_entries WHERE feed_url = ? AND seen_at < ?",
                                                   (state["url"], now - 30 * 86400)).fetchall()]
@@ -505,6 +545,9 @@ def _to_outbox(db: sqlite3.Connection, entry: dict[str, Any]) -> None:
 
 
 _FEED_COLUMNS = "url, etag, last_modified, last_poll, last_new_entry, articles_added, last_error, failures, next_poll"
+_RETRY_COLUMNS = "feed_url, key, label, entry, outlet, tries, next_try, reason, given_up, summary"
+# How many of a feed's entries given up on its status names (the latest first).
+GIVEN_UP_SHOWN = 5
 
 
 def _bump_generation(db: sqlite3.Connection) -> None:

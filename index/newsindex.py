@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from filelock import FileLock, Timeout
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from newsqa.errors import EmptyIndex, ModelMismatch, NewsqaError, StoreUnavailable
 from newsqa.index.article import Article, canonical_url, with_inferred_date
@@ -523,7 +523,9 @@ class NewsIndex:
 
 class FeedStatus(BaseModel):
     """One followed feed: when it was last polled, when it last had a new entry, how many
-    articles it added, its last error (None when the last poll went well) and its next poll."""
+    articles it added, its last error (None when the last poll went well), its next poll, and its
+    entries whose page could not be had: being tried again, stored from the feed's summary, and
+    given up on (the latest named, with why)."""
 
     url: str
     last_poll: datetime | None = None
@@ -531,6 +533,18 @@ class FeedStatus(BaseModel):
     articles_added: int = 0
     last_error: str | None = None
     next_poll: datetime | None = None
+    entries_retrying: int = 0
+    entries_from_summary: int = 0
+    entries_given_up: int = 0
+    given_up: list[str] = Field(default_factory=list)
+
+    def entry_troubles(self) -> str:
+        """Its entries' troubles as the faces show them after the feed's line ("" when none)."""
+        parts = [f"{self.entries_retrying} entries retrying" if self.entries_retrying else "",
+                 f"{self.entries_from_summary} from the feed's summary" if self.entries_from_summary else "",
+                 f"{self.entries_given_up} given up" + (f" (latest: {self.given_up[0]})" if self.given_up else "")
+                 if self.entries_given_up else ""]
+        return "".join(f" · {p}" for p in parts if p)
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> FeedStatus:
@@ -539,7 +553,9 @@ class FeedStatus(BaseModel):
 
         return cls(url=state["url"], last_poll=when("last_poll"), last_new_entry=when("last_new_entry"),
                    articles_added=state.get("articles_added") or 0, last_error=state.get("last_error"),
-                   next_poll=when("next_poll"))
+                   next_poll=when("next_poll"), entries_retrying=state.get("entries_retrying") or 0,
+                   entries_from_summary=state.get("entries_from_summary") or 0,
+                   entries_given_up=state.get("entries_given_up") or 0, given_up=state.get("given_up") or [])
 
 
 class IndexStats(BaseModel):

@@ -43,6 +43,8 @@ class SearchHit:
     lexical_rank: int | None = None
     # Other outlets that carried the same story (syndicated copies): [{source, url, published}].
     carried_by: list[dict] = field(default_factory=list)
+    # The article is its feed entry's summary (its page could not be had).
+    from_summary: bool = False
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -131,6 +133,7 @@ def rank(
                 score=score * recency_boost(chunk.published, reference, settings),
                 dense_rank=d,
                 lexical_rank=lx,
+                from_summary=chunk.from_summary,
             )
         )
     hits.sort(key=lambda h: (-h.score, h.chunk_id))

@@ -95,7 +95,10 @@ class WatchSettings(BaseModel):
     max_entries: int = 200  # entries read from one feed body (newest first); the rest are ignored
     """Entries read from one feed (the first ones; the rest is reported)."""
     max_backoff_s: float = 21_600.0  # a failing feed is retried at most this far apart (6 h)
-    """Longest wait before retrying a failing feed."""
+    """Longest wait before retrying a failing feed, or an entry's page."""
+    entry_tries: int = Field(default=6, ge=1)
+    """Times an entry's page is tried (the first read, then with backoff) before it is given up on;
+    an entry with a summary keeps it."""
     robots_ttl_s: float = 86_400.0  # how long a host's robots.txt is trusted
     """How long a host's robots.txt is trusted."""
 

@@ -185,7 +185,7 @@ def _feed_line(feed) -> str:
 
     line = (f"{feed.url} · last poll {when(feed.last_poll)} · last new entry {when(feed.last_new_entry)}"
             f" · {feed.articles_added:,} articles added")
-    return line + (f" · last error: {feed.last_error}" if feed.last_error else "")
+    return line + feed.entry_troubles() + (f" · last error: {feed.last_error}" if feed.last_error else "")
 
 
 @app.command()
@@ -329,7 +329,7 @@ def render_answer(answer: Answer) -> None:
     for c in answer.citations:
         date = c.published.date().isoformat() if c.published else "undated"
         out.print(f"[bold][{c.n}][/] {escape(c.title)} — {escape(c.source or 'unknown outlet')}, {date}"
-                  + (f"  {escape(c.url)}" if c.url else ""), highlight=False)
+                  + c.summary_note() + (f"  {escape(c.url)}" if c.url else ""), highlight=False)
         out.print(f"    “{escape(c.quote)}”", highlight=False)
     if answer.citations and answer.newest_evidence:
         out.print(f"[dim]newest source read: {answer.newest_evidence.date().isoformat()}[/]", highlight=False)

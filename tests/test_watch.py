@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from feed_site import WIRE, Entry, FeedSite, entry
+from feed_site import TOPICS, WIRE, Entry, FeedSite, entry
 
 from newsqa.index import IndexSettings, NewsIndex
 from newsqa.index.follow import FeedFollower, HostPacer
@@ -111,19 +111,23 @@ def test_faults_in_one_feed_leave_the_others_going(tmp_path, site):
     site.entries[1].page = False  # one entry's page answers 404
     try:
         watcher = follower(watch_settings(tmp_path), "http://127.0.0.1:9/feed.xml", garbage.feed_url,
-                           html.feed_url, site.feed_url)
+                           html.feed_url, site.feed_url, every_s=0.01)
         down, bad, page, good = watcher.poll(force=True)
         assert down.error and "ConnectError" in down.error
         assert bad.error and html.feed_url not in bad.error
         assert page.error == "not an RSS/Atom feed"
-        assert good.error is None and good.ingest.added == 1
+        # The entry whose page failed is stored from the feed's summary, and named in the log line.
+        assert good.error is None and good.ingest.added == 2 and good.from_summary == 1
         [problem] = good.problems
         assert problem.item == site.page_url("library-1") and "HTTP 404" in problem.message
-        # The failed entry is tried again on the next poll (the feed's validators were not kept),
-        # the good one is not fetched again.
+        assert f"1 entries failed: {site.page_url('library-1')} (HTTP 404" in good.summary()
+        # Its page is tried again at the next poll while the feed itself answers 304 (its
+        # validators were kept); the full text replaces the summary; the good page is not fetched again.
         site.entries[1].page = True
-        [again] = follower(watch_settings(tmp_path), site.feed_url).poll(force=True)
-        assert again.ingest.added == 1 and again.new_entries == 1
+        time.sleep(0.05)
+        [again] = follower(watch_settings(tmp_path), site.feed_url, every_s=0.01).poll(force=True)
+        assert again.not_modified and (again.retried, again.recovered) == (1, 1)
+        assert again.ingest.updated == 1 and again.ingest.added == 0
         assert site.hits["/news/harbour-1.html"] == 1
     finally:
         garbage.close()
@@ -132,11 +136,18 @@ def test_faults_in_one_feed_leave_the_others_going(tmp_path, site):
 
 def test_robots_txt_is_honoured_for_article_pages(tmp_path, site):
     site.robots = "User-agent: newsqa\nDisallow: /news/library\n"
-    [report] = follower(watch_settings(tmp_path), site.feed_url).poll(force=True)
-    assert report.ingest.added == 1
+    watcher = follower(watch_settings(tmp_path), site.feed_url, every_s=0.01)
+    [report] = watcher.poll(force=True)
+    assert report.ingest.added == 2 and report.from_summary == 1  # the disallowed page's summary stays
     [problem] = report.problems
-    assert "robots.txt" in problem.message
+    assert "robots.txt" in problem.message and report.given_up == 1
+    site.entries.insert(0, entry(2))  # a later poll reads the feed again: the page is still never asked for
+    time.sleep(0.05)
+    [later] = watcher.poll(force=True)
+    assert later.ingest.added == 1 and later.retried == 0
     assert site.hits["/news/library-1.html"] == 0
+    [feed] = watcher.index.stats().feeds
+    assert feed.entries_given_up == 1 and "disallows this page" in feed.given_up[0]
 
 
 def test_a_feed_of_100000_entries_is_read_only_to_its_cap(tmp_path, site):
@@ -167,8 +178,71 @@ def test_a_page_answering_429_pauses_its_host_for_the_retry_after(tmp_path, site
     started = time.monotonic()
     [report] = follower(watch_settings(tmp_path), site.feed_url).poll(force=True)
     assert [p.item for p in report.problems] == [site.page_url("orchard-1")]
-    assert "HTTP 429" in report.problems[0].message and report.ingest.added == 2
+    assert "HTTP 429" in report.problems[0].message and report.ingest.added == 3 and report.from_summary == 1
     assert time.monotonic() - started >= 2  # the next page waited for the host's Retry-After
+
+
+def test_an_entry_whose_page_is_refused_is_stored_from_its_summary_until_the_page_comes(tmp_path):
+    teaser = "The harbour of Port Elm reopened on Tuesday after ninety days of repairs to its sea wall."
+    site = FeedSite([Entry(slug="harbour-1", title="Harbour reopens", text=TOPICS[0][1].format(n=9), summary=teaser)])
+    site.page_status["harbour-1"] = (403, {})  # a paywall, or a site refusing bots
+    try:
+        settings = watch_settings(tmp_path)
+        watcher = follower(settings, site.feed_url, every_s=0.01)
+        [first] = watcher.poll(force=True)
+        assert first.ingest.added == 1 and first.from_summary == 1
+        assert f"{site.page_url('harbour-1')} (HTTP 403" in first.summary()
+        [feed] = watcher.index.stats().feeds
+        assert (feed.entries_retrying, feed.entries_from_summary, feed.entries_given_up) == (1, 1, 0)
+        [hit] = watcher.index.search("When did the harbour of Port Elm reopen?", k=1)
+        assert hit.from_summary and hit.text == teaser
+
+        # Asked, the answer cites it as the feed's summary (the CLI; every face shows the same).
+        env = {**os.environ, "NEWSQA_HOME": str(settings.home), "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+        asked = subprocess.run([str(NEWSQA), "ask", "When did the harbour of Port Elm reopen?", "--llm", "none"],
+                               env=env, capture_output=True, text=True, timeout=300)
+        assert asked.returncode == 0, asked.stderr
+        assert "Harbour reopens" in asked.stdout and "summary from the feed" in asked.stdout
+
+        # Still refused: tried again at the next poll (the feed itself answers 304), kept as it was.
+        time.sleep(0.05)
+        [second] = watcher.poll(force=True)
+        assert second.not_modified and (second.retried, second.recovered) == (1, 0)
+        assert site.hits["/news/harbour-1.html"] == 2
+        # The page comes: its full text replaces the summary, the same article updated.
+        del site.page_status["harbour-1"]
+        time.sleep(0.1)  # the second try backs off twice the interval, jittered
+        [third] = watcher.poll(force=True)
+        assert (third.retried, third.recovered) == (1, 1) and third.ingest.updated == 1
+        [hit] = watcher.index.search("When did the harbour of Port Elm reopen?", k=1)
+        assert not hit.from_summary and "port authority" in hit.text
+        assert titles(watcher.index) == ["Harbour reopens"]
+        [feed] = watcher.index.stats().feeds
+        assert (feed.entries_retrying, feed.entries_from_summary, feed.entries_given_up) == (0, 0, 0)
+    finally:
+        site.close()
+
+
+def test_an_entry_without_a_summary_is_given_up_after_its_tries_and_named_in_stats(tmp_path, site):
+    site.entries[1].page, site.entries[1].summary = False, ""  # a dead page and nothing of its own
+    settings = watch_settings(tmp_path, entry_tries=2)
+    watcher = follower(settings, site.feed_url, every_s=0.01)
+    [first] = watcher.poll(force=True)
+    assert first.ingest.added == 1 and first.from_summary == 0 and len(first.problems) == 1
+    time.sleep(0.05)
+    [second] = watcher.poll(force=True)
+    assert second.not_modified and second.retried == 1 and second.given_up == 1
+    assert "1 entries given up" in second.summary()
+    time.sleep(0.05)
+    [third] = watcher.poll(force=True)  # given up: asked for no more
+    assert third.not_modified and third.retried == 0 and third.requests == 1
+    assert site.hits["/news/library-1.html"] == 2
+    [feed] = watcher.index.stats().feeds
+    assert feed.entries_given_up == 1 and feed.entries_retrying == 0
+    assert feed.given_up == [f"{site.page_url('library-1')}: HTTP 404 Not Found"]
+    stats = subprocess.run([str(NEWSQA), "stats"], env={**os.environ, "NEWSQA_HOME": str(settings.home),
+                                                       "COLUMNS": "400"}, capture_output=True, text=True, timeout=120)
+    assert f"1 given up (latest: {site.page_url('library-1')}: HTTP 404" in stats.stdout
 
 
 def test_requests_to_one_host_are_paced():

@@ -139,7 +139,7 @@ def answer_text(answer: Answer) -> str:
 
 def _field(citation, quote_chars: int) -> EmbedField:
     date = citation.published.date().isoformat() if citation.published else "undated"
-    where = f"{citation.source or 'unknown outlet'}, {date}"
+    where = f"{citation.source or 'unknown outlet'}, {date}{citation.summary_note()}"
     name = shorten(f"[{citation.n}] {citation.title}", FIELD_NAME_LIMIT)
     link = f"[{_escape_link_text(where)}]({citation.url})" if citation.url else where
     quote = shorten(citation.quote, quote_chars) if quote_chars > 0 else ""
@@ -187,4 +187,5 @@ def _feed_line(feed: FeedStatus) -> str:
 
     line = (f"feed <{feed.url}>: polled {when(feed.last_poll)} · last new entry {when(feed.last_new_entry)}"
             f" · {feed.articles_added:,} added")
-    return line + (f" · last error: {shorten(feed.last_error, 200)}" if feed.last_error else "")
+    return line + shorten(feed.entry_troubles(), 300) + (
+        f" · last error: {shorten(feed.last_error, 200)}" if feed.last_error else "")

@@ -1,4 +1,8 @@
-"""RSS and Atom feeds: one article an entry, its page fetched when the entry holds only a summary."""
+"""RSS and Atom feeds: one article an entry, its page fetched when the entry holds only a summary.
+
+When that page cannot be had, the entry's own summary can stand in for it (`summary_article`):
+the article is marked `extra["summary_only"]` and citations say "summary from the feed"; the
+watcher (index/follow.py) keeps the entry (`entry_record`) to try its page again later."""
 
 from __future__ import annotations
 
@@ -23,6 +27,10 @@ from newsqa.index.sources.records import authors_from
 
 # An entry whose own content is shorter than this is a teaser: the article is on its page.
 FULL_TEXT_MIN_CHARS = 600
+# The mark on an article stored from its feed entry's summary because its page could not be had.
+SUMMARY_ONLY = "summary_only"
+# What of a feedparser entry building its article reads: kept to build it again later.
+_ENTRY_FIELDS = ("title", "link", "summary", "content", "author", "authors", "published_parsed", "updated_parsed")
 
 
 def looks_like_feed(head: bytes) -> bool:
@@ -114,6 +122,45 @@ def article_from_entry(entry: FeedEntry, outlet: str | None, fetch_page: PageFet
     return article
 
 
+def summary_article(entry: FeedEntry, outlet: str | None) -> Article | None:
+    """The article as the entry itself gives it (title, summary, date, link), marked as a summary,
+    for when its page cannot be had; None when the entry has no text of its own."""
+    raw = entry.raw
+    text = _plain(_entry_html(raw))
+    if not text:
+        return None
+    article = Article(title=raw.get("title", "").strip(), text=text, url=raw.get("link"))
+    article.source = outlet or urlsplit(article.url or "").hostname
+    article.authors = authors_from(raw.get("authors") or raw.get("author"))
+    article.published = _published(raw)
+    article.extra = {SUMMARY_ONLY: True}
+    article.origin = entry.label
+    return article
+
+
+def entry_record(entry: FeedEntry) -> str:
+    """The entry as JSON, enough to build its article again (`entry_from_record`)."""
+    kept = {k: entry.raw.get(k) for k in _ENTRY_FIELDS if entry.raw.get(k) is not None}
+    for k in ("published_parsed", "updated_parsed"):
+        if k in kept:
+            kept[k] = list(kept[k])[:6]
+    return json.dumps({"key": entry.key, "label": entry.label, "fingerprint": entry.fingerprint, "raw": kept},
+                      default=str)
+
+
+def entry_from_record(record: str) -> FeedEntry:
+    data = json.loads(record)
+    raw = feedparser.FeedParserDict(data["raw"])
+    if raw.get("content"):
+        raw["content"] = [feedparser.FeedParserDict(c) for c in raw["content"]]
+    return FeedEntry(key=data["key"], label=data["label"], fingerprint=data["fingerprint"], raw=raw)
+
+
+def _published(entry: feedparser.FeedParserDict) -> datetime | None:
+    published = entry.get("published_parsed") or entry.get("updated_parsed")
+    return datetime(*published[:6], tzinfo=timezone.utc) if published else None
+
+
 def _entry_html(entry: feedparser.FeedParserDict) -> str:
     if entry.get("content"):
         return max((c.get("value", "") for c in entry.content), key=len)
@@ -134,9 +181,8 @@ def _entry_article(entry: feedparser.FeedParserDict, outlet: str | None, fetch_p
     if outlet and _named_by_host_only(article.source, link):
         article.source = outlet  # the feed's title names the outlet better than its host name
     article.authors = article.authors or authors_from(entry.get("authors") or entry.get("author"))
-    published = entry.get("published_parsed") or entry.get("updated_parsed")
-    if published and article.published is None:
-        article.published = datetime(*published[:6], tzinfo=timezone.utc)
+    if article.published is None:
+        article.published = _published(entry)
     return article
 
 

@@ -103,13 +103,14 @@ def content(answer: Answer) -> str:
         outlet = f" — {citation.source}" if citation.source else ""
         date = f", {citation.published.date().isoformat()}" if citation.published else ""
         link = f" {citation.url}" if citation.url else ""
-        lines.append(f"[{citation.n}] {citation.title}{outlet}{date}.{link}")
+        lines.append(f"[{citation.n}] {citation.title}{outlet}{date}{citation.summary_note(', ')}.{link}")
     return "\n".join(lines)
 
 
 def citations(answer: Answer) -> list[dict[str, Any]]:
     return [{"n": c.n, "url": c.url, "title": c.title, "outlet": c.source,
-             "date": c.published.date().isoformat() if c.published else None, "quote": c.quote}
+             "date": c.published.date().isoformat() if c.published else None, "quote": c.quote,
+             "from_summary": c.from_summary}
             for c in answer.citations]
 
 

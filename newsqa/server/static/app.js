@@ -68,7 +68,8 @@ function renderAnswer(answer) {
     const title = c.url ? `<a class="source-link" href="${escapeHtml(c.url)}" target="_blank" rel="noopener">${escapeHtml(c.title)}</a>`
                         : escapeHtml(c.title);
     const date = c.published ? c.published.slice(0, 10) : "undated";
-    item.innerHTML = `${title}<div class="meta">${escapeHtml(c.source || "unknown outlet")} · ${escapeHtml(date)}</div>` +
+    const summary = c.from_summary ? " · summary from the feed" : "";
+    item.innerHTML = `${title}<div class="meta">${escapeHtml(c.source || "unknown outlet")} · ${escapeHtml(date)}${summary}</div>` +
       `<blockquote><mark>${escapeHtml(c.quote)}</mark></blockquote>`;
     list.appendChild(item);
   }
