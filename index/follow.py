@@ -110,6 +110,11 @@ class PollReport:
     given_up: int = 0  # entries given up on this poll
     error: str | None = None  # the feed itself failed (down, not a feed, refused)
 
+    @property
+    def unnamed_problems(self) -> list[Problem]:
+        """The failed entries the summary line only counts (it names the first few)."""
+        return self.problems[FAILURES_NAMED:]
+
     def summary(self) -> str:
         if self.error:
             return f"{self.feed}: failed: {self.error}"

@@ -251,7 +251,7 @@ def _print_poll(report) -> None:
     stamp = datetime.now().strftime("%H:%M:%S")
     colour = "red" if report.error else "yellow" if report.problems else "green"
     out.print(f"{stamp} [{colour}]{escape(report.summary())}[/]", highlight=False)
-    for problem in report.problems:
+    for problem in report.unnamed_problems:
         err.print(f"[yellow]entry failed[/] {escape(str(problem))}")
 
 
