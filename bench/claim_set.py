@@ -8,12 +8,21 @@ before, two after) as the source, as newsqa's evidence gives it. Kinds:
   replaced by common synonyms ("said" → "stated", "more than" → "over", "bought" → "purchased"), a
   titled name shortened to the surname ("Mayor London Breed" → "Breed"), the clauses reordered (a
   closing date moved to the front, an opening time phrase moved to the end, "X said Y" turned into
-  "Y, X said");
+  "Y, X said"), a possessive turned into "of" ("France's finance minister" → "the finance minister
+  of France"), a dollar figure with its unit restated ("$48 million" → "48 million dollars");
 - corruptions, which must be refused: two figures swapped, a year swapped with a count (a year
   not part of a full date: "In 2018 he made 22 climbs" → "In 22 he made 2018 climbs"), another
   figure of the same article put in, a magnitude changed (million → billion), a month changed, the
   day of a month changed, a year changed (to another day or year the article names, where it names
-  one), a "not" inserted, two names swapped.
+  one), a "not" inserted, two names swapped; and names and figures put in another role: the owner
+  of a possessive swapped with another name of the sentence ("France's minister said Italy …" →
+  "Italy's minister said France …"), a name swapped with a weekday or month ("Hale on Tuesday
+  opened the depot at the Riverside yard" → "Hale on Riverside … the Tuesday yard"), the head of
+  a relative clause swapped with a name inside it ("Brightway, which Northgate Capital bought" →
+  "Northgate Capital, which Brightway bought"), a figure of the sentence put in another figure's
+  place ("22 goals in its 30 matches" → "30 goals in its 30 matches"), a figure of the sentence
+  put after a label ("Category 3 … August 19" → "Category 19"), and a clock time replaced by a
+  year of the article ("at 8:30 a.m." → "at 2024 a.m.").
 Cases are drawn with a fixed seed, so the set is the same on every machine; it is built in memory
 from ../shared/data and never stored in the repository.
 """
@@ -30,9 +39,10 @@ from pathlib import Path
 from newsqa.index.chunking import sentence_spans
 
 PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered", "reworded",
-               "surname")
+               "surname", "possessive_of", "unit_restated")
 CORRUPTIONS = ("figures_swapped", "year_swapped", "other_figure", "magnitude", "month", "day", "year", "negation",
-               "names_swapped")
+               "names_swapped", "possessive_swapped", "name_time_swapped", "relative_swapped", "figure_role",
+               "label_figure", "clock_year")
 KINDS = ("true", *PARAPHRASES, *CORRUPTIONS)
 
 # A figure: not part of a label or a time ("K-2", "COVID-19", "8:30"), never ending in a comma.
@@ -91,6 +101,33 @@ _TITLED = re.compile(r"\b(?:Vice President|President|Gov\.|Governor|Mayor|Sen\.|
                      r"Secretary|Prime Minister|Minister|Coach|Dr\.)\s+[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+([A-Z][a-z]+)\b"
                      r"(?![\w’'-]|\s+[A-Z])")
 _PRONOUNS = {"He", "She", "They", "It", "We", "I"}
+# One capitalised word inside a sentence (not its first): a name, unless a date word or a title.
+_INNER_NAME = re.compile(r"(?<=[a-z,]\s)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*(?![\w’'-])")
+_NOT_A_NAME = set(_WEEKDAYS) | set(_MONTHS) | {"The", "This", "That", "These", "Those", "His", "Her", "Their", "Its",
+                                               "President", "Governor", "Mayor", "Senator", "Minister", "Prime",
+                                               "Editor", "Year", "Day", "Eve", "Mother", "Father", "Valentine"}
+_POSSESSIVE = re.compile(r"\b([A-Z][a-z]{2,})['’]s\s")
+_AFTER_DOLLARS = {"in", "to", "for", "from", "a", "an", "per", "on", "over", "last", "this", "each", "and", "or",
+                  "after", "before", "since", "by", "with", "into", "through"}
+# What a possessive owns that reads as well with "of" ("France's finance minister" → "the finance
+# minister of France").
+_OWNED = re.compile(r"\b([A-Z][a-z]{2,})['’]s\s+((?:finance |foreign |defense |prime |health |interior )?"
+                    r"(?:minister|government|president|economy|military|army|capital|leader|parliament|police|"
+                    r"court|team|coach|office|ambassador|embassy|navy|population|budget|ministry|department|"
+                    r"spokesperson|spokesman|spokeswoman|governor|mayor|board|founder|owner|union|chief|"
+                    r"largest city|central bank|supreme court|attorney general|legislature|constitution))\b")
+_RELATIVE_NAMES = re.compile(r"\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*),\s+(?:which|who|whose)\s+[^,.]*?"
+                             r"(?<=\s)([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)\b")
+_WEEKDAY_OR_MONTH = re.compile(r"\b(" + "|".join(_WEEKDAYS + _MONTHS) + r")\b")
+_LABELLED = re.compile(r"\b(Category|No\.|Number|Route|Flight|Article|Section|Chapter|Phase|Stage|Round|Game|"
+                       r"Week|Level|Class|Grade|Title|Proposition|Prop\.|Measure|Tier)\s+(\d{1,3})\b(?![,.]?\d)")
+# Words after a figure that count nothing ("between 15 and 17", "1 in 5", "8 through 12").
+_NOT_COUNTED = {"and", "to", "in", "of", "per", "through", "or", "percent", "for", "from", "on", "at", "by", "with",
+                "the", "than", "out", "a.m", "p.m"}
+_CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:and|including|while|but|with)\s")
+_COUNTED = re.compile(r"(?<![\w.,:$-])(\d{1,3}(?:,\d{3})*)\s+([a-z]{3,})\b")
+_CLOCK = re.compile(r"\b(\d{1,2}(?::\d\d)?)\s*(a\.m\.|p\.m\.)")
+_DOLLARS = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)(\s+(?:million|billion|trillion))?(?![\w%])")
 _COMMON_START = re.compile(r"^(?:The|A|An|Several|Some|Many|Most|More|Its|Their|His|Her|Our|This|That|These|Those|"
                            r"Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)\b")
 
@@ -161,8 +198,10 @@ def _replace_at(text: str, old: str, new: str, start: int) -> str:
     return text[:start] + new + text[start + len(old):]
 
 
-def make(kind: str, sentence: str, article_figures: list[str], rng: random.Random) -> str | None:
-    """The claim of this kind made from the sentence, or None where the sentence offers none."""
+def make(kind: str, sentence: str, article_figures: list[str], rng: random.Random,
+         article_years: list[str] = ()) -> str | None:
+    """The claim of this kind made from the sentence, or None where the sentence offers none.
+    `article_figures`: the figures the article states (no years); `article_years`: its years."""
     figures = _figures(sentence)
     if kind == "true":
         return sentence
@@ -249,6 +288,60 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         if not match or _NEGATED.search(sentence):
             return None
         return sentence[:match.end()] + " not" + sentence[match.end():]
+    if kind == "possessive_of":
+        match = _OWNED.search(sentence)
+        if not match or re.search(r"\b(?:the|a|an|its|his|her|their)\s+$", sentence[:match.start()], re.I):
+            return None
+        article = "The" if match.start() == 0 else "the"
+        if not _starts_a_name(sentence, match.start()) or sentence[match.end():].startswith(" of"):
+            return None
+        return _replace_at(sentence, match.group(0), f"{article} {match.group(2)} of {match.group(1)}", match.start())
+    if kind == "unit_restated":
+        match = _DOLLARS.search(sentence)
+        after = re.match(r"\s*(\w+|[.,;])", sentence[match.end():]) if match else None
+        if not match or not after or not (after.group(1) in _AFTER_DOLLARS or after.group(1) in ".,;"):
+            return None
+        return _replace_at(sentence, match.group(0), f"{match.group(1)}{match.group(2) or ''} dollars", match.start())
+    if kind == "possessive_swapped":
+        match = _POSSESSIVE.search(sentence)
+        if not match or match.group(1) in _NOT_A_NAME or not _starts_a_name(sentence, match.start()):
+            return None
+        others = [name for name in _inner_names(sentence) if match.group(1) not in name]
+        return _swap_words(sentence, match.group(1), others[0]) if others else None
+    if kind == "name_time_swapped":
+        when = next((m for m in _WEEKDAY_OR_MONTH.finditer(sentence) if _starts_a_name(sentence, m.start())
+                     and not re.match(r"\s+[A-Z]", sentence[m.end():])), None)  # not "Black Friday", "Friday Night"
+        names = [name for name in _inner_names(sentence) if not _WEEKDAY_OR_MONTH.search(name)]
+        return _swap_words(sentence, when.group(1), names[0]) if when and names else None
+    if kind == "relative_swapped":
+        match = _RELATIVE_NAMES.search(sentence)
+        if not match or match.group(1) in _NOT_A_NAME or match.group(2) in _NOT_A_NAME \
+                or match.group(1) in match.group(2) or match.group(2) in match.group(1):
+            return None
+        return _swap_words(sentence, match.group(1), match.group(2))
+    if kind == "figure_role":
+        # As a model merging two clauses writes it: the later figure in the earlier one's place,
+        # the clause that gave the later figure left out ("76 total cases, including 76 new
+        # cases" → "76 total cases.", on "201 total cases, including 76 new cases").
+        counted = [m for m in _COUNTED.finditer(sentence)
+                   if not _YEAR.fullmatch(m.group(1)) and m.group(2) not in _NOT_COUNTED]
+        for a, b in zip(counted, counted[1:]):
+            cut = list(_CLAUSE_BREAK.finditer(sentence, a.end(), b.start()))
+            if a.group(1) != b.group(1) and a.group(2) != b.group(2) and cut:
+                kept = sentence[:cut[-1].start()].rstrip(" ,;:")
+                return _replace_at(kept, a.group(1), b.group(1), a.start(1)) + "."
+        return None
+    if kind == "label_figure":
+        match = _LABELLED.search(sentence)
+        if not match:
+            return None
+        others = [f for f in re.findall(r"(?<![\w.,:$-])\d{1,3}(?![\w:,.-]|[.,]\d)", sentence) if f != match.group(2)]
+        return _replace_at(sentence, match.group(2), others[0], match.start(2)) if others else None
+    if kind == "clock_year":
+        match = _CLOCK.search(sentence)
+        if not match:
+            return None
+        return _replace_at(sentence, match.group(1), rng.choice(list(article_years) or ["2025"]), match.start(1))
     if kind == "names_swapped":
         names = list(dict.fromkeys(m.group(0) for m in _NAME.finditer(sentence)))
         if len(names) < 2 or names[0] in names[1] or names[1] in names[0]:
@@ -256,6 +349,25 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         a, b = names[:2]
         return re.sub(rf"{re.escape(a)}|{re.escape(b)}", lambda m: b if m.group(0) == a else a, sentence)
     raise ValueError(kind)
+
+
+def _starts_a_name(sentence: str, start: int) -> bool:
+    """Whether the capitalised word at `start` opens its run: the word before it, if any, is not
+    capitalised ("Department" of "U.S. State Department" does not)."""
+    before = sentence[:start].split()
+    return not before or not before[-1][:1].isupper()
+
+
+def _inner_names(sentence: str) -> list[str]:
+    """Whole runs of capitalised words inside the sentence that are names (no date word or title)."""
+    return [m.group(0) for m in _INNER_NAME.finditer(sentence)
+            if _starts_a_name(sentence, m.start()) and m.group(0) not in _NOT_A_NAME]
+
+
+def _swap_words(sentence: str, a: str, b: str) -> str:
+    """The sentence with the whole words (or runs) `a` and `b` in each other's places."""
+    return re.sub(rf"(?<![\w-]){re.escape(a)}(?![\w-])|(?<![\w-]){re.escape(b)}(?![\w-])",
+                  lambda m: b if m.group(0) == a else a, sentence)
 
 
 def _other(value: str, candidates: list[str], low: int, high: int, rng: random.Random) -> str:
@@ -278,6 +390,7 @@ def cases(folder: Path, weeks: list[str], per_kind: int, seed: int = 2025) -> It
     for a, text in enumerate(texts):
         sentences = _sentences(text)
         article_figures = list(dict.fromkeys(f for s in sentences for f in _figures(s)))
+        article_years = list(dict.fromkeys(y for s in sentences for y in _YEAR.findall(s)))
         for i, sentence in enumerate(sentences):
             if not _usable(sentence) or sentence in used:
                 continue
@@ -285,7 +398,7 @@ def cases(folder: Path, weeks: list[str], per_kind: int, seed: int = 2025) -> It
             for kind in sorted(KINDS, key=lambda k: made[k]):  # the rarest kinds first
                 if made[kind] >= per_kind:
                     continue
-                claim = make(kind, sentence, article_figures, rng)
+                claim = make(kind, sentence, article_figures, rng, article_years)
                 if claim and claim != sentence or (claim and kind == "true"):
                     made[kind] += 1
                     used.add(sentence)

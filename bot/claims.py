@@ -44,7 +44,8 @@ _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 _FILLER = {"the", "a", "an", "of", "and", "or", "in", "on", "at", "to", "for", "by", "with", "than", "more", "less",
            "about", "nearly", "some", "around", "over", "almost", "roughly", "approximately", "up", "least", "just",
            "only", "were", "was", "is", "are", "had", "has", "have", "be", "been", "its", "their", "his", "her",
-           "who", "which", "that", "those", "these", "from", "as", "per", "cent", "percent"}
+           "who", "which", "that", "those", "these", "from", "as", "per", "cent", "percent", "will", "would", "can",
+           "could", "may", "might", "must", "should", "shall", "did", "do", "does"}
 
 
 # Spelled-out figures become digits before any rule reads them ("nine hundred" → 900, "two thousand
@@ -80,7 +81,8 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
     names = _names(claim)
     asked = _tokens(question)
     rules = (lambda: _quoted(claim, whole, asked), lambda: _magnitudes(mine, whole),
-             lambda: _months(mine, whole, theirs), lambda: _years(mine, theirs),
+             lambda: _months(mine, whole, theirs), lambda: _years(mine, theirs), lambda: _labelled(mine, theirs, whole),
+             lambda: _slots(clauses, whole),
              lambda: _polarity(mine, theirs, asked),
              lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
              lambda: _figure_roles(clauses, whole, asked))
@@ -96,17 +98,35 @@ _DATE_WORDS = set(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "fri
 def _names(claim: str) -> list[tuple[str, ...]]:
     """The claim's names as token runs: a capitalized run that is not only the word opening the
     sentence ("The"), without the words that open it ("On", "In"); a date is not a name (the date
-    rule holds it, and a date moved to the front of a sentence is no swap)."""
+    rule holds it, and a date moved to the front of a sentence is no swap). The opening word alone
+    is a name when it owns something or heads a relative clause (`_opening_name`)."""
     names = []
     for match in _NAME.finditer(claim):
-        if not (" " in match.group(0) or "-" in match.group(0) or match.start() > 0):
+        if not (" " in match.group(0) or "-" in match.group(0) or match.start() > 0
+                or _opening_name(claim, match)):
             continue
         run = _tokens(match.group(0))
         while run and run[0] in _NOT_NAMES:
             run = run[1:]
         if run and not all(t in _DATE_WORDS for t in run):
             names.append(tuple(run))
+    # A name that owns a name is one too ("Lincoln's Inn"), beside its parts.
+    names += [tuple(_tokens(m.group(0))) for m in _NAMED_POSSESSION.finditer(claim)]
     return list(dict.fromkeys(names))
+
+
+_NAMED_POSSESSION = re.compile(r"\b[A-Z][a-z]+['’]s(?:\s+[A-Z][a-z]+)+\b")
+
+
+_RELATIVE_HEAD = re.compile(r"['’]s\b|,\s+(?:who|which|whose)\b")
+
+
+def _opening_name(claim: str, match: re.Match) -> bool:
+    """A lone word opening the claim is a name when it owns what follows ("France's minister") or
+    heads a relative clause ("Traynor, who …"). Not when it merely stands capitalised inside the
+    source too: a clause moved to the front puts a name there ("Diana had her HRH taken away after
+    her divorce from Prince Charles") and the swap test would read the move as a swap."""
+    return bool(_RELATIVE_HEAD.match(claim, match.end()))
 
 
 def holds(claim: str, premise: str) -> str | None:
@@ -123,6 +143,14 @@ _CLAUSE_MARK = re.compile(r"(?<!\d),|,(?!\d)|;")
 _TOKEN_OR_MARK = re.compile(_CLAUSE_MARK.pattern + "|" + _TOKEN.pattern)
 
 
+def _figure_token(token: str) -> str:
+    """A figure without its commas, except a count that would then read as a year ("1,889
+    cases" stays "1,889": `is_year` says a year has no comma)."""
+    token = token.rstrip(",")  # a comma after the figure ends a clause
+    plain = token.replace(",", "")
+    return token if plain != token and _YEAR.match(plain) else plain
+
+
 def _tokens(text: str, clauses: bool = False) -> list[str]:
     """The text's words, lower-cased, and figures without their commas; with `clauses`, a ","
     token where a clause ends (what a figure counts does not run past it)."""
@@ -134,8 +162,10 @@ def _tokens(text: str, clauses: bool = False) -> list[str]:
         lower = token.lower()
         if lower.endswith("n't"):  # "didn't" → "did", "n't"
             words += [lower[:-3] or "n't", "n't"]
+        elif lower.endswith("'s") and len(lower) > 2:  # "France's" → "france", "'s": the name is a name
+            words += [lower[:-2], "'s"]
         else:
-            words.append(token.replace(",", "") if _FIGURE.match(token) else lower)
+            words.append(_figure_token(token) if _FIGURE.match(token) else lower)
     return words
 
 
@@ -280,6 +310,59 @@ def _years(claim: list[str], sentence: list[str]) -> str | None:
     return None
 
 
+def _labelled(claim: list[str], sentence: list[str], source: list[str]) -> str | None:
+    """A figure after a label ("Category 4", "Game 6", "No. 2 seed") is the one the source puts
+    after that label: "Category 28" where the source says "Category 4 … September 28" names no
+    storm; and a labelled figure the claim gives more often than its sentence does, while the
+    sentence labels another the claim lacks ("the No. 2 seed upsets the No. 2 seed" on "No. 7 …
+    No. 2"), is one moved into another's place."""
+    mine, theirs = Counter(_label_pairs(claim)), Counter(_label_pairs(sentence))
+    anywhere = set(_label_pairs(source))
+    for label, figure in mine:
+        if (label, figure) not in anywhere:
+            said = sorted(f for lab, f in theirs if lab == label)
+            shown = f"{'No.' if label == 'no' else label.capitalize()}"
+            return (f"figure: the source has {shown} {' or '.join(said)}, not {shown} {figure}" if said
+                    else f"figure: the source has no {shown} {figure}")
+    wrong = [pair for pair, n in mine.items() if n > theirs[pair]]
+    lacking = [pair for pair, n in theirs.items() if n > mine[pair]]
+    if wrong and lacking:
+        return f"figure: the source labels {lacking[0][1]} where the claim repeats {wrong[0][1]}"
+    return None
+
+
+def _slots(claim: list[str], source: list[str]) -> str | None:
+    """A clock time is one the source gives as a clock time, never a year ("at 2024 a.m."); and a
+    count never stands where the source has a year ("built in 60,000" on "Built in 1998, the
+    stadium seats 60,000 fans")."""
+    clocks = {source[j - 1] for j in _clock_marks(source)}
+    for j in _clock_marks(claim):
+        figure = claim[j - 1]
+        if _YEAR.match(figure) or figure not in clocks:
+            return f"figure: the source gives no clock time {figure}" + (" (a year)" if _YEAR.match(figure) else "")
+    years_after = {(source[j - 1], t) for j, t in enumerate(source) if j and _YEAR.match(t)}
+    for j, t in enumerate(claim):
+        ends = j + 1 == len(claim) or claim[j + 1] in (",", "and")
+        if j and claim[j - 1] in _YEAR_SLOT and _FIGURE.match(t) and not _YEAR.match(t) and ends:
+            said = sorted(y for word, y in years_after if word == claim[j - 1])
+            if said:
+                return f"figure: the source has {claim[j - 1]} {said[0]}, not {claim[j - 1]} {t}"
+    return None
+
+
+_YEAR_SLOT = {"in", "since", "until", "by"}
+
+
+def _clock_marks(tokens: list[str]) -> list[int]:
+    """Where "a.m." or "p.m." begins (as tokens "a", "m" or "p", "m") after a figure."""
+    return [j for j in range(1, len(tokens) - 1)
+            if tokens[j] in ("a", "p") and tokens[j + 1] == "m" and _FIGURE.match(tokens[j - 1])]
+
+
+def _label_pairs(tokens: list[str]) -> list[tuple[str, str]]:
+    return [(tokens[i - 1], t) for i, t in enumerate(tokens) if i and tokens[i - 1] in _LABELS and _FIGURE.match(t)]
+
+
 def _months_in(tokens: list[str]) -> list[str]:
     """The month each token names, or ""."""
     return [_month_of(t, tokens[j + 1] if j + 1 < len(tokens) else "") for j, t in enumerate(tokens)]
@@ -328,6 +411,10 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
     # Labels count here too: "the No. 5 seed Chargers" and "No. 4 seed Texans" swapped are wrong.
     figures = list(dict.fromkeys(f for _, f in _figures(claim, labels=True) + _undated_years(claim) if f in sentence))
     names = list(dict.fromkeys(found for n in names if (found := _named_in(sentence, n))))
+    # A weekday or a month alone stands in a time phrase: a name put there, and it where the name
+    # was, is a swap too ("Hale on Riverside opened the depot at the Tuesday yard").
+    names += list(dict.fromkeys((t,) for t in claim if t in _DATE_WORDS and t in sentence
+                                and names and not any(t in name for name in names)))  # not "Easter Sunday"
     dates = list(dict.fromkeys(d for d in _dates(claim) if _contains(sentence, d)))
     base = _similarity(claim, sentence)
     for kind, items in (("figures", figures), ("names", names), ("dates", dates)):
@@ -410,15 +497,73 @@ def _figure_roles(claim: list[str], source: list[str], asked: list[str]) -> str 
     premises = {(f, tuple(_content(asked[j + 1: j + 8])[:2])) for j, f in _figures(asked)}
     for i, figure in _figures(claim):
         clause = claim[i + 1: i + 8]
-        following = tuple(_content(clause[: clause.index(",")] if "," in clause else clause)[:2])
+        clause = clause[: clause.index(",")] if "," in clause else clause
+        scale = 1 if clause and clause[0] in _MAGNITUDE else 0
+        symbol = _CURRENCY.get(clause[scale]) if len(clause) > scale else None
+        if symbol and symbol in _before_figure(source, figure):
+            clause = clause[:scale] + clause[scale + 1:]  # "48 million dollars" restates the source's "$48 million"
+        following = tuple(_content(clause)[:2])
         counted = set(following)
         if not counted or (figure, following) in premises:
             continue
         places = [j for j, f in in_source if f == figure]
-        near = [set(_content(source[max(0, j - 4): j])) | set(_content(source[j + 1: j + 10])[:4]) for j in places]
-        if places and not any(counted & words for words in near):
+        attached = set([w for w in _counted_after(claim, i) if w not in _CURRENCY_STEMS][:1])
+        if places and not any(_counts_the_same(source, j, counted, attached) for j in places):
             return f"figure: {figure} in the source is not about {' '.join(sorted(counted))}"
     return None
+
+
+def _counts_the_same(source: list[str], j: int, counted: set[str], attached: set[str]) -> bool:
+    """Whether the source's figure at `j` counts what the claim's does. Where words right after it
+    say what it counts, those must be among the claim's (`counted`), and the word the claim puts
+    right after its figure (`attached`: "public" of "2,700 public trees") must be there or just
+    before it;
+    else (its noun left out: "and 2,500 in Iraq") the claim's words must be near it."""
+    own = _counted_after(source, j)
+    if own:
+        return bool(counted & set(own)) and attached <= set(own) | _just_before(source, j)
+    return bool(counted & (set(_content(source[max(0, j - 4): j])) | set(_content(source[j + 1: j + 10])[:4])))
+
+
+def _just_before(tokens: list[str], j: int) -> set[str]:
+    """The content words of the few tokens before the figure at `j` that are not what an earlier
+    figure counts ("201 total cases, including 76 new cases": "total" is 201's, not 76's)."""
+    start = max(0, j - 4)
+    earlier = [k for k in range(start, j) if _FIGURE.match(tokens[k])]
+    theirs = set(_counted_after(tokens, earlier[-1])) if earlier else set()
+    return set(_content(tokens[start:j])) - theirs
+
+
+def _counted_after(tokens: list[str], j: int) -> list[str]:
+    """What the figure at `j` counts when the words right after it say ("22 goals in its 30
+    matches": 30 counts matches, not goals): its content words up to a clause mark, a filler word
+    or another figure (magnitudes and one-letter tokens skipped). Nothing when it is followed by a
+    preposition ("900 troops in Syria and 2,500 in Iraq": 2,500 counts troops, said before it)."""
+    if j + 1 < len(tokens) and tokens[j + 1] == "%":
+        return []  # a share: what it is a share of is said elsewhere ("47% said she is not")
+    k = j + 1
+    while k < len(tokens) and tokens[k] in _MAGNITUDE:
+        k += 1
+    words = []
+    while k < len(tokens) and len(words) < 2:
+        token = tokens[k]
+        if token in (",", "$", "£", "€", "'s") or token in _FILLER or token in _SAYING or _FIGURE.match(token):
+            break
+        if len(token) > 1:
+            words.append(_stem(token))
+        k += 1
+    return words
+
+
+_CURRENCY = {"dollar": "$", "dollars": "$", "pound": "£", "pounds": "£", "euro": "€", "euros": "€"}
+_CURRENCY_STEMS = {"dollar", "pound", "euro"}
+# Verbs that follow a figure standing for people ("47 said", "300 died"): no counted noun.
+_SAYING = {"said", "say", "says", "stated", "state", "states", "told", "reported", "died", "voted", "agreed"}
+
+
+def _before_figure(tokens: list[str], figure: str) -> set[str]:
+    """The tokens just before each place the figure stands ("$" of "$48")."""
+    return {tokens[j - 1] for j, t in enumerate(tokens) if t == figure and j}
 
 
 def _content(tokens: list[str]) -> list[str]:

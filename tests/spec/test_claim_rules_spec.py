@@ -236,3 +236,48 @@ def test_a_spelled_out_figure_in_the_wrong_place_is_refused():
     assert held_to("The US has 900 troops in Syria and 2,500 in Iraq.", sentence, sentence) is None
     reason = held_to("The US has 2,500 troops in Syria and 900 in Iraq.", sentence, sentence)
     assert reason is not None and reason.startswith("figures swapped")
+
+
+# Who did what to whom: each role, with a paraphrase that must be kept and the swap that must not.
+MINISTER = "France's finance minister said Italy would miss its deficit target."
+DEPOT = "Hale on Tuesday opened the depot at the Riverside yard."
+OWNER = "Mara Quinn is chief of Brightway, which Northgate Capital bought in 2021."
+CLUB = "The club scored 22 goals in its 30 matches."
+STORM = "Ivo became the first Category 3 storm of the season when it made landfall on August 19."
+POLLS = "Polls opened at 7 a.m. on Tuesday, the first election day of 2024."
+STADIUM = "Built in 1998, the stadium seats 60,000 fans."
+POLL = "Half said she is qualified, while 47% said she is not."
+CASES = "Indiana has recorded 201 total cases, including 76 new cases announced Sunday."
+
+
+@pytest.mark.parametrize("kept,refused,sentence,why", [
+    ("The finance minister of France said Italy would miss its deficit target.",
+     "Italy's finance minister said France would miss its deficit target.", MINISTER, "names swapped"),
+    ("Hale opened the depot at the Riverside yard on Tuesday.",
+     "Hale on Riverside opened the depot at the Tuesday yard.", DEPOT, "names swapped"),
+    ("Mara Quinn is chief of Brightway, which Northgate Capital bought in 2021.",
+     "Mara Quinn is chief of Northgate Capital, which Brightway bought in 2021.", OWNER, "names swapped"),
+    ("The club scored 22 goals.", "The club scored 30 goals.", CLUB, "figure: 30 in the source is not about goal"),
+    ("Indiana has recorded 76 new cases.", "Indiana has recorded 76 total cases.", CASES, "figure: 76"),
+    ("Ivo was the first Category 3 storm of the season.", "Ivo was the first Category 19 storm of the season.",
+     STORM, "figure: the source has Category 3, not Category 19"),
+    ("Polls opened at 7 a.m.", "Polls opened at 2024 a.m.", POLLS, "figure: the source gives no clock time 2024"),
+    ("The stadium was built in 1998.", "The stadium was built in 60,000.", STADIUM,
+     "figure: the source has in 1998, not in 60000"),
+])
+def test_names_and_figures_keep_the_roles_their_sentence_gives_them(kept, refused, sentence, why):
+    assert held_to(kept, sentence, sentence) is None
+    reason = held_to(refused, sentence, sentence)
+    assert reason is not None and reason.startswith(why), reason
+
+
+@pytest.mark.parametrize("paraphrase,sentence", [
+    ("The bridge will cost 48 million dollars.", BRIDGE),  # a unit restated
+    ("Hale opened the depot on Tuesday.", DEPOT),
+    ("The stadium seats 60,000 fans.", STADIUM),
+    ("Polls opened at 7 a.m. on Tuesday.", POLLS),
+    ("The United States has 2,500 troops in Iraq.", TROOPS),  # the counted noun said before, not after
+    ("While 47% said she is not, half said she is qualified.", POLL),
+])
+def test_a_figure_said_as_its_sentence_says_it_keeps_its_role(paraphrase, sentence):
+    assert held_to(paraphrase, sentence, sentence) is None
