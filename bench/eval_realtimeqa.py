@@ -101,7 +101,8 @@ def main() -> None:
             s = summary(out)
         else:
             print("running:", out.name, flush=True)
-            s = run_eval(out, *command, settings={"NEWSQA_SEARCH__RANKER": "learned"} if learned else None)
+            # the ranker named, whatever the default: each row is the order it says
+            s = run_eval(out, *command, settings={"NEWSQA_SEARCH__RANKER": ranker} if pipeline == "newsqa" else None)
         if llm == "local":
             curves[key] = risk_coverage_row(variant, pipeline, ranker, s)
         rows[key] = [variant, pipeline, ranker, llm, str(s["n"]), fmt(s, "em"), fmt(s, "f1"), fmt(s, "containment"),

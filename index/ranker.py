@@ -7,7 +7,8 @@ pool is re-ordered by that score before the per-article cap takes the first k. W
 `search.ranker = "none"` (for now the default: see docs/guides/ranker.md) the fused order is kept.
 
 Features, all cheap (no model beyond the trees; the pool's embeddings and BM25 scores are
-already computed by the search):
+already computed by the search; what does not depend on the question, a passage's stemmed words
+by sentence, its names and figures, is read once a text and kept for the last 4,096 texts):
 - each leg's score and rank, whether both legs found it, the fused score and rank;
 - how much of the question is in the passage and in its title: content words (stemmed), names
   (capitalised words), figures;
@@ -23,7 +24,8 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -112,6 +114,64 @@ def _whole_words(wanted: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
+@dataclass(frozen=True)
+class _Passage:
+    """What the ranker reads of a text whatever the question asks: read once a text (a search's
+    candidates recur from question to question) and kept in `_PASSAGES`."""
+
+    sentences: tuple[frozenset[str], ...]  # each sentence's stemmed words
+    words: frozenset[str]
+    flat: tuple[str, ...]  # the passage's words in order, across its sentences
+    figures: int
+    names: frozenset[str]  # capitalised words, lower-cased
+    word_count: int  # words between white space (at least 1)
+
+
+class _PassageCache:
+    """The last `size` texts read, least recently used out; thread-safe (the server's searches)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._read: OrderedDict[str, _Passage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, texts: list[str]) -> list[_Passage]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._read))
+        new = dict(zip(missing, _read_passages(missing))) if missing else {}
+        with self._lock:
+            found = []
+            for text in texts:
+                passage = self._read.get(text) or new[text]
+                self._read[text] = passage
+                self._read.move_to_end(text)
+                found.append(passage)
+            while len(self._read) > self.size:
+                self._read.popitem(last=False)
+        return found
+
+
+def _read_passages(texts: list[str]) -> list[_Passage]:
+    """Each text's sentences stemmed in one batch (each distinct word stemmed once)."""
+    sentences = [_SENTENCE_END.split(text) for text in texts]
+    words = stemmed_words([part for parts in sentences for part in parts])
+    read, at = [], 0
+    for text, parts in zip(texts, sentences):
+        by_sentence = words[at:at + len(parts)]
+        at += len(parts)
+        # The split drops only white space between sentences: a passage's words are its sentences' words.
+        flat = [w for sentence in by_sentence for w in sentence]
+        read.append(_Passage(sentences=tuple(frozenset(s) for s in by_sentence), words=frozenset(flat),
+                             flat=tuple(flat), figures=len(_FIGURE.findall(text)),
+                             names=frozenset(m.group(0).lower() for m in _NAME.finditer(text)),
+                             word_count=len(text.split()) or 1))
+    return read
+
+
+# About 25 searches' candidate pools; a few kB each.
+_PASSAGES = _PassageCache(4096)
+
+
 def _share(wanted: tuple[str, ...], text: str) -> float:
     """The share of `wanted` strings found in `text` as whole words; NaN when nothing is wanted."""
     if not wanted:
@@ -130,41 +190,32 @@ def features(question: str, pool: list[Candidate], as_of: datetime | None,
     first_rank: dict[str, int] = {}
     for rank, c in enumerate(pool, start=1):
         first_rank.setdefault(c.hit.article_id, rank)
-    sentences = [_SENTENCE_END.split(c.hit.text) for c in pool]
-    words = stemmed_words([part for parts in sentences for part in parts] + [c.hit.title or "" for c in pool])
-    by_sentence, at = [], 0
-    for parts in sentences:
-        by_sentence.append(words[at:at + len(parts)])
-        at += len(parts)
-    # The split drops only white space between sentences: a passage's words are its sentences' words.
-    tokens = [[w for sentence in found for w in sentence] for found in by_sentence] + words[at:]
-    best_sentence = [_best_share(asked.words, found) for found in by_sentence]
+    passages = _PASSAGES.read([c.hit.text for c in pool])
+    titles = _PASSAGES.read([c.hit.title or "" for c in pool])
+    asked_names = set(asked.names)
     ages = sorted(_age_days(c.hit, reference) for c in pool if c.hit.published)
     rows = []
-    for rank, (c, text_words, title_words) in enumerate(zip(pool, tokens[: len(pool)], tokens[len(pool):]),
-                                                       start=1):
+    for rank, (c, passage, headline) in enumerate(zip(pool, passages, titles), start=1):
         hit = c.hit
         age = _age_days(hit, reference)
-        text, title = hit.text.lower(), (hit.title or "").lower()
-        plain_text = hit.text.replace(",", "")
-        own_names = {m.group(0).lower() for m in _NAME.finditer(hit.text)} - set(asked.names)
-        word_count = len(hit.text.split()) or 1
+        word_count = passage.word_count
         rows.append([
             hit.score, rank,
             _nan(c.dense_sim), _nan(None if c.dense_sim is None else best_sim - c.dense_sim), _nan(hit.dense_rank),
             _nan(c.bm25), _nan(None if c.bm25 is None or not best_bm25 else c.bm25 / best_bm25),
             _nan(hit.lexical_rank), float(hit.dense_rank is not None and hit.lexical_rank is not None),
-            len(asked.words & set(text_words)) / len(asked.words) if asked.words else math.nan,
-            len(asked.words & set(title_words)) / len(asked.words) if asked.words else math.nan,
-            _share(asked.names, text), _share(asked.names, title), _share(asked.figures, plain_text),
+            len(asked.words & passage.words) / len(asked.words) if asked.words else math.nan,
+            len(asked.words & headline.words) / len(asked.words) if asked.words else math.nan,
+            _share(asked.names, hit.text.lower()) if asked.names else math.nan,
+            _share(asked.names, (hit.title or "").lower()) if asked.names else math.nan,
+            _share(asked.figures, hit.text.replace(",", "")) if asked.figures else math.nan,
             float(asked.expects == "figure"), float(asked.expects == "name"),
-            len(_FIGURE.findall(hit.text)) / word_count, len(own_names) / word_count,
+            passage.figures / word_count, len(passage.names - asked_names) / word_count,
             math.log1p(max(age, 0.0)) if not math.isnan(age) else math.nan, float(hit.published is None),
             float(asked.names_time), float(asked.asks_event),
             c.ordinal, len(hit.text), (copies or {}).get(hit.article_id, len(hit.carried_by)),
-            per_article[hit.article_id], first_rank[hit.article_id], best_sentence[rank - 1],
-            len(asked.bigrams & set(zip(text_words, text_words[1:]))) / len(asked.bigrams) if asked.bigrams
-            else math.nan,
+            per_article[hit.article_id], first_rank[hit.article_id], _best_share(asked.words, passage.sentences),
+            _bigram_share(asked.bigrams, passage) if asked.bigrams else math.nan,
             bisect.bisect_left(ages, age) / len(ages) if ages and not math.isnan(age) else math.nan,
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(pool), len(FEATURES))
@@ -174,7 +225,17 @@ def _age_days(hit: SearchHit, reference: datetime) -> float:
     return (reference - hit.published).total_seconds() / 86400.0 if hit.published else math.nan
 
 
-def _best_share(words: frozenset[str], sentences: list[list[str]]) -> float:
+def _bigram_share(bigrams: frozenset[tuple[str, str]], passage: _Passage) -> float:
+    """The share of the question's word pairs the passage holds side by side; only pairs whose
+    both words it holds are looked for (most are not)."""
+    wanted = {pair for pair in bigrams if pair[0] in passage.words and pair[1] in passage.words}
+    if not wanted:
+        return 0.0
+    found = {pair for pair in zip(passage.flat, passage.flat[1:]) if pair in wanted}
+    return len(found) / len(bigrams)
+
+
+def _best_share(words: frozenset[str], sentences: tuple[frozenset[str], ...]) -> float:
     """The largest share of the question's content words that one sentence holds (an answer
     usually sits in one sentence that repeats the question's terms); NaN without content words."""
     if not words:

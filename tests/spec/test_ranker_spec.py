@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from newsqa.errors import NewsqaError
-from newsqa.index.ranker import DEFAULT_MODEL, FEATURES, Candidate, Ranker, features, load_ranker
+from newsqa.index.ranker import DEFAULT_MODEL, FEATURES, Candidate, Ranker, _PassageCache, features, load_ranker
 from newsqa.index.search import SearchHit
 
 pytestmark = pytest.mark.spec
@@ -145,3 +145,17 @@ def test_the_shipped_model_loads_and_none_turns_it_off():
     assert DEFAULT_MODEL.with_suffix(".md").is_file()  # its card
     assert isinstance(load_ranker("learned"), Ranker)
     assert load_ranker("none") is None
+
+
+def test_a_passage_is_read_once_and_the_passages_kept_are_bounded():
+    cache = _PassageCache(2)
+    first, second, third = "Mayor Ortiz spoke. 900 workers struck.", "The council met.", "Rain fell on Tuesday."
+    read = cache.read([first, second])
+    assert read[0].names == {"mayor", "ortiz"} and read[0].figures == 1 and len(read[0].sentences) == 2
+    assert cache.read([first])[0] is read[0]  # read once; now the most recently used
+    cache.read([third])  # the least recently used (second) goes
+    assert list(cache._read) == [first, third]
+    # The features are the same whether a passage is read anew or kept.
+    pool = [candidate(first), candidate(second, article="a2")]
+    assert np.array_equal(features("How many workers struck?", pool, AS_OF),
+                          features("How many workers struck?", pool, AS_OF), equal_nan=True)
