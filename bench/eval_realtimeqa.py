@@ -80,6 +80,8 @@ def main() -> None:
                         help="only these runs, e.g. newsqa:local langchain-baseline:local")
     parser.add_argument("--rankers", nargs="+", default=["none", "learned"], choices=["none", "learned"],
                         help="newsqa's search.ranker in its rows")
+    parser.add_argument("--note", action="append", default=[],
+                        help="a line added to the table's notes (what the run cannot say for itself)")
     parser.add_argument("--table-only", action="store_true",
                         help="tabulate the finished runs, run nothing (a missing run is listed as not run)")
     args = parser.parse_args()
@@ -139,6 +141,7 @@ def main() -> None:
          "ranker: newsqa's search.ranker, none = the fused order (the default), learned = the ranker "
          "in index/models/ (trained on the dev weeks, bench/results/ranker_retrieval.md).",
          "LLM local = Qwen2.5-Coder-1.5B-Instruct Q4_K_M on 2 CPU threads; none = no LLM (extractive).",
+         *args.note,
          f"Command: .venv/bin/python bench/eval_realtimeqa.py --from {args.first} --to {args.last}"],
     )
     write_table(
