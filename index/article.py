@@ -87,6 +87,11 @@ def with_inferred_date(article: Article) -> Article:
     return replace(article, published=published, extra={**article.extra, "published_inferred": how})
 
 
+# The mark in `Article.extra` on an article stored from its feed entry's summary because its page
+# could not be had (index/sources/feeds.py); the manifest reads it for citations.
+SUMMARY_ONLY = "summary_only"
+
+
 def _digest(*parts: str) -> str:
     h = hashlib.sha256()
     for part in parts:

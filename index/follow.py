@@ -273,7 +273,6 @@ class FeedFollower:
             report.problems.append(Problem(entry.label, reason))
             summary = summary_article(entry, outlet) if tries == 0 else None  # stored once, when first read
             if summary is not None:
-                summary.source = feed.source or summary.source
                 work.articles.append(summary)
                 report.from_summary += 1
             tries += 1
@@ -290,17 +289,21 @@ class FeedFollower:
         report.recovered += tries > 0
 
     def _entry_delay(self, feed: FeedSetting, tries: int) -> float:
-        """An entry's page is tried again at the feed's next poll, then twice as long after each
-        failure, capped and jittered like a failing feed."""
-        delay = min(self.watch.max_backoff_s, self.interval(feed) * 2 ** (tries - 1))
-        return self._rng.uniform(delay / 2, delay) if tries > 1 else delay
+        """An entry's page is tried again at the feed's next poll, then backs off as a failing
+        feed does."""
+        return self.interval(feed) if tries == 1 else self._backoff(feed, tries - 1)
+
+    def _backoff(self, feed: FeedSetting, doublings: int) -> float:
+        """The feed's interval doubled `doublings` times, capped at `watch.max_backoff_s`,
+        jittered over its upper half."""
+        delay = min(self.watch.max_backoff_s, self.interval(feed) * 2**doublings)
+        return self._rng.uniform(delay / 2, delay)
 
     def _failed(self, feed: FeedSetting, state: dict[str, Any], started: float, exc: BaseException) -> None:
         """Back off: twice the interval after the first failure, doubling, capped, jittered (full
         range from half to all of it); never sooner than the server's Retry-After."""
         failures = int(state.get("failures") or 0) + 1
-        delay = min(self.watch.max_backoff_s, self.interval(feed) * 2**failures)
-        delay = self._rng.uniform(delay / 2, delay)
+        delay = self._backoff(feed, failures)
         retry_after = getattr(exc, "retry_after_s", None)
         if retry_after:
             delay = max(delay, retry_after)

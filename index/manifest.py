@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newsqa.index.article import Article
+from newsqa.index.article import SUMMARY_ONLY, Article
 from newsqa.index.chunking import Chunk
 
 SCHEMA = """
@@ -220,7 +220,7 @@ class Manifest:
         rows = self._rows(
             f"""SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text,
                        a.title, a.url, a.source, a.published,
-                       COALESCE(json_extract(a.extra, '$.summary_only'), 0)
+                       COALESCE(json_extract(a.extra, '$.{SUMMARY_ONLY}'), 0)
                 FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})""",
             list(chunk_ids),
         )

@@ -137,13 +137,13 @@ class _PassageCache:
 
     def read(self, texts: list[str]) -> list[_Passage]:
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._read))
-        new = dict(zip(missing, _read_passages(missing))) if missing else {}
+            known = {t: self._read[t] for t in texts if t in self._read}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        known.update(zip(missing, _read_passages(missing)))  # read outside the lock
         with self._lock:
             found = []
             for text in texts:
-                passage = self._read.get(text) or new[text]
-                self._read[text] = passage
+                passage = self._read[text] = known[text]
                 self._read.move_to_end(text)
                 found.append(passage)
             while len(self._read) > self.size:

@@ -18,7 +18,7 @@ import feedparser
 import lxml.html
 
 from newsqa.errors import LoadError
-from newsqa.index.article import Article
+from newsqa.index.article import SUMMARY_ONLY, Article
 from newsqa.index.settings import FetchSettings
 from newsqa.index.sources.fetch import Fetched, fetch
 from newsqa.index.sources.html import article_from_html
@@ -27,8 +27,6 @@ from newsqa.index.sources.records import authors_from
 
 # An entry whose own content is shorter than this is a teaser: the article is on its page.
 FULL_TEXT_MIN_CHARS = 600
-# The mark on an article stored from its feed entry's summary because its page could not be had.
-SUMMARY_ONLY = "summary_only"
 # What of a feedparser entry building its article reads: kept to build it again later.
 _ENTRY_FIELDS = ("title", "link", "summary", "content", "author", "authors", "published_parsed", "updated_parsed")
 
