@@ -294,6 +294,10 @@ class ServerSettings(BaseModel):
     """Answers written at once."""
     queue_size: int = 8  # answers waiting beyond those; past it HTTP 429 with Retry-After
     """Answers waiting beyond those before HTTP 429."""
+    # On SIGTERM the waiting answers are refused (503) and the running ones get this long to finish
+    # (systemd's TimeoutStopSec, 90 s by default, must be longer).
+    stop_grace_s: float = Field(default=60.0, ge=0)
+    """Seconds the running answers get to finish when the server is stopped."""
     max_body_bytes: int = 65_536
     """Largest request body (HTTP 413 past it)."""
     insecure: bool = False

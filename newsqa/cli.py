@@ -438,15 +438,24 @@ def serve(
 ) -> None:
     """Serve answers from one warm process: the native and OpenAI-compatible APIs, MCP at /mcp and a
     web page at /. Beyond loopback it wants server.token, unless --insecure."""
-    import logging
 
     from newsqa.server import serve as run_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _service_logging()
     settings = _settings(home)
     if insecure:
         settings.server.insecure = True
     run_server(settings, host or settings.server.host, port or settings.server.port)
+
+
+def _service_logging() -> None:
+    """A long-running service logs its own lines at INFO; the libraries' chatter (a line for every
+    request to a Chroma server, every lexical index build) only when it is a warning."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("httpx", "bm25s", "sentence_transformers"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @app.command("mcp")
@@ -467,7 +476,7 @@ def discord_bot(home: HomeOption = None) -> None:
 
     from newsqa.bot.discord.client import run
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _service_logging()
     logging.getLogger("discord").setLevel(logging.WARNING)
     run(_settings(home))
 

@@ -277,6 +277,22 @@ def test_feedback_is_stored_and_buttons_survive_a_restart(bot, emulator):
     assert votes == [(-1,)]  # the same user changed their vote after the restart
 
 
+def test_sigterm_finishes_the_answers_under_way_then_the_bot_exits_cleanly(bot, emulator):
+    """systemd's stop: every question the bot had taken gets its reply (the answer, or "restarting"
+    for one still waiting), then the connection is closed and the process exits 0."""
+    start = len(emulator.messages)
+    asked = [emulator.say(q, author_id=str(810000000000000000 + i)) for i, q in enumerate(
+        ["How much will the Ferris Street bridge cost?", "How long did the Kessel strike last?",
+         "What changes at the library?"])]
+    emulator.wait_for(lambda: all(m["id"] in emulator.thread_of for m in asked), 60)  # all taken
+    bot.proc.terminate()
+    assert bot.proc.wait(30) == 0, bot.log()[-2000:]
+    replied = {m["channel_id"]: m for m in posted_since(emulator, start)
+               if m["components"] or m["content"] == "I'm restarting; please ask again in a minute."}
+    assert all(emulator.thread_of[m["id"]] in replied for m in asked), [m["content"][:60] for m in replied.values()]
+    bot.start()  # for the tests after this one
+
+
 def test_every_message_pings_nobody_and_the_token_is_never_shown(bot, emulator):
     start = len(emulator.messages)
     emulator.say("Does @everyone know how much the Ferris Street bridge will cost?")

@@ -338,3 +338,32 @@ def listening(port: int, process: subprocess.Popen, timeout: float = 120) -> boo
         except httpx.HTTPError:
             time.sleep(0.3)
     return False
+
+
+def test_sigterm_finishes_the_running_answer_and_refuses_the_waiting_ones_with_503(tmp_path):
+    """Stopped while answering (systemd's stop, a deploy): no request is dropped or fails; the one
+    being written is answered, those waiting are told to come back."""
+    home = ingested_home(tmp_path, str(SAMPLES))
+    stopping = NewsqaServer(home, NEWSQA_LLM="test", NEWSQA_SERVER__WORKERS="1", NEWSQA_SERVER__QUEUE_SIZE="4")
+    stopping.wait_ready()
+
+    async def asked_then_stopped() -> list[httpx.Response | Exception]:
+        async with httpx.AsyncClient(timeout=120) as http:
+            asks = [asyncio.create_task(http.post(f"{stopping.url}/ask", json={"question": f"{STRIKE} ({n})"}))
+                    for n in range(5)]
+            await asyncio.sleep(1.5)
+            stopping.process.terminate()
+            return await asyncio.gather(*asks, return_exceptions=True)
+
+    try:
+        responses = asyncio.run(asked_then_stopped())
+        assert all(isinstance(r, httpx.Response) for r in responses), responses
+        codes = sorted(r.status_code for r in responses)
+        assert set(codes) == {200, 503}, codes
+        refused = [r for r in responses if r.status_code == 503]
+        assert all(r.headers["Retry-After"] == "5" for r in refused)
+        assert refused[0].json()["error"]["message"] == "the server is stopping; retry in 5 s"
+        stopping.process.wait(timeout=30)
+        assert "timeout graceful shutdown exceeded" not in stopping.log()
+    finally:
+        stopping.stop()

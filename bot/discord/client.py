@@ -14,7 +14,9 @@ import asyncio
 import logging
 import re
 import secrets
+import signal
 import threading
+import time
 from collections import OrderedDict
 from typing import Optional
 
@@ -40,11 +42,15 @@ from newsqa.bot.discord.format import (
     stats_line,
     wait_message,
 )
-from newsqa.bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
+from newsqa.bot.discord.work import Busy, Conversations, Cooldowns, ShuttingDown, WorkQueue
 
 log = logging.getLogger("newsqa.discord")
 NO_MENTIONS = discord.AllowedMentions.none()
 BUSY = "I'm busy answering other questions right now; please ask again in a minute."
+RESTARTING = "I'm restarting; please ask again in a minute."
+# On SIGTERM the answers being written and sent get this long before the connection closes
+# (systemd's TimeoutStopSec, 90 s by default, is longer).
+STOP_GRACE_S = 60.0
 
 
 def apology(error_id: str) -> str:
@@ -116,6 +122,7 @@ class NewsBot(discord.Client):
         self.feedback = settings.feedback_store()
         self._answered: OrderedDict[int, Turn] = OrderedDict()
         self._stop_following: threading.Event | None = None
+        self._delivering = 0  # answers being written or sent
         register_commands(self)
 
     async def setup_hook(self) -> None:
@@ -131,6 +138,20 @@ class NewsBot(discord.Client):
         asyncio.get_running_loop().run_in_executor(None, self.answerer.warm_up)
         if self.settings.watch.feeds:  # the process that owns the index follows the feeds
             self._stop_following = FeedFollower(self.answerer.index).start()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_gracefully)
+
+    def stop_gracefully(self) -> None:
+        """SIGTERM (systemd's stop): start no new answer (the askers are told to come back), finish the
+        answers being written and sent, then close the connection and exit."""
+        log.info("stopping: finishing %d answer(s)", self._delivering)
+        self.work.drain()
+        asyncio.ensure_future(self._close_when_delivered())
+
+    async def _close_when_delivered(self) -> None:
+        deadline = time.monotonic() + STOP_GRACE_S
+        while self._delivering and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        await self.close()
 
     async def close(self) -> None:
         if self._stop_following:
@@ -232,10 +253,22 @@ class NewsBot(discord.Client):
     async def deliver(self, send, request: AskRequest, user_id: int, doing: str,
                       reply_to: discord.Message | None = None) -> tuple[Answer, discord.Message] | None:
         """Answer off the event loop and send it; when that fails, say so in one message instead
-        (busy, a user-caused problem, or an apology with the error id of the logged traceback)."""
+        (busy, restarting, a user-caused problem, or an apology with the error id of the logged
+        traceback). Counted while it lasts: a stopping bot waits for it."""
+        self._delivering += 1
+        try:
+            return await self._deliver(send, request, user_id, doing, reply_to)
+        finally:
+            self._delivering -= 1
+
+    async def _deliver(self, send, request: AskRequest, user_id: int, doing: str,
+                       reply_to: discord.Message | None) -> tuple[Answer, discord.Message] | None:
         try:
             answer = await self.work.run(self.answerer.invoke, request)
             return answer, await self.send_answer(send, answer, user_id, reply_to)
+        except ShuttingDown:
+            text = RESTARTING
+            self.cooldowns.forget(user_id)
         except Busy:
             text = BUSY  # "ask again in a minute": so the refused question starts no cooldown
             self.cooldowns.forget(user_id)

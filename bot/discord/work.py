@@ -7,9 +7,9 @@ import time
 from collections import OrderedDict
 
 from newsqa import Answer, Conversation, Turn
-from newsqa.work import Busy, WorkQueue
+from newsqa.work import Busy, ShuttingDown, WorkQueue
 
-__all__ = ["Busy", "Conversations", "Cooldowns", "WorkQueue"]
+__all__ = ["Busy", "Conversations", "Cooldowns", "ShuttingDown", "WorkQueue"]
 
 
 class Cooldowns:

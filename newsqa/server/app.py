@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -35,11 +36,21 @@ from newsqa import (
 from newsqa.server.guard import Guard, is_loopback
 from newsqa.server.mcp_tools import build_mcp
 from newsqa.server.openai_compat import ChatRequest, ModelList, completion, completion_chunks, model_list
-from newsqa.server.service import Busy, FeedbackRequest, NewsService, NotReady, SearchRequest, ServedAnswer
+from newsqa.server.service import (
+    Busy,
+    FeedbackRequest,
+    NewsService,
+    NotReady,
+    SearchRequest,
+    ServedAnswer,
+    ShuttingDown,
+)
 
 log = logging.getLogger("newsqa.server")
 STATIC = files("newsqa.server") / "static"
 _END = object()
+STOPPING = "the server is stopping"
+RESTART_S = 5  # what a request refused while the server stops is told to wait
 
 
 def create_app(settings: Settings, service: NewsService | None = None) -> FastAPI:
@@ -86,13 +97,18 @@ def _errors(app: FastAPI, service: NewsService) -> None:
         return error(429, f"busy: every worker and the waiting line are full; retry in {wait} s",
                      {"Retry-After": str(wait)})
 
+    @app.exception_handler(ShuttingDown)
+    async def stopping(_: Request, __: ShuttingDown) -> JSONResponse:
+        return error(503, f"{STOPPING}; retry in {RESTART_S} s", {"Retry-After": str(RESTART_S)})
+
     @app.exception_handler(NotReady)
     async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
         return error(503, f"not ready: {exc}", {"Retry-After": "5"})
 
     @app.exception_handler(StoreUnavailable)
     async def store_down(_: Request, exc: StoreUnavailable) -> JSONResponse:
-        return error(503, str(exc))
+        # A Chroma server restarting is back in seconds: a client that waits is answered then.
+        return error(503, str(exc), {"Retry-After": str(RESTART_S)})
 
     @app.exception_handler(NewsqaError)
     async def user_error(_: Request, exc: NewsqaError) -> JSONResponse:
@@ -178,7 +194,12 @@ def _stream(service: NewsService, request: AskRequest, asker: str = "") -> Async
         finally:
             loop.call_soon_threadsafe(queue.put_nowait, _END)
 
-    service.work.submit(produce)
+    def refused(future: asyncio.Future) -> None:  # drained while it waited: produce never runs
+        if not future.cancelled() and isinstance(future.exception(), ShuttingDown):
+            queue.put_nowait(future.exception())
+            queue.put_nowait(_END)
+
+    service.work.submit(produce).add_done_callback(refused)
 
     async def snapshots() -> AsyncIterator[Answer]:
         while (item := await queue.get()) is not _END:
@@ -198,7 +219,8 @@ async def _answer_events(answers: AsyncIterator[Answer]) -> AsyncIterator[str]:
                 yield _sse("answer", answer.model_dump(mode="json"))
     except Exception as exc:
         log.warning("stream failed: %s", exc)
-        message = one_line(exc) if isinstance(exc, NewsqaError) else "internal error"
+        message = (one_line(exc) if isinstance(exc, NewsqaError) else STOPPING if isinstance(exc, ShuttingDown)
+                   else "internal error")
         yield _sse("error", {"message": message})
 
 
@@ -246,13 +268,28 @@ def _mcp_security(settings: Settings) -> TransportSecuritySettings:
     return TransportSecuritySettings(enable_dns_rebinding_protection=False)
 
 
+class DrainingServer(uvicorn.Server):
+    """uvicorn, stopping as a service should: on SIGTERM or Ctrl-C the answers waiting for a worker are
+    refused at once (503 with Retry-After: the client comes back after the restart), the running ones
+    finish (up to `server.stop_grace_s`), then uvicorn stops."""
+
+    def __init__(self, config: uvicorn.Config, service: NewsService) -> None:
+        super().__init__(config)
+        self.service = service
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self.service.work.drain_soon()
+        super().handle_exit(sig, frame)
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     """Run the server until interrupted (uvicorn; its access log shows no headers, so no token)."""
-    import uvicorn
-
     if not is_loopback(host) and not settings.server.token and not settings.server.insecure:
         raise NewsqaError(f"refusing to listen on {host} without server.token: anyone who can reach it could "
                           "query the index and use its LLM; set NEWSQA_SERVER__TOKEN, or pass --insecure "
                           "(server.insecure) to listen anyway")
     settings = settings.model_copy(update={"server": settings.server.model_copy(update={"host": host, "port": port})})
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info",
+                            timeout_graceful_shutdown=settings.server.stop_grace_s)
+    DrainingServer(config, app.state.service).run()

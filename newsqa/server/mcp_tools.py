@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from newsqa import AskRequest, NewsqaError, parse_date_option
 from newsqa.server.openai_compat import citations
-from newsqa.server.service import Busy, NewsService, NotReady, SearchRequest
+from newsqa.server.service import Busy, NewsService, NotReady, SearchRequest, ShuttingDown
 
 INSTRUCTIONS = (
     "newsqa answers questions about the news articles it has indexed. `ask` gives an answer whose every "
@@ -74,6 +74,8 @@ def _tool_errors(service: NewsService) -> Iterator[None]:
     assistant reads (anything else stays a crash, its details only in the server's log)."""
     try:
         yield
+    except ShuttingDown:
+        raise ToolError("newsqa is stopping; retry in a few seconds") from None
     except Busy:
         raise ToolError(f"newsqa is busy; retry in {service.retry_after()} s") from None
     except (NewsqaError, NotReady) as exc:

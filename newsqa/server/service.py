@@ -32,7 +32,7 @@ from newsqa import (
     Settings,
     one_line,
 )
-from newsqa.work import Busy, WorkQueue
+from newsqa.work import Busy, ShuttingDown, WorkQueue
 
 log = logging.getLogger("newsqa.server")
 
@@ -214,4 +214,4 @@ class NewsService:
         return max(1, math.ceil(typical * ahead / self.work.workers))
 
 
-__all__ = ["Busy", "Health", "NewsService", "NotReady", "SearchRequest"]
+__all__ = ["Busy", "Health", "NewsService", "NotReady", "SearchRequest", "ShuttingDown"]

@@ -12,6 +12,7 @@ import pytest
 from newsqa import Answer, Conversation, Turn
 from newsqa.bot.discord.format import wait_message
 from newsqa.bot.discord.work import Busy, Conversations, Cooldowns, WorkQueue
+from newsqa.work import ShuttingDown
 
 pytestmark = pytest.mark.spec
 
@@ -39,6 +40,29 @@ def test_the_queue_runs_workers_at_once_holds_queue_size_and_refuses_the_rest():
         return results
 
     assert asyncio.run(scenario()) == [True, "second"]
+
+
+def test_a_drained_queue_finishes_what_runs_and_refuses_what_waits_and_what_comes():
+    release = threading.Event()
+
+    async def scenario() -> None:
+        work = WorkQueue(workers=1, queue_size=2)
+        running = asyncio.create_task(work.run(release.wait, 5))
+        waiting = asyncio.create_task(work.run(lambda: "waiting"))
+        await asyncio.sleep(0.05)
+        work.drain()
+        with pytest.raises(ShuttingDown):
+            await waiting  # at once, not after the running job
+        assert not running.done()
+        with pytest.raises(ShuttingDown):
+            await work.run(lambda: "new")
+        release.set()
+        assert await running is True
+        await asyncio.sleep(0.05)
+        assert work.taken == 0
+        work.shutdown()
+
+    asyncio.run(scenario())
 
 
 def test_cooldowns_count_from_the_start_and_a_forgotten_question_does_not_count(monkeypatch):
