@@ -73,6 +73,7 @@ class Emulator:
         self._channel_of: dict[str, str] = {}  # interaction id → channel
         self.callbacks: list[dict] = []  # interaction responses (deferrals, ephemeral replies)
         self.threads: list[dict] = []
+        self.thread_of: dict[str, str] = {}  # message id → the thread the bot started from it
         self.reject_posts = 0
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
@@ -176,6 +177,7 @@ class Emulator:
                                       "auto_archive_duration": body.get("auto_archive_duration", 1440),
                                       "archive_timestamp": now(), "locked": False}}
         self.threads.append(thread)
+        self.thread_of[message_id] = thread["id"]
         self.dispatch("THREAD_CREATE", dict(thread, newly_created=True))
         return thread
 
