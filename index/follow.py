@@ -216,9 +216,17 @@ class FeedFollower:
             report.error = f"unexpected {type(exc).__name__}: {one_line(exc)}"
             self._failed(feed, state, started, exc)
         report.requests = self.requests - requests
-        if self.index.shared:
-            self.index.changes.publish_feed(self.index.manifest.feed_state(feed.url))
+        self._publish_status(feed)
         return report
+
+    def _publish_status(self, feed: FeedSetting) -> None:
+        """The feed's status for the other processes' stats; with the Chroma server down it waits
+        for the next poll (the poll's own outcome is already in this data directory's manifest)."""
+        try:
+            if self.index.shared:
+                self.index.changes.publish_feed(self.index.manifest.feed_state(feed.url))
+        except NewsqaError as exc:
+            log.warning("feed status of %s not shared this poll: %s", feed.url, one_line(exc))
 
     def _read_feed(self, feed: FeedSetting, state: dict[str, Any], report: PollReport, started: float) -> None:
         since = Validators(state.get("etag"), state.get("last_modified"))

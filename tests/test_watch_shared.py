@@ -4,8 +4,10 @@ manifests and lexical indexes through the change log, without a restart or a `re
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -95,4 +97,66 @@ def test_a_separate_server_finds_a_new_entry_without_restarting(tmp_path, chroma
         watcher.terminate()
         watcher.wait(timeout=30)
         server.stop()
+        site.close()
+
+
+def _chroma_run(path: Path, port: int) -> subprocess.Popen:
+    import chromadb
+    from conftest import chroma_executable
+
+    proc = subprocess.Popen([chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+            return proc
+        except Exception:
+            assert proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.3)
+
+
+def test_the_watcher_outlives_the_chroma_server_and_stores_what_came_meanwhile(tmp_path):
+    """`newsqa watch` with its Chroma server killed: polls fail and say why, the process stays up,
+    and once the server is back the entries published meanwhile are stored."""
+    from conftest import free_port
+
+    port = free_port()
+    chroma = _chroma_run(tmp_path / "chroma", port)
+    site = FeedSite([entry(0)])
+    home = tmp_path / "watcher"
+    env = {**os.environ, "NEWSQA_HOME": str(home), "NEWSQA_CHROMA__MODE": "server", "NEWSQA_CHROMA__HOST": "127.0.0.1",
+           "NEWSQA_CHROMA__PORT": str(port), "NEWSQA_FETCH__ALLOW_PRIVATE": "true",
+           "NEWSQA_WATCH__HOST_INTERVAL_S": "0"}
+    log = tmp_path / "watch.log"
+    watcher = subprocess.Popen([str(NEWSQA), "watch", site.feed_url, "--every", "1"], env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        def stored() -> int:
+            if not (home / "manifest.sqlite3").exists():
+                return 0
+            with closing(sqlite3.connect(home / "manifest.sqlite3")) as db:
+                return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+        def within(seconds: float, predicate) -> bool:
+            deadline = time.monotonic() + seconds
+            while not predicate() and time.monotonic() < deadline:
+                time.sleep(0.5)
+            return predicate()
+
+        assert within(180, lambda: stored() == 1), log.read_text()[-2000:]
+        chroma.kill()
+        chroma.wait()
+        site.entries.insert(0, entry(1))
+        assert within(60, lambda: "Chroma" in log.read_text()), log.read_text()[-2000:]  # says why
+        time.sleep(3)  # a few more polls against the dead server
+        assert watcher.poll() is None, log.read_text()[-2000:]
+        assert stored() == 1
+        chroma = _chroma_run(tmp_path / "chroma", port)
+        assert within(120, lambda: stored() == 2), log.read_text()[-2000:]
+        assert watcher.poll() is None
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+        chroma.kill()
         site.close()
