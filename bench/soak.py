@@ -8,17 +8,20 @@ with `--clients` concurrent clients asking (/v1/chat/completions) and searching 
 asking. Faults, at fixed fractions of the run: a feed down (503), a garbage feed, an entry's page
 answering 403 (for good), 429 with Retry-After, or hanging; the Chroma server killed (SIGKILL) and
 restarted; the watcher killed (SIGKILL) and restarted; the server sent SIGTERM while answering and
-restarted. Every fault but the 403 page ends at 60 % of the run; then the site keeps publishing.
+restarted. The 429 and hanging pages answer again at 20 % of the run, the feeds down and garbage
+come back at 60 %, the 403 page stays; the site keeps publishing throughout.
 
 Afterwards (the faults cleared, the watcher given time to read the last entries, every newsqa
 process stopped with SIGTERM) it checks, prints and saves:
 - every entry the site published is stored exactly once (as an article or a syndicated copy; from
-  the feed's summary when its page could not be had), or given up on with its reason;
+  the feed's summary when its page could not be had), or given up on with its reason; a page that
+  answers again after its fault replaces its summary with the full text;
 - the Chroma collection and the watcher's manifest hold the same chunks (nothing pending, nothing
   left to collect), and every data directory's manifest, synced, holds the watcher's articles;
 - every client request was answered or refused with 429/503 (or found the server not listening
   while it restarted); none hung, none lost (a connection dropped without an answer), no 5xx;
 - every Discord question got a reply; the bot's gateway heartbeats never stalled;
+- no process exited without being stopped (the soak restarts only what its schedule stops);
 - each process's resident memory and open files at the start (a minute into its life) and end of
   each run it had, and, for those that ran 3 minutes or more, no growth beyond the bound below;
 - every process stopped on SIGTERM within 30 s.
@@ -141,6 +144,7 @@ class Service:
         self.log_path = logs / f"{name}.log"
         self.proc: subprocess.Popen | None = None
         self.lives: list[Life] = []
+        self.signalled = False  # an exit the soak did not cause is a failure
 
     def start(self) -> None:
         with self.log_path.open("a") as log:
@@ -148,12 +152,14 @@ class Service:
             log.flush()
             self.proc = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.lives.append(Life(self.proc.pid, time.monotonic()))
+        self.signalled = False
 
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
     def signal(self, signum: int) -> None:
+        self.signalled = True
         if self.running:
             self.proc.send_signal(signum)
 
@@ -167,10 +173,20 @@ class Service:
             self.proc.kill()
             self.proc.wait()
             stopped, how = False, f"{how}: did not stop within {timeout:.0f} s (killed)"
-        self.lives[-1].ended, self.lives[-1].how_ended = time.monotonic(), f"{how} (exit {self.proc.returncode})"
+        if self.lives[-1].ended is None:  # not already found dead
+            self.lives[-1].ended, self.lives[-1].how_ended = time.monotonic(), f"{how} (exit {self.proc.returncode})"
         return stopped
 
+    def died(self) -> bool:
+        """Whether the process exited without being told to (recorded in its life)."""
+        life = self.lives[-1] if self.lives else None
+        if self.proc is None or self.signalled or self.proc.poll() is None or life.ended is not None:
+            return False
+        life.ended, life.how_ended = time.monotonic(), f"EXITED BY ITSELF (exit {self.proc.returncode})"
+        return True
+
     def sample(self) -> None:
+        self.died()
         if not self.running:
             return
         pid = self.proc.pid
@@ -246,6 +262,7 @@ class Soak:
         self.requests: list[dict] = []
         self.discord_questions: list[dict] = []
         self.faults: list[str] = []
+        self.back_after_fault: list[str] = []  # pages that answer again after their fault
         self.t0 = 0.0
         self.stopped_ok: dict[str, bool] = {}
 
@@ -302,11 +319,18 @@ class Soak:
                 _, entry = self.site.publish(feed)
                 if how == "403":
                     feed.page_status[entry.slug] = (403, {})
-                elif how == "429":
+                    return
+                self.back_after_fault.append(feed.page_url(entry.slug))
+                if how == "429":
                     feed.page_status[entry.slug] = (429, {"Retry-After": "5"})
                 else:
                     feed.held.add(entry.slug)
             return act
+
+        def pages_back() -> None:
+            for feed in feeds:
+                feed.page_status = {slug: status for slug, status in feed.page_status.items() if status[0] == 403}
+                feed.release.set()
 
         def set_feed(feed: SoakSite, **changes):
             return lambda: [setattr(feed, key, value) for key, value in changes.items()]
@@ -326,9 +350,6 @@ class Soak:
         def clear() -> None:
             for feed in feeds:
                 feed.feed_status = feed.feed_override = None
-                feed.page_status = {slug: status for slug, status in feed.page_status.items() if status[0] == 403}
-            for feed in feeds:
-                feed.release.set()
 
         def sigterm_server() -> None:
             service = self.services["serve"]
@@ -343,11 +364,12 @@ class Soak:
             (0.12, "a new entry's page answers 429, Retry-After 5", page_fault(feeds[4], "429")),
             (0.14, "a new entry's page hangs", page_fault(feeds[5], "hang")),
             (0.15, "Chroma server killed (SIGKILL)", kill_chroma),
-            (0.20, "Chroma server restarted", self.start_chroma),
+            (0.20, "Chroma server restarted; the 429 and hanging pages answer again", lambda: [self.start_chroma(),
+                                                                                            pages_back()]),
             (0.25, "watcher killed (SIGKILL) and restarted", restart("watch", signal.SIGKILL,
                                                                       self.services["watch"].start)),
             (0.35, "server sent SIGTERM while answering, restarted", sigterm_server),
-            (0.60, "every fault cleared but the 403 page", clear),
+            (0.60, "the feeds down and garbage are back", clear),
         ]
 
     # --- the clients ------------------------------------------------------------------------------
@@ -485,6 +507,9 @@ class Soak:
             not twice and len(missing) <= len(given_up))
         row("entries missing / stored twice / given up", f"{len(missing)} / {len(twice)} / {len(given_up)}"
             + (f" (e.g. {given_up[0]})" if given_up else ""), not twice and len(missing) <= len(given_up))
+        back = [u for u in self.back_after_fault if u in stored and u not in summary_urls]
+        row("pages back after their fault: the full text replaced the summary",
+            f"{len(back)} of {len(self.back_after_fault)}", len(back) == len(self.back_after_fault))
         row("entries still retrying at the end", f"{sum(1 for r in retries if not r[2])} "
             f"({'; '.join(sorted({r[1] for r in retries if not r[2]}))[:160] or 'none'})", True)
         # The index and the manifest agree.
@@ -532,11 +557,17 @@ class Soak:
         gap = max((b - a for a, b in zip(beats, beats[1:])), default=0.0)
         row(f"Discord heartbeats / longest gap (s; interval {HEARTBEAT_MS / 1000:g})", f"{len(beats)} / {gap:.1f}",
             len(beats) > 1 and gap <= HEARTBEAT_GAP_S)
+        # Staying up.
+        died = [f"{name} run {n + 1}" for name, service in self.services.items()
+                for n, life in enumerate(service.lives) if life.how_ended.startswith("EXITED BY ITSELF")]
+        row("processes that exited without being stopped", ", ".join(died) or "none", not died)
         # Stopping.
         slow_stops = [name for name, ok in self.stopped_ok.items() if not ok]
         row("stopped on SIGTERM within 30 s", f"{sum(self.stopped_ok.values())} of {len(self.stopped_ok)}"
             + (f" (not: {', '.join(slow_stops)})" if slow_stops else ""), not slow_stops)
-        # Memory and open files.
+        # Memory and open files (every sample kept beside the logs).
+        (self.work / "samples.json").write_text(json.dumps(
+            {name: [life.samples for life in service.lives] for name, service in self.services.items()}))
         for name, service in self.services.items():
             for n, life in enumerate(service.lives):
                 rows.append(self.memory_row(name, n, life, failed))
