@@ -294,6 +294,11 @@ class ServerSettings(BaseModel):
     """Answers written at once."""
     queue_size: int = 8  # answers waiting beyond those; past it HTTP 429 with Retry-After
     """Answers waiting beyond those before HTTP 429."""
+    # Searches (and stats) wait in a line of their own: no LLM, so they need not wait behind answers.
+    search_workers: int = Field(default=2, ge=1)
+    """Searches run at once (`/search`, the MCP `search` and `stats` tools)."""
+    search_queue_size: int = Field(default=32, ge=0)
+    """Searches waiting beyond those before HTTP 429."""
     # On SIGTERM the waiting answers are refused (503) and the running ones get this long to finish
     # (systemd's TimeoutStopSec, 90 s by default, must be longer).
     stop_grace_s: float = Field(default=60.0, ge=0)

@@ -182,6 +182,27 @@ def test_a_burst_past_the_waiting_line_is_refused_with_retry_after(server):
     assert httpx.get(f"{server.url}/healthz").status_code == 200
 
 
+def test_a_search_is_not_held_behind_the_answers(server):
+    """Searches need no LLM: with every answer worker and waiting place taken, a search is answered."""
+    async def full_then_search() -> tuple[httpx.Response, httpx.Response]:
+        async with httpx.AsyncClient(timeout=120) as http:
+            asks = [asyncio.create_task(http.post(f"{server.url}/ask", json={"question": f"{STRIKE} [{n}]"}))
+                    for n in range(4)]
+            refused = None
+            for finished in asyncio.as_completed(asks):
+                response = await finished
+                if response.status_code == 429:  # the line is full now
+                    refused = response
+                    break
+            search = await http.post(f"{server.url}/search", json={"query": "Kessel strike", "k": 3})
+            await asyncio.gather(*asks)
+            return refused, search
+
+    refused, search = asyncio.run(full_then_search())
+    assert refused is not None and refused.status_code == 429
+    assert search.status_code == 200 and "Kessel" in search.json()[0]["text"]
+
+
 def cli(server: NewsqaServer, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(NEWSQA), *args], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NEWSQA_HOME": str(server.home), "NEWSQA_LLM": "test",

@@ -41,6 +41,7 @@ from newsqa.server.service import (
     FeedbackRequest,
     NewsService,
     NotReady,
+    SearchesBusy,
     SearchRequest,
     ServedAnswer,
     ShuttingDown,
@@ -96,6 +97,11 @@ def _errors(app: FastAPI, service: NewsService) -> None:
         wait = service.retry_after()
         return error(429, f"busy: every worker and the waiting line are full; retry in {wait} s",
                      {"Retry-After": str(wait)})
+
+    @app.exception_handler(SearchesBusy)
+    async def searches_busy(_: Request, __: SearchesBusy) -> JSONResponse:
+        return error(429, "busy: every search worker and the searches' waiting line are full; retry in 1 s",
+                     {"Retry-After": "1"})
 
     @app.exception_handler(ShuttingDown)
     async def stopping(_: Request, __: ShuttingDown) -> JSONResponse:
@@ -161,7 +167,7 @@ def _native(app: FastAPI, service: NewsService) -> None:
     @app.post("/search", tags=["native"])
     async def search(request: SearchRequest) -> list[dict[str, Any]]:
         """The passages `newsqa search --json` prints: best first, no LLM."""
-        return await service.run(service.search, request)
+        return await service.look_up(service.search, request)
 
     @app.post("/check", tags=["native"], response_model=CheckResult)
     async def check(request: CheckRequest) -> CheckResult:
@@ -278,7 +284,7 @@ class DrainingServer(uvicorn.Server):
         self.service = service
 
     def handle_exit(self, sig: int, frame: Any) -> None:
-        self.service.work.drain_soon()
+        self.service.drain()
         super().handle_exit(sig, frame)
 
 

@@ -35,7 +35,7 @@ def build_mcp(service: NewsService) -> MCPServer:
         with _tool_errors(service):
             request = SearchRequest(query=query, k=k, sources=source or [], since=_date(since, "since"),
                                     until=_date(until, "until"), as_of=_date(as_of, "as_of"))
-            return {"passages": await service.run(service.search, request)}
+            return {"passages": await service.look_up(service.search, request)}
 
     @mcp.tool()
     async def ask(question: str, as_of: str | None = None, source: list[str] | None = None,
@@ -58,7 +58,7 @@ def build_mcp(service: NewsService) -> MCPServer:
     async def stats() -> dict[str, Any]:
         """What the index holds: articles, chunks, outlets, the range of publication dates."""
         with _tool_errors(service):
-            data = await service.run(service.stats)
+            data = await service.look_up(service.stats)
         return data.model_dump(mode="json")
 
     return mcp

@@ -40,6 +40,10 @@ SEARCH_FIELDS = ("article_id", "chunk_id", "title", "source", "url", "published"
                  "carried_by")
 
 
+class SearchesBusy(Busy):
+    """Every search worker is busy and the searches' waiting line is full."""
+
+
 class NotReady(Exception):
     """The models are still loading (or failed to load: the message says why)."""
 
@@ -84,6 +88,7 @@ class NewsService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.work = WorkQueue(settings.server.workers, settings.server.queue_size)
+        self.searches = WorkQueue(settings.server.search_workers, settings.server.search_queue_size)
         self._ready = threading.Event()
         self._failure: str | None = None
         self._answerer: Answerer | None = None
@@ -114,6 +119,7 @@ class NewsService:
         if self._stop_following:
             self._stop_following.set()
         self.work.shutdown()
+        self.searches.shutdown()
         self.feedback.close()
 
     def start_loading(self) -> threading.Thread:
@@ -206,6 +212,21 @@ class NewsService:
         """fn(*args) in a worker thread; Busy when the workers and the waiting line are full."""
         return await self.work.run(fn, *args)
 
+    async def look_up(self, fn: Any, *args: Any) -> Any:
+        """fn(*args) in a search worker thread (no LLM: searches never wait behind answers);
+        SearchesBusy when the search workers and their line are full."""
+        try:
+            return await self.searches.run(fn, *args)
+        except ShuttingDown:
+            raise
+        except Busy:
+            raise SearchesBusy() from None
+
+    def drain(self) -> None:
+        """Stopping: nothing new starts, in either line (from a signal handler)."""
+        self.work.drain_soon()
+        self.searches.drain_soon()
+
     def retry_after(self) -> int:
         """Seconds after which a refused request may find room: the answers ahead of it, at the
         recent answering time."""
@@ -214,4 +235,4 @@ class NewsService:
         return max(1, math.ceil(typical * ahead / self.work.workers))
 
 
-__all__ = ["Busy", "Health", "NewsService", "NotReady", "SearchRequest", "ShuttingDown"]
+__all__ = ["Busy", "Health", "NewsService", "NotReady", "SearchRequest", "SearchesBusy", "ShuttingDown"]
