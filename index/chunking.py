@@ -106,8 +106,9 @@ class Chunker:
         return out
 
     def _split_long(self, text: str, start: int, end: int) -> list[Span]:
+        # verbose=False: a sentence longer than the model's window is what is cut here, not a fault
         encoded = self.tokenizer(
-            text[start:end], add_special_tokens=False, return_offsets_mapping=True
+            text[start:end], add_special_tokens=False, return_offsets_mapping=True, verbose=False
         )
         offsets = encoded["offset_mapping"]
         pieces = []

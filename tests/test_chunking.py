@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -52,6 +57,18 @@ def test_overlong_sentence_is_cut_at_token_boundaries(chunker: Chunker):
     assert len(chunks) >= 5
     assert all(c.tokens <= 60 for c in chunks)
     assert chunks[-1].text.endswith("end.")
+
+
+def test_cutting_an_overlong_sentence_warns_nobody(tmp_path):
+    """Cutting is the chunker's job, not a fault: the tokenizer's "longer than the maximum sequence
+    length" warning would alarm whoever reads an ingest's or a watcher's output."""
+    source = tmp_path / "run-on.txt"
+    source.write_text("A run-on report " + " ".join(["word"] * 900) + " ends here.")
+    done = subprocess.run([str(Path(sys.executable).with_name("newsqa")), "ingest", str(source)],
+                          env={**os.environ, "NEWSQA_HOME": str(tmp_path / "home")},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Token indices sequence length" not in done.stdout + done.stderr
 
 
 def test_unicode_offsets(chunker: Chunker):
