@@ -57,6 +57,7 @@ from discord_emulator import CHANNEL_ID, GUILD_ID, Emulator  # noqa: E402
 from feed_site import Entry, FeedSite  # noqa: E402
 
 from bench.common import NEWSQA, RTQA_2025, write_table  # noqa: E402
+from bench.server_cli import free_port  # noqa: E402
 
 # Growth allowed from a process's start sample (a minute into its life) to its end, for processes
 # that ran at least MEMORY_CHECKED_AFTER_S: resident memory by a quarter plus 100 MB, open files by 20.
@@ -216,14 +217,6 @@ def wait_until(check, timeout: float, what: str, service: Service | None = None)
         time.sleep(0.5)
     tail = f":\n{service.log_tail()}" if service else ""
     raise SystemExit(f"timed out after {timeout:.0f} s waiting for {what}{tail}")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Soak:

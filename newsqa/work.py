@@ -60,10 +60,6 @@ class WorkQueue:
     def taken(self) -> int:
         return len(self._jobs)
 
-    @property
-    def draining(self) -> bool:
-        return self._draining
-
     def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """Start fn(*args) in a worker thread (or wait for one); Busy, at once, when the workers
         and the waiting line are full, ShuttingDown once the line is drained. Call from the event

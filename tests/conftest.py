@@ -206,29 +206,33 @@ def chroma_executable() -> str:
     return str(found) if found.exists() else (shutil.which("chroma") or "chroma")
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory) -> ChromaSettings:
-    """`chroma run` on a free loopback port, for the tests of server mode."""
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    """`chroma run` on loopback with its data in `path` (its log beside it), once it answers."""
     import chromadb
 
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = open(path / "server.log", "w")
+    path.mkdir(parents=True, exist_ok=True)
+    log = open(path.parent / f"{path.name}.log", "a")
     proc = subprocess.Popen(
-        [chroma_executable(), "run", "--path", str(path / "data"), "--host", "127.0.0.1",
-         "--port", str(port)],
+        [chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 60
     while True:
         try:
             chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
+            return proc
         except Exception:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                pytest.fail(f"chroma run did not start: {(path / 'server.log').read_text()[-2000:]}")
+                pytest.fail(f"chroma run did not start: {(path.parent / f'{path.name}.log').read_text()[-2000:]}")
             time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> ChromaSettings:
+    """`chroma run` on a free loopback port, for the tests of server mode."""
+    port = free_port()
+    proc = start_chroma(tmp_path_factory.mktemp("chroma-server") / "data", port)
     yield ChromaSettings(mode="server", host="127.0.0.1", port=port)
     proc.terminate()
     proc.wait(timeout=20)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import NEWSQA, NewsqaServer
+from conftest import NEWSQA, NewsqaServer, free_port, start_chroma
 from feed_site import WIRE, Entry, FeedSite, entry
 
 from newsqa.index import IndexSettings, NewsIndex
@@ -100,29 +100,11 @@ def test_a_separate_server_finds_a_new_entry_without_restarting(tmp_path, chroma
         site.close()
 
 
-def _chroma_run(path: Path, port: int) -> subprocess.Popen:
-    import chromadb
-    from conftest import chroma_executable
-
-    proc = subprocess.Popen([chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            return proc
-        except Exception:
-            assert proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.3)
-
-
 def test_the_watcher_outlives_the_chroma_server_and_stores_what_came_meanwhile(tmp_path):
     """`newsqa watch` with its Chroma server killed: polls fail and say why, the process stays up,
     and once the server is back the entries published meanwhile are stored."""
-    from conftest import free_port
-
     port = free_port()
-    chroma = _chroma_run(tmp_path / "chroma", port)
+    chroma = start_chroma(tmp_path / "chroma", port)
     site = FeedSite([entry(0)])
     home = tmp_path / "watcher"
     env = {**os.environ, "NEWSQA_HOME": str(home), "NEWSQA_CHROMA__MODE": "server", "NEWSQA_CHROMA__HOST": "127.0.0.1",
@@ -152,7 +134,7 @@ def test_the_watcher_outlives_the_chroma_server_and_stores_what_came_meanwhile(t
         time.sleep(3)  # a few more polls against the dead server
         assert watcher.poll() is None, log.read_text()[-2000:]
         assert stored() == 1
-        chroma = _chroma_run(tmp_path / "chroma", port)
+        chroma = start_chroma(tmp_path / "chroma", port)
         assert within(120, lambda: stored() == 2), log.read_text()[-2000:]
         assert watcher.poll() is None
     finally:
