@@ -328,17 +328,13 @@ class Soak:
         def set_feed(feed: SoakSite, **changes):
             return lambda: [setattr(feed, key, value) for key, value in changes.items()]
 
-        def restart(name: str, signum: int, starter):
-            def act() -> None:
-                service = self.services[name]
-                service.signal(signum)
-                service.wait_exit(signal.Signals(signum).name)
-                starter()
-            return act
+        def kill(name: str) -> None:
+            self.services[name].signal(signal.SIGKILL)
+            self.services[name].wait_exit("SIGKILL")
 
-        def kill_chroma() -> None:
-            self.services["chroma"].signal(signal.SIGKILL)
-            self.services["chroma"].wait_exit("SIGKILL")
+        def kill_watcher_and_restart() -> None:
+            kill("watch")
+            self.services["watch"].start()
 
         def clear() -> None:
             for feed in feeds:
@@ -356,11 +352,10 @@ class Soak:
             (0.10, "a new entry's page answers 403 (for good)", page_fault(feeds[3], "403")),
             (0.12, "a new entry's page answers 429, Retry-After 5", page_fault(feeds[4], "429")),
             (0.14, "a new entry's page hangs", page_fault(feeds[5], "hang")),
-            (0.15, "Chroma server killed (SIGKILL)", kill_chroma),
+            (0.15, "Chroma server killed (SIGKILL)", lambda: kill("chroma")),
             (0.20, "Chroma server restarted; the 429 and hanging pages answer again", lambda: [self.start_chroma(),
                                                                                             pages_back()]),
-            (0.25, "watcher killed (SIGKILL) and restarted", restart("watch", signal.SIGKILL,
-                                                                      self.services["watch"].start)),
+            (0.25, "watcher killed (SIGKILL) and restarted", kill_watcher_and_restart),
             (0.35, "server sent SIGTERM while answering, restarted", sigterm_server),
             (0.60, "the feeds down and garbage are back", clear),
         ]
