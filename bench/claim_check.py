@@ -33,11 +33,12 @@ def measure(checker: AnswerChecker, weeks: list[str], per_kind: int) -> tuple[di
     kept: dict[str, list[bool]] = {kind: [] for kind in KINDS}
     seconds = []
     for case in cases(RTQA_2025, weeks, per_kind):
-        request = CheckRequest(id=case.id, answer=f"{case.claim} [1]", sources=[{"n": 1, "text": case.source}])
+        answer = " ".join(f"{line} [1]" for line in case.claim.split("\n"))  # a claim in two sentences cites twice
+        request = CheckRequest(id=case.id, answer=answer, sources=[{"n": 1, "text": case.source}])
         start = time.perf_counter()
         result = checker.check(request)
         seconds.append(time.perf_counter() - start)
-        kept[case.kind].append(result.sentences[0].supported)
+        kept[case.kind].append(all(s.supported for s in result.sentences))
     return kept, seconds
 
 

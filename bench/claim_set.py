@@ -9,7 +9,10 @@ before, two after) as the source, as newsqa's evidence gives it. Kinds:
   titled name shortened to the surname ("Mayor London Breed" → "Breed"), the clauses reordered (a
   closing date moved to the front, an opening time phrase moved to the end, "X said Y" turned into
   "Y, X said"), a possessive turned into "of" ("France's finance minister" → "the finance minister
-  of France"), a dollar figure with its unit restated ("$48 million" → "48 million dollars");
+  of France"), a dollar figure with its unit restated ("$48 million" → "48 million dollars"), a
+  relative clause turned into a sentence of its own ("Sunak, who was Truss' rival, is a candidate."
+  → "Sunak is a candidate. Sunak was Truss' rival."; the claim's sentences are on lines of their
+  own, each citing the source);
 - corruptions, which must be refused: two figures swapped, a year swapped with a count (a year
   not part of a full date: "In 2018 he made 22 climbs" → "In 22 he made 2018 climbs"), another
   figure of the same article put in, a magnitude changed (million → billion), a month changed, the
@@ -39,7 +42,7 @@ from pathlib import Path
 from newsqa.index.chunking import sentence_spans
 
 PARAPHRASES = ("about", "opening_dropped", "percent_sign", "clause_dropped", "pronoun", "reordered", "reworded",
-               "surname", "possessive_of", "unit_restated")
+               "surname", "possessive_of", "unit_restated", "relative_split")
 CORRUPTIONS = ("figures_swapped", "year_swapped", "other_figure", "magnitude", "month", "day", "year", "negation",
                "names_swapped", "possessive_swapped", "name_time_swapped", "relative_swapped", "figure_role",
                "label_figure", "clock_year")
@@ -105,7 +108,9 @@ _PRONOUNS = {"He", "She", "They", "It", "We", "I"}
 _INNER_NAME = re.compile(r"(?<=[a-z,]\s)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*(?![\w’'-])")
 _NOT_A_NAME = set(_WEEKDAYS) | set(_MONTHS) | {"The", "This", "That", "These", "Those", "His", "Her", "Their", "Its",
                                                "President", "Governor", "Mayor", "Senator", "Minister", "Prime",
-                                               "Editor", "Year", "Day", "Eve", "Mother", "Father", "Valentine"}
+                                               "Editor", "Year", "Day", "Eve", "Mother", "Father", "Valentine",
+                                               # "Here's what to know": a contraction, no owner
+                                               "Here", "There", "What", "Who", "Where", "That", "Let", "How", "It"}
 _POSSESSIVE = re.compile(r"\b([A-Z][a-z]{2,})['’]s\s")
 _AFTER_DOLLARS = {"in", "to", "for", "from", "a", "an", "per", "on", "over", "last", "this", "each", "and", "or",
                   "after", "before", "since", "by", "with", "into", "through"}
@@ -116,11 +121,19 @@ _OWNED = re.compile(r"\b([A-Z][a-z]{2,})['’]s\s+((?:finance |foreign |defense 
                     r"court|team|coach|office|ambassador|embassy|navy|population|budget|ministry|department|"
                     r"spokesperson|spokesman|spokeswoman|governor|mayor|board|founder|owner|union|chief|"
                     r"largest city|central bank|supreme court|attorney general|legislature|constitution))\b")
-_RELATIVE_NAMES = re.compile(r"\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*),\s+(?:which|who|whose)\s+[^,.]*?"
-                             r"(?<=\s)([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)\b")
+# Whole names only: not the end of "Filler-Corn" or "Abdur'Rahman", not "Indian" of "Indian-born".
+_RELATIVE_NAMES = re.compile(r"(?<![-’'])\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*),\s+(?:which|who|whose)\s+[^,.]*?"
+                             r"(?<=\s)([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)\b(?![-’'])")
+# A name opening the sentence and heading a relative clause that says what it is or did, the
+# main verb after it ("Sunak,
+# who was Truss' biggest rival in that contest, is another possible candidate").
+_SUBJECT_RELATIVE = re.compile(r"^(?:The\s+)?([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*),\s+(who|which)\s+"
+                               r"((?:is|was|are|were|has|had|have|will|would|can|could|[a-z]+ed|[a-z]+s)\b[^,]{5,80}),"
+                               r"\s+(?=[a-z])")
 _WEEKDAY_OR_MONTH = re.compile(r"\b(" + "|".join(_WEEKDAYS + _MONTHS) + r")\b")
 _LABELLED = re.compile(r"\b(Category|No\.|Number|Route|Flight|Article|Section|Chapter|Phase|Stage|Round|Game|"
                        r"Week|Level|Class|Grade|Title|Proposition|Prop\.|Measure|Tier)\s+(\d{1,3})\b(?![,.]?\d)")
+_LABEL_BEFORE = re.compile(_LABELLED.pattern.split(r")\s+")[0] + r")\s+$")
 # Words after a figure that count nothing ("between 15 and 17", "1 in 5", "8 through 12").
 _NOT_COUNTED = {"and", "to", "in", "of", "per", "through", "or", "percent", "for", "from", "on", "at", "by", "with",
                 "the", "than", "out", "a.m", "p.m"}
@@ -207,7 +220,9 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         return sentence
     if kind == "about":
         match = next((m for m in _FIGURE.finditer(sentence) if m.group(0) in figures), None)
-        if match is None or re.search(r"(about|nearly|some|around|over|almost)\s+$", sentence[:match.start()]):
+        if match is None or re.search(r"(about|nearly|some|around|over|almost)\s+$", sentence[:match.start()]) \
+                or _LABEL_BEFORE.search(sentence[:match.start()]) \
+                or re.search(_MONTH_NAMES + r"\s+$", sentence[:match.start()]):  # "No. 12", "Oct. 24": no counts
             return None
         return _replace_at(sentence, match.group(0), f"about {match.group(0)}", match.start())
     if kind == "opening_dropped":
@@ -288,6 +303,12 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         if not match or _NEGATED.search(sentence):
             return None
         return sentence[:match.end()] + " not" + sentence[match.end():]
+    if kind == "relative_split":
+        match = _SUBJECT_RELATIVE.search(sentence)
+        if not match:
+            return None
+        main = sentence[:match.end(1)] + " " + sentence[match.end():]
+        return f"{main}\n{match.group(1)} {match.group(3)}."
     if kind == "possessive_of":
         match = _OWNED.search(sentence)
         if not match or re.search(r"\b(?:the|a|an|its|his|her|their)\s+$", sentence[:match.start()], re.I):

@@ -85,8 +85,20 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
              lambda: _slots(clauses, whole),
              lambda: _polarity(mine, theirs, asked),
              lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
-             lambda: _figure_roles(clauses, whole, asked))
+             lambda: _taken_places(clauses, _tokens(sentence, clauses=True), _name_words(sentence) | _name_words(claim),
+                                   source),
+             lambda: _figure_roles(clauses, _with_lone_figures(mine, whole, source), asked),
+             lambda: _taken_slots(clauses, _tokens(sentence, clauses=True), whole))
     return next((reason for rule in rules if (reason := rule())), None)
+
+
+def _with_lone_figures(claim: list[str], whole: list[str], source: str) -> list[str]:
+    """The source's tokens, with its lone number words as figures where the claim has a figure
+    the source only spells out ("8 megabytes" on "32 megabytes … about eight full-quality songs":
+    the word check finds the 8, so what it counts must be held to the eight's)."""
+    if source and any(f not in whole for _, f in _figures(claim)):
+        return _tokens(source, lone_words=True)
+    return whole
 
 
 # Capitalized words that open a sentence or a date and name no one ("On Sunday", "In London").
@@ -151,11 +163,13 @@ def _figure_token(token: str) -> str:
     return token if plain != token and _YEAR.match(plain) else plain
 
 
-def _tokens(text: str, clauses: bool = False) -> list[str]:
+def _tokens(text: str, clauses: bool = False, lone_words: bool = False) -> list[str]:
     """The text's words, lower-cased, and figures without their commas; with `clauses`, a ","
-    token where a clause ends (what a figure counts does not run past it)."""
+    token where a clause ends (what a figure counts does not run past it); with `lone_words`, a
+    lone number word as a figure too ("eight songs" → "8 songs")."""
     words = []
-    for token in (_TOKEN_OR_MARK if clauses else _TOKEN).findall(figures_as_digits(text).replace("’", "'")):
+    text = figures_as_digits(text, lone_words).replace("’", "'")
+    for token in (_TOKEN_OR_MARK if clauses else _TOKEN).findall(text):
         if token in (",", ";"):
             words.append(",")
             continue
@@ -164,6 +178,8 @@ def _tokens(text: str, clauses: bool = False) -> list[str]:
             words += [lower[:-3] or "n't", "n't"]
         elif lower.endswith("'s") and len(lower) > 2:  # "France's" → "france", "'s": the name is a name
             words += [lower[:-2], "'s"]
+        elif lower.endswith("s'") and len(lower) > 2:  # "Truss'", "the Peacocks' daughters" own too
+            words += [lower[:-1], "'s"]
         else:
             words.append(_figure_token(token) if _FIGURE.match(token) else lower)
     return words
@@ -171,7 +187,12 @@ def _tokens(text: str, clauses: bool = False) -> list[str]:
 
 # A figure after one of these names something ("Red No. 3", "Route 9", "Article 5"); it counts nothing.
 _LABELS = {"no", "number", "route", "flight", "article", "section", "chapter", "phase", "stage", "round", "game",
-           "week", "day", "level", "category", "class", "grade", "title", "proposition", "prop", "measure"}
+           "week", "day", "level", "category", "class", "grade", "title", "proposition", "prop", "measure", "bill",
+           "act", "amendment", "district", "ward", "precinct", "exit", "interstate", "highway", "gate", "terminal"}
+# Words right after a figure that say it counts nothing named there: a verb it is the subject of
+# ("$400,000 will help"), or a time phrase ("by 11% last month").
+_NOT_COUNTING = {"will", "would", "has", "have", "had", "is", "was", "are", "were", "can", "could", "may", "might",
+                 "must", "should", "last", "this", "next", "ago", "earlier", "later"}
 
 
 # A stretch in double quotes, curly or straight: the claim says someone wrote or said those words.
@@ -227,6 +248,7 @@ _SCALES = ("thousand", "million", "billion", "trillion")
 def _worded_magnitudes(claim: list[str], source: list[str]) -> str | None:
     """A magnitude after a word ("one million", "a quarter million", "eight million": news style
     keeps a lone number word a word) as the source gives it after the same word."""
+    claim, source = _scale_words(claim), _scale_words(source)
     for i, word in enumerate(claim):
         if word not in _SCALES or not i or _FIGURE.match(claim[i - 1]):
             continue
@@ -235,6 +257,22 @@ def _worded_magnitudes(claim: list[str], source: list[str]) -> str | None:
         if theirs and word not in theirs:
             return f"magnitude: the claim says {before} {word}, the source {before} {' or '.join(sorted(theirs))}"
     return None
+
+
+def _scale_words(tokens: list[str]) -> list[str]:
+    """The tokens with their scale words apart: "quarter-million" → "quarter", "million";
+    "million-megapixel" → "million", "megapixel"; a lone "1000" (the converter's "thousand" after
+    a word: "several thousand") → "thousand"."""
+    out = []
+    for j, token in enumerate(tokens):
+        parts = token.split("-")
+        if len(parts) > 1 and any(part in _SCALES for part in parts):
+            out += [part for part in parts if part]
+        elif token == "1000" and j and not _FIGURE.match(tokens[j - 1]):
+            out.append("thousand")
+        else:
+            out.append(token)
+    return out
 
 
 # News style's abbreviated months ("Nov. 6", "Sept. 7-8"); months only before a day, since "Jan"
@@ -381,8 +419,8 @@ def _polarity(claim: list[str], sentence: list[str], asked: list[str]) -> str | 
     """A negation in the claim that the source sentence lacks, or the reverse. A negation the
     question holds is the asker's premise, not the claim's ("Which company said its CEO was
     ousted without board approval?")."""
-    mine = [t for t in claim if t in _NEGATIONS and t not in asked]
-    theirs = [t for t in sentence if t in _NEGATIONS]
+    mine = [t for t in _negations(claim) if t not in asked]
+    theirs = _negations(sentence)
     if mine and not theirs:
         return f'polarity: the claim says "{sorted(mine)[0]}", the source does not'
     if len(mine) > len(theirs):  # a "not" added beside the sentence's own "aren't"
@@ -392,16 +430,25 @@ def _polarity(claim: list[str], sentence: list[str], asked: list[str]) -> str | 
     return None
 
 
+def _negations(tokens: list[str]) -> list[str]:
+    """The tokens that negate; "no" before a figure is a label ("At No. 14"), not one."""
+    return [t for j, t in enumerate(tokens) if t in _NEGATIONS
+            and not (t == "no" and j + 1 < len(tokens) and _FIGURE.match(tokens[j + 1]))]
+
+
 def _negates_what_is_claimed(claim: list[str], sentence: list[str]) -> bool:
     """Whether a negation of the sentence bears on words the claim repeats: the content words just
-    after it (before it, at the sentence's end) share a stem with the claim's. A negation in a part
-    the claim leaves out ("New Jersey, which doesn't have board representation, …") is no flip."""
+    after it (before it, at the sentence's end) share a stem with the claim's, and so does one of
+    the few before it where there are any. A negation in a part the claim leaves out ("New Jersey,
+    which doesn't have board representation, …"; "Waste Management collects recycling" on "Waste
+    Management, which collects recycling, argues the city can't cut recycling") is no flip."""
     stems = {w[:5] for w in _content(claim)}
     for j, token in enumerate(sentence):
         if token not in _NEGATIONS:
             continue
         near = _content(sentence[j + 1: j + 4]) or _content(sentence[max(0, j - 3): j])
-        if any(w[:5] in stems for w in near):
+        before = _content(sentence[max(0, j - 3): j])
+        if any(w[:5] in stems for w in near) and (not before or any(w[:5] in stems for w in before)):
             return True
     return False
 
@@ -470,7 +517,7 @@ def _figure_places(claim: list[str], sentence: list[str], names: list[tuple[str,
         for name in names:
             if not _contains(claim[i + 1: i + 7], name):
                 continue
-            own = [j for j, f in in_sentence if f == figure and _contains(sentence[j + 1: j + 7], name)]
+            own = [j for j, f in in_sentence if f == figure and _contains(sentence[j + 1: j + 10], name)]
             other = [f for j, f in in_sentence if f != figure and _contains(sentence[j + 1: j + 4], name)]
             if not own and other:
                 return f"figure: the source gives {other[0]} for {' '.join(name)}, not {figure}"
@@ -498,7 +545,10 @@ def _figure_roles(claim: list[str], source: list[str], asked: list[str]) -> str 
     for i, figure in _figures(claim):
         clause = claim[i + 1: i + 8]
         clause = clause[: clause.index(",")] if "," in clause else clause
+        clause = next((clause[:k] for k, t in enumerate(clause) if _FIGURE.match(t)), clause)  # not the next figure's
         scale = 1 if clause and clause[0] in _MAGNITUDE else 0
+        if len(clause) > scale and clause[scale] in _NOT_COUNTING:
+            continue  # "$400,000 will help", "cut the budget by 11% last month": nothing counted
         symbol = _CURRENCY.get(clause[scale]) if len(clause) > scale else None
         if symbol and symbol in _before_figure(source, figure):
             clause = clause[:scale] + clause[scale + 1:]  # "48 million dollars" restates the source's "$48 million"
@@ -608,3 +658,124 @@ def _similarity(a: list[str], b: list[str]) -> float:
 def _overlap(claim: list[str], sentence: list[str]) -> float:
     words = set(claim)
     return len(words & set(sentence)) / len(words) if words else 0.0
+
+
+# Words capitalised inside a sentence (not only at its start) that are no date word: its names.
+_CAPITALISED = re.compile(r"(?<=[\w,;:)’'\"”]\s)[A-Z][\w’'-]*")
+
+
+def _name_words(sentence: str) -> set[str]:
+    """The sentence's name words, lower-cased as tokens are: each word capitalised inside it, and
+    the word opening it where it owns something or heads a relative clause ("Canada's Mike Weir",
+    "Sunak, who …")."""
+    found = [match.group(0) for match in _CAPITALISED.finditer(sentence)]
+    if (opening := _NAME.match(sentence)) and _opening_name(sentence, opening):
+        found.append(opening.group(0))
+    return {token for word in found for token in _tokens(word)[:1]
+            if token not in _DATE_WORDS and token not in _FILLER and token not in _NOT_NAMES}
+
+
+def _taken_places(claim: list[str], sentence: list[str], name_words: set[str], source: str = "") -> str | None:
+    """A name or a weekday or month standing exactly where the sentence has another word (the
+    same word before and after it) while the sentence never puts it there: "Hale on Riverside
+    opened the depot at the Tuesday yard", "Kevin's Mike Weir … his playing partner Canada Na",
+    "Kelly 9, 1983:" on "June 9, 1983: … Kelly decided". Held to names and date words: a
+    paraphrase rewords common words in place, it does not move a name into another's place.
+    `name_words`: the sentence's and the claim's (`_name_words`); `source`: all the cited evidence,
+    where the claim's word may stand in that place in another sentence (a claim may run over two)."""
+    places = _places(sentence)
+    for i, token in enumerate(claim):
+        role = "date" if token in _DATE_WORDS else "name" if token in name_words else ""
+        if not role or (role == "date" and i and claim[i - 1] in _TIME_PREPOSITIONS):
+            continue  # "… in California in September": a date after "in" still says when
+        if not 0 < i < len(claim) - 1:
+            continue  # a claim may open or end where its sentence does not: no place to hold it to
+        context = (claim[i - 1], claim[i + 1])
+        there = places.get(context, set())
+        if not there or token in there:
+            continue
+        other = next((word for word in sorted(there) if word in _DATE_WORDS or word in name_words), None)
+        if other and source and token in _places(_tokens(source, clauses=True)).get(context, set()):
+            continue
+        if other:
+            return f"{role}: the source has {other.capitalize()} where the claim puts {token.capitalize()}"
+    return None
+
+
+# Words before a date word that keep it saying when ("of" does not: "on behalf of Wednesday Origin").
+_TIME_PREPOSITIONS = (_BEFORE_A_MONTH - {"of"}) | {"on", "at", "every", "each", "before", "after"}
+
+
+def _places(tokens: list[str]) -> dict[tuple[str, str], set[str]]:
+    """Each word of the tokens by the words around it: (before, after) → the words standing there."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for j, token in enumerate(tokens):
+        context = (tokens[j - 1] if j else "", tokens[j + 1] if j + 1 < len(tokens) else "")
+        found.setdefault(context, set()).add(token)
+    return found
+
+
+def _taken_slots(claim: list[str], sentence: list[str], source: list[str]) -> str | None:
+    """A figure put where the sentence has another one, with what that one counts: "The Dodgers
+    have used 11 starters" on "have used 17 starters this year, and 11 have gone on the injured
+    list"; "stretches about 14 miles" on "about 2,200 miles, through 14 states". The claim's figure
+    stands before the words the sentence puts after another figure, the source never puts it before
+    them, and the claim leaves out what the sentence says of it instead. A figure whose noun the
+    sentence leaves out keeps its own words in the claim ("2,500 troops in Iraq" on "900 troops in
+    Syria and 2,500 in Iraq"), so it is kept."""
+    in_sentence = _figures(sentence, labels=True)  # "Title 42" is no count of incidents
+    claimed = set(_content(claim))
+    for i, figure in _figures(claim):
+        said = _said_after(claim, i)
+        places = [j for j, f in in_sentence if f == figure]
+        if said and said[0] not in _ORDINAL and _only_a_day(source, figure):
+            return f"figure: the source gives {figure} as a day of a month, not for {' '.join(said)}"
+        if not said or not places or any(f == figure and _said_after(source, j)[:len(said)] == said
+                                         for j, f in _figures(source, labels=True)):
+            continue
+        others = [j for j, f in in_sentence if f != figure and _said_after(sentence, j)[:len(said)] == said]
+        theirs = {w for j in others for w in _clause_after(sentence, j)}
+        if others and not any(_rest_kept(_clause_after(sentence, j), theirs, claimed, _a_difference(sentence, j))
+                              for j in places):
+            other = sentence[others[0]]
+            return f"figure: the source gives {other} for {' '.join(said)}, and {figure} for something else"
+    return None
+
+
+_ORDINAL = {"th", "st", "nd", "rd"}
+
+
+def _only_a_day(tokens: list[str], figure: str) -> bool:
+    """Whether the tokens give the figure only as a day of a month ("Sept. 11", "April 15")."""
+    places = [j for j, t in enumerate(tokens) if t == figure]
+    return bool(places) and all(_day_of_month(tokens, j) for j in places)
+
+
+def _a_difference(tokens: list[str], j: int) -> bool:
+    return j + 1 < len(tokens) and tokens[j + 1] in ("more", "less", "fewer", "than", "higher", "lower")
+
+
+def _said_after(tokens: list[str], i: int) -> tuple[str, ...]:
+    """The first two content words after the figure at `i`, in its clause, before another figure."""
+    return tuple(_clause_after(tokens, i)[:2])
+
+
+def _clause_after(tokens: list[str], i: int) -> list[str]:
+    """The content words after the figure at `i` up to a clause mark or the next figure (eight
+    tokens at most)."""
+    after = []
+    for token in tokens[i + 1: i + 9]:
+        if token == "," or _FIGURE.match(token):
+            break
+        after.append(token)
+    return _content(after)
+
+
+def _rest_kept(own: list[str], theirs: set[str], claimed: set[str], difference: bool) -> bool:
+    """Whether the claim keeps what the sentence says of its figure: at least half of the words
+    after it that the other figure's clause does not also have (at most four); nothing of its own
+    to keep is no proof of a move, unless the figure is a difference (`difference`)."""
+    distinct = [w for w in own if w not in theirs][:4]
+    if not distinct:
+        return not difference  # "over 1,300 less than in 2020" counts no registrations
+    return 2 * sum(w in claimed for w in distinct) >= len(distinct)

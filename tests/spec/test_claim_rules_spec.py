@@ -281,3 +281,60 @@ def test_names_and_figures_keep_the_roles_their_sentence_gives_them(kept, refuse
 ])
 def test_a_figure_said_as_its_sentence_says_it_keeps_its_role(paraphrase, sentence):
     assert held_to(paraphrase, sentence, sentence) is None
+
+
+# A figure or a name put in the place the sentence gives another one (found on the dev parts of
+# the adversarial set): refused; the same words in their own places are kept.
+DODGERS = "The Dodgers have used 17 starters this year, and 11 have gone on the injured list."
+TRAIL = "The Appalachian Trail stretches about 2,200 miles, through 14 states and 40 communities."
+PLAYER = "It had a massive 32 megabytes of internal memory, enough for about eight full-quality songs."
+IRS = "The IRS expects more than 140 million tax returns to be filed ahead of the April 15 deadline."
+ORIGIN = "Wednesday, Young and his crewmates filled out postcards on behalf of Blue Origin's foundation."
+SUNAK = "Sunak, who was Truss' biggest rival in that contest, is another possible candidate."
+KELLY = "June 9, 1983: Ending a couple months of intrigue, Kelly decided to spurn the Bills."
+HART = "In September, Hart suffered a major back injury in a car crash in California."
+
+
+@pytest.mark.parametrize("kept,refused,sentence,why", [
+    ("The Dodgers have used 17 starters this year.", "The Dodgers have used 11 starters this year.", DODGERS,
+     "figure: the source gives 17 for starter"),
+    ("The Appalachian Trail runs through 14 states.", "The Appalachian Trail stretches about 14 miles.", TRAIL,
+     "figure: the source gives 2200 for mil"),
+    ("It had 32 megabytes of internal memory.", "It had 8 megabytes of internal memory.", PLAYER,
+     "figure: 8 in the source is not about"),
+    ("The IRS expects more than 140 million tax returns.", "The IRS expects more than 15 million tax returns.", IRS,
+     "figure: the source gives 15 as a day of a month"),
+    ("Young and his crewmates filled out postcards on Wednesday.",
+     "Blue, Young and his crewmates filled out postcards on behalf of Wednesday Origin's foundation.", ORIGIN,
+     "date: the source has Blue where the claim puts Wednesday"),
+    ("Sunak was Truss' biggest rival in that contest.",
+     "Truss, who was Sunak' biggest rival in that contest, is another possible candidate.", SUNAK,
+     "name"),  # a swap, or a name in another's place
+    ("Kelly decided to spurn the Bills.", "Kelly 9, 1983: Ending a couple months of intrigue, June decided to spurn "
+     "the Bills.", KELLY, "date: the source has Kelly where the claim puts June"),
+])
+def test_a_figure_or_name_in_another_ones_place_is_refused(kept, refused, sentence, why):
+    assert held_to(kept, sentence, sentence) is None
+    reason = held_to(refused, sentence, sentence)
+    assert reason is not None and reason.startswith(why), reason
+
+
+@pytest.mark.parametrize("paraphrase,sentence", [
+    ("Sunak is another possible candidate.", SUNAK),  # a relative clause made a sentence of its own
+    ("Waste Management collects Jackson's garbage and recycling.",
+     "Waste Management, which collects Jackson's garbage and recycling, argues the city can't cut recycling."),
+    ("Hart suffered a major back injury in a car crash in California in September.", HART),
+    ("Tiger Woods continued his uneven play.", "At No. 14, Tiger Woods continued his uneven play."),
+    ("Florida House Bill 433 prohibits local governments from requiring water breaks.",
+     "Florida House Bill 433, which DeSantis signed in April, prohibits local governments from requiring water "
+     "breaks."),
+])
+def test_a_claim_keeping_each_word_in_its_place_is_kept(paraphrase, sentence):
+    assert held_to(paraphrase, sentence, sentence) is None
+
+
+def test_a_magnitude_after_a_word_is_held_to_the_source_however_written():
+    sentence = "The deal would put several thousand carpenters back on the job, a quarter-million dollars a day."
+    assert held_to("The deal would put several million carpenters back on the job.", sentence, sentence)
+    assert held_to("It costs a quarter-billion dollars a day.", sentence, sentence)
+    assert held_to("The deal would put several thousand carpenters back on the job.", sentence, sentence) is None
