@@ -9,12 +9,20 @@ clean question's is: right (a right answer's text in it), wrong (an answer witho
 to an unanswerable question) or refused; and whether it agrees with the clean question's answer
 (the same outcome and short answer) under the same setting.
 
+With `--questions dev`, the RealTime QA dev weeks' questions (2025-01-03 to 2025-02-21, each
+asked as of its own date over the weeks' articles, the evaluation's cached index) are asked clean
+and in every form with the question read plainly (the default) only: a second setting would double
+an hour's run. Answers are kept in eval-runs/robustness-dev/answers.jsonl, so that a run stopped
+part-way goes on where it stopped.
+
 Run: .venv/bin/python bench/robustness.py [--llm local]
+     .venv/bin/python bench/robustness.py --questions dev [--limit N]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from collections.abc import Callable
@@ -23,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import DATA, write_table  # noqa: E402
+from bench.common import DATA, RTQA_2025, write_table  # noqa: E402
 from newsqa import Answer, Answerer, AskRequest, NewsIndex, Settings, load  # noqa: E402
-from newsqa.evals.dataset import EvalQuestion, load_eval_set  # noqa: E402
+from newsqa.evals.dataset import EvalQuestion, load_eval_set, load_realtimeqa  # noqa: E402
 from newsqa.evals.metrics import contains_answer, normalize  # noqa: E402
 
 SEED = DATA / "seed" / "questions.jsonl"
@@ -75,10 +83,74 @@ def agrees(answer: Answer, clean: Answer, question: EvalQuestion) -> bool:
     return same and (answer.abstained or normalize(answer.short_answer) == normalize(clean.short_answer))
 
 
+DEV_WEEKS = ("2025-01-03", "2025-02-21")
+DEV_ANSWERS = Path("eval-runs/robustness-dev/answers.jsonl")
+
+
+def dev_weeks(llm: str, limit: int | None) -> None:
+    """The dev weeks' questions in every form, read plainly; one table row a form."""
+    from newsqa.evals.pipelines import NewsqaPipeline
+
+    eval_set = load_realtimeqa(RTQA_2025, *DEV_WEEKS)
+    questions = eval_set.questions[:limit] if limit else eval_set.questions
+    settings = Settings(llm=llm)
+    pipeline = NewsqaPipeline(eval_set, settings, settings.home / "eval-indexes", llm)
+    done = _answered(DEV_ANSWERS, llm)
+    with DEV_ANSWERS.open("a", encoding="utf-8") as out:
+        for q in questions:
+            for form, make in FORMS.items():
+                if (q.id, form) in done:
+                    continue
+                answer = pipeline.answerer.invoke(AskRequest(question=make(q.question), as_of=q.as_of, llm=llm))
+                done[q.id, form] = {"id": q.id, "form": form, "llm": llm, "outcome": outcome(answer, q),
+                                    "short": "" if answer.abstained else normalize(answer.short_answer)}
+                out.write(json.dumps(done[q.id, form]) + "\n")
+                out.flush()
+    rows = []
+    clean = {q.id: done[q.id, "clean"] for q in questions}
+    clean_right = sum(clean[q.id]["outcome"] == "right" for q in questions)
+    for form in FORMS:
+        got = [done[q.id, form] for q in questions]
+        outcomes = [g["outcome"] for g in got]
+        agreeing = sum(g["outcome"] == clean[g["id"]]["outcome"] and g["short"] == clean[g["id"]]["short"] for g in got)
+        share = f"{outcomes.count('right') / clean_right:.2f}" if clean_right else "–"
+        rows.append([form, str(outcomes.count("right")), share, str(outcomes.count("wrong")),
+                     str(outcomes.count("refused")), f"{agreeing}/{len(got)}"])
+    command = f".venv/bin/python bench/robustness.py --questions dev --llm {llm}"
+    command += f" --limit {limit}" if limit else ""
+    write_table("robustness_dev", f"Robustness: the dev weeks' questions typed as people type them ({llm} LLM)",
+                ["form", "right", "right, of the clean form's", "wrong", "refused", "agrees with the clean form"],
+                rows, [
+                    f"RealTime QA 2025 dev weeks {DEV_WEEKS[0]} to {DEV_WEEKS[1]}: {len(questions)} questions "
+                    "(all answerable), each asked as of its own date over the weeks' articles, read plainly "
+                    "(answer.plain_question = true, the default).",
+                    "right: a right choice's text in the answer; wrong: an answer without it; agrees: the same "
+                    "outcome and short answer as the clean form.",
+                    "Targets (issue): every form right at least 0.95 of the clean form's, and no more wrong.",
+                    "The forms: " + "; ".join(FORMS) + " (bench/robustness.py says how each is made).",
+                    f"Command: {command} (answers kept in {DEV_ANSWERS}; delete it to start over)",
+                ])
+
+
+def _answered(path: Path, llm: str) -> dict[tuple[str, str], dict]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {(r["id"], r["form"]): r for r in rows if r["llm"] == llm}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--llm", default="local")
+    parser.add_argument("--questions", choices=["seed", "dev"], default="seed")
+    parser.add_argument("--limit", type=int, help="dev: only the first N questions")
     args = parser.parse_args()
+    if args.questions == "dev":
+        if not RTQA_2025.exists():
+            raise SystemExit(f"{RTQA_2025} is absent: the benchmark needs ../shared/data")
+        dev_weeks(args.llm, args.limit)
+        return
     if not SEED.exists():
         raise SystemExit(f"{SEED} is absent: the benchmark needs ../shared/data")
     eval_set = load_eval_set(SEED)

@@ -18,6 +18,8 @@ the asker's own words stay on the Answer and in the conversation.
 'Who won the port strike??'
 >>> plain_question("who leads the African National Congress (ANC)")
 'Who leads the African National Congress (ANC)?'
+>>> plain_question("I was reading the news this morning. How many U.S. troops are in Syria?")
+'How many U.S. troops are in Syria?'
 """
 
 from __future__ import annotations
@@ -83,12 +85,36 @@ def _as_a_question(text: str) -> str:
 
 
 def _strip_repeatedly(text: str) -> str:
-    """Openers, closers and asides, until none is left ("hey bot, quick question: …")."""
+    """Openers, closers, asides and small talk before the question, until none is left ("hey bot,
+    quick question: …")."""
     while True:
-        stripped = _ASIDE.sub("", _CLOSER.sub("", _OPENER.sub("", text))).strip()
+        stripped = _ASIDE.sub("", _CLOSER.sub("", _OPENER.sub("", _without_small_talk(text)))).strip()
         if stripped == text:
             return text
         text = stripped
+
+
+# Where a sentence ends and another begins (not after a title: "Gov. Newsom").
+_SENTENCE_END = re.compile(r"(?<![A-Z][a-z]\.)(?<![A-Z][a-z][a-z]\.)(?<![A-Z]\.)(?<=[.!])\s+(?=[A-Z])")
+# A capitalised word inside a sentence: a name the question may lean on ("Trump met Xi. What …?").
+_INNER_NAME = re.compile(r"(?<=\s)(?!I\b)[A-Z]")
+
+
+def _without_small_talk(text: str) -> str:
+    """The question without the statements before it that name nothing ("I was reading the news
+    this morning. How many …?"): they say nothing the search or the model can use. A statement
+    that names someone or something stays: the question may lean on it ("Trump met Xi on Monday.
+    What did they agree?")."""
+    parts = _SENTENCE_END.split(text)
+    if len(parts) < 2 or not _asks(parts[-1]):
+        return text
+    while len(parts) > 1 and not _asks(parts[0]) and not _INNER_NAME.search(parts[0]):
+        parts = parts[1:]
+    return " ".join(parts)
+
+
+def _asks(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or bool(_ASKS.match(sentence))
 
 
 def _without_emoji(text: str) -> str:

@@ -28,6 +28,8 @@ CLEAN = "How many U.S. troops are stationed in Syria?"
     "1. How many U.S. troops are stationed in Syria?",
     "Can you tell me How many U.S. troops are stationed in Syria?",
     "pls How many U.S. troops are stationed in Syria? thx",
+    "I was reading the news this morning. How many U.S. troops are stationed in Syria?",
+    "Just curious. Random thought! How many U.S. troops are stationed in Syria?",
 ])
 def test_chat_around_a_question_is_set_apart(typed):
     assert plain_question(typed) == CLEAN
@@ -58,6 +60,15 @@ def test_chat_spellings_are_read(typed, read):
     "Temperatures reached what in Phoenix on Sunday: 48 degrees?",
 ])
 def test_a_clean_question_is_left_as_it_is(question):
+    assert plain_question(question) == question
+
+
+@pytest.mark.parametrize("question", [
+    "Trump met Xi on Monday. What did they agree?",  # the question leans on the names before it
+    "I read about the Ferris Street bridge. How much will it cost?",
+    "Gov. Newsom signed what on Monday?",  # a title's period ends no sentence
+])
+def test_a_statement_the_question_may_lean_on_stays(question):
     assert plain_question(question) == question
 
 
