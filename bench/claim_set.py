@@ -140,7 +140,7 @@ _NOT_COUNTED = {"and", "to", "in", "of", "per", "through", "or", "percent", "for
 _CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:and|including|while|but|with)\s")
 _COUNTED = re.compile(r"(?<![\w.,:$-])(\d{1,3}(?:,\d{3})*)\s+([a-z]{3,})\b")
 _CLOCK = re.compile(r"\b(\d{1,2}(?::\d\d)?)\s*(a\.m\.|p\.m\.)")
-_DOLLARS = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)(\s+(?:million|billion|trillion))?(?![\w%])")
+_DOLLARS = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)(\s+(?:million|billion|trillion))?(?![\w%]|\.\d)")  # not "$1.2billion"
 _COMMON_START = re.compile(r"^(?:The|A|An|Several|Some|Many|Most|More|Its|Their|His|Her|Our|This|That|These|Those|"
                            r"Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)\b")
 
@@ -331,6 +331,8 @@ def make(kind: str, sentence: str, article_figures: list[str], rng: random.Rando
         return _swap_words(sentence, match.group(1), others[0]) if others else None
     if kind == "name_time_swapped":
         when = next((m for m in _WEEKDAY_OR_MONTH.finditer(sentence) if _starts_a_name(sentence, m.start())
+                     and not sentence[:m.start()].endswith("-")
+                     and not sentence[m.end():].startswith("-")  # not "mid-August"
                      and not re.match(r"\s+[A-Z]", sentence[m.end():])), None)  # not "Black Friday", "Friday Night"
         names = [name for name in _inner_names(sentence) if not _WEEKDAY_OR_MONTH.search(name)]
         return _swap_words(sentence, when.group(1), names[0]) if when and names else None

@@ -227,7 +227,7 @@ def _day_of_month(tokens: list[str], i: int) -> bool:
 
 def _magnitude_after(tokens: list[str], i: int) -> str:
     nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-    return _MAGNITUDE.get(nxt, "")
+    return _MAGNITUDE.get(nxt, "") or _MAGNITUDE.get(nxt.split("-")[0], "")  # "$1 million-a-year"
 
 
 def _magnitudes(claim: list[str], source: list[str]) -> str | None:
@@ -557,10 +557,35 @@ def _figure_roles(claim: list[str], source: list[str], asked: list[str]) -> str 
         if not counted or (figure, following) in premises:
             continue
         places = [j for j, f in in_source if f == figure]
+        if _in_its_own_slot(claim, i, source, places, counted, in_source):
+            continue  # "added 147,000 positions" on "added 147,000 jobs": a word reworded in place
         attached = set([w for w in _counted_after(claim, i) if w not in _CURRENCY_STEMS][:1])
         if places and not any(_counts_the_same(source, j, counted, attached) for j in places):
             return f"figure: {figure} in the source is not about {' '.join(sorted(counted))}"
     return None
+
+
+def _in_its_own_slot(claim: list[str], i: int, source: list[str], places: list[int], counted: set[str],
+                     in_source: list[tuple[int, str]]) -> bool:
+    """Whether the claim's figure at `i` stands where the source has it (the content word before it
+    is the one before it there) and counts nothing another figure of the source counts: its words
+    after it are then the source's said in other words ("support over 342,000 positions" on
+    "support more than 342,000 jobs"), not another figure's."""
+    before = _word_before(claim, i)
+    if not before or not any(_word_before(source, j) == before for j in places):
+        return False
+    others = {w for j, f in in_source if j not in places for w in _counted_after(source, j)}
+    return not counted & others
+
+
+def _word_before(tokens: list[str], i: int) -> str:
+    """The nearest content word in the four tokens before `i`, none past another figure."""
+    for token in reversed(tokens[max(0, i - 4): i]):
+        if _FIGURE.match(token) or token == ",":
+            return ""
+        if content := _content([token]):
+            return content[0]
+    return ""
 
 
 def _counts_the_same(source: list[str], j: int, counted: set[str], attached: set[str]) -> bool:
@@ -688,8 +713,8 @@ def _taken_places(claim: list[str], sentence: list[str], name_words: set[str], s
         role = "date" if token in _DATE_WORDS else "name" if token in name_words else ""
         if not role or (role == "date" and i and claim[i - 1] in _TIME_PREPOSITIONS):
             continue  # "… in California in September": a date after "in" still says when
-        if not 0 < i < len(claim) - 1:
-            continue  # a claim may open or end where its sentence does not: no place to hold it to
+        if not 0 < i < len(claim) - 1 or claim[i - 1] == claim[i + 1] == ",":
+            continue  # a claim may open or end where its sentence does not; ", Donalds, R-Fla." holds no place
         context = (claim[i - 1], claim[i + 1])
         there = places.get(context, set())
         if not there or token in there:
