@@ -131,9 +131,10 @@ _SUBJECT_RELATIVE = re.compile(r"^(?:The\s+)?([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,}
                                r"((?:is|was|are|were|has|had|have|will|would|can|could|[a-z]+ed|[a-z]+s)\b[^,]{5,80}),"
                                r"\s+(?=[a-z])")
 _WEEKDAY_OR_MONTH = re.compile(r"\b(" + "|".join(_WEEKDAYS + _MONTHS) + r")\b")
-_LABELLED = re.compile(r"\b(Category|No\.|Number|Route|Flight|Article|Section|Chapter|Phase|Stage|Round|Game|"
-                       r"Week|Level|Class|Grade|Title|Proposition|Prop\.|Measure|Tier)\s+(\d{1,3})\b(?![,.]?\d)")
-_LABEL_BEFORE = re.compile(_LABELLED.pattern.split(r")\s+")[0] + r")\s+$")
+_LABEL = (r"\b(Category|No\.|Number|Route|Flight|Article|Section|Chapter|Phase|Stage|Round|Game|"
+          r"Week|Level|Class|Grade|Title|Proposition|Prop\.|Measure|Tier)\s+")
+_LABELLED = re.compile(_LABEL + r"(\d{1,3})\b(?![,.]?\d)")
+_LABEL_BEFORE = re.compile(_LABEL + "$")
 # Words after a figure that count nothing ("between 15 and 17", "1 in 5", "8 through 12").
 _NOT_COUNTED = {"and", "to", "in", "of", "per", "through", "or", "percent", "for", "from", "on", "at", "by", "with",
                 "the", "than", "out", "a.m", "p.m"}

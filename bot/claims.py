@@ -75,8 +75,8 @@ def figures_as_digits(text: str, lone_words: bool = False) -> str:
 def held_to(claim: str, sentence: str, source: str, question: str = "") -> str | None:
     """The reason the claim misstates `sentence` (the source sentence it rests on; `source` is
     all the cited evidence; `question` what was asked), or None when no rule finds a fault."""
-    clauses = _tokens(claim, clauses=True)
-    mine, theirs = [t for t in clauses if t != ","], _tokens(sentence)
+    clauses, their_clauses = _tokens(claim, clauses=True), _tokens(sentence, clauses=True)
+    mine, theirs = [t for t in clauses if t != ","], [t for t in their_clauses if t != ","]
     whole = _tokens(source) if source else theirs
     names = _names(claim)
     asked = _tokens(question)
@@ -85,10 +85,9 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
              lambda: _slots(clauses, whole),
              lambda: _polarity(mine, theirs, asked),
              lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
-             lambda: _taken_places(clauses, _tokens(sentence, clauses=True), _name_words(sentence) | _name_words(claim),
-                                   source),
+             lambda: _taken_places(clauses, their_clauses, _name_words(sentence) | _name_words(claim), source),
              lambda: _figure_roles(clauses, _with_lone_figures(mine, whole, source), asked),
-             lambda: _taken_slots(clauses, _tokens(sentence, clauses=True), whole))
+             lambda: _taken_slots(clauses, their_clauses, whole))
     return next((reason for rule in rules if (reason := rule())), None)
 
 
@@ -708,7 +707,7 @@ def _taken_places(claim: list[str], sentence: list[str], name_words: set[str], s
     paraphrase rewords common words in place, it does not move a name into another's place.
     `name_words`: the sentence's and the claim's (`_name_words`); `source`: all the cited evidence,
     where the claim's word may stand in that place in another sentence (a claim may run over two)."""
-    places = _places(sentence)
+    places, evidence_places = _places(sentence), None
     for i, token in enumerate(claim):
         role = "date" if token in _DATE_WORDS else "name" if token in name_words else ""
         if not role or (role == "date" and i and claim[i - 1] in _TIME_PREPOSITIONS):
@@ -720,8 +719,10 @@ def _taken_places(claim: list[str], sentence: list[str], name_words: set[str], s
         if not there or token in there:
             continue
         other = next((word for word in sorted(there) if word in _DATE_WORDS or word in name_words), None)
-        if other and source and token in _places(_tokens(source, clauses=True)).get(context, set()):
-            continue
+        if other and source:
+            evidence_places = evidence_places or _places(_tokens(source, clauses=True))  # read once, when needed
+            if token in evidence_places.get(context, set()):
+                continue
         if other:
             return f"{role}: the source has {other.capitalize()} where the claim puts {token.capitalize()}"
     return None
