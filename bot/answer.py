@@ -112,6 +112,9 @@ class Answer(BaseModel):
     # the LLM is not asked.
     relevance: float = 0.0
     draft: str = ""  # the LLM's answer before the citation check (the extractive one without an LLM)
+    # The LLM's second draft, written from the evidence's best lines alone after the check refused
+    # the first whole (answer.second_try_lines); "" when none was written.
+    second_draft: str = ""
     flags: list[Flag] = Field(default_factory=list)
     note: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)

@@ -33,7 +33,7 @@ from newsqa.bot.generate import ANSWER_SCHEMA, Generated, generate_structured, g
 from newsqa.bot.llm import LLMChoice, make_llm
 from newsqa.bot.question_text import plain_question
 from newsqa.bot.time_window import TimeWindow, date_span, earliest_source, lone_source_floor, read_time_window
-from newsqa.bot.verify import CitationChecker, Verified, llm_support
+from newsqa.bot.verify import CitationChecker, Verified, is_abstention, llm_support, mixed_lines
 from newsqa.errors import BadQuery
 from newsqa.index import Filters, NewsIndex, SearchHit
 from newsqa.index.retriever import NewsRetriever
@@ -155,14 +155,57 @@ class Answerer(Runnable[AskRequest, Answer]):
             not_before = earliest_source(standalone, request.as_of, window, check_settings.source_in_window,
                                          check_settings.recent_news_days)
             lone_floor = self._lone_source_floor(request, window)
-            check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, confirm=confirm,
-                                                                  not_before=not_before,
-                                                                  corroborate_before=lone_floor), name="check")
+            check_args = {"confirm": confirm, "not_before": not_before, "corroborate_before": lone_floor}
+            check = RunnableLambda(lambda raw: self.checker.check(raw, evidence, standalone, **check_args),
+                                   name="check")
             verified = check.invoke(generated.text, child)
+        if self._worth_a_second_try(standalone, verified, generated, evidence, note, llm):
+            with _timed(timings, "second_try"):
+                retried = self._second_try(standalone, request, evidence, llm, child, check_args)
+            if retried is not None:
+                narrow, second, checked = retried
+                answer.second_draft = second.text
+                answer.tokens_in += second.tokens_in
+                answer.tokens_out += second.tokens_out
+                if not checked.abstained:  # kept: the answer is what the second try read and wrote
+                    verified = checked
+                    answer.evidence = _evidence_lines(narrow)
         _fill(answer, verified, note)
         answer.note = _joined(answer.note, older_than_asked(answer, window), lone_source_note(verified))
         answer.timings = timings
         yield answer
+
+    def _worth_a_second_try(self, question: str, verified: Verified, generated: Generated, evidence: Evidence,
+                            note: str | None, llm: LLMChoice) -> bool:
+        """Whether a refused draft gets one more try: the LLM answered (not a fallback), the check
+        refused all of it, the second try reads less than the first (the same lines would bring
+        the same greedy draft) and, by default (`answer.second_try = "mixed"`), the draft took a
+        figure from a line it does not cite: the model mixed two lines, and reading fewer it may
+        not. A refusal of another cause almost never comes right (dev weeks: bench/studies/second_try.py)."""
+        a = self.settings.answer
+        if a.second_try == "off" or llm.chat is None or note is not None or not verified.abstained:
+            return False
+        if is_abstention(generated.text) or len(evidence.lines()) <= a.second_try_lines:
+            return False
+        return a.second_try == "refused" or mixed_lines(generated.text, evidence, question)
+
+    def _second_try(self, question: str, request: AskRequest, evidence: Evidence, llm: LLMChoice,
+                    config: RunnableConfig, check_args: dict[str, Any]) -> tuple[Evidence, Generated, Verified] | None:
+        """The draft again from the evidence's best lines alone, checked like the first: the small
+        model reads a short, exact source best, and a draft refused for mixing two sentences (a
+        figure of the next line's) often comes right from one. None when the LLM fails."""
+        narrow = evidence.narrowed(self.settings.answer.second_try_lines)
+        inputs = {"today": request.as_of.date().isoformat(), "sources": narrow.render(), "question": question}
+        try:
+            generated = None
+            for generated in self._generate_with(llm, inputs, config, stream=False):
+                pass
+        except Exception as exc:  # the first draft's refusal stands
+            log.warning("LLM %s failed on the second try: %s", llm.model, exc)
+            return None
+        if generated is None:
+            return None
+        return narrow, generated, self.checker.check(generated.text, narrow, question, **check_args)
 
     def _lone_source_floor(self, request: AskRequest, window: TimeWindow | None) -> datetime | None:
         """Before this date an article alone cannot carry the answer (`check.lone_source_days`);

@@ -220,6 +220,16 @@ class AnswerSettings(BaseModel):
     max_question_chars: int = 1000
     """Longest question accepted."""
     extractive_sentences: int = 2
+    # A draft the check refuses whole is written once more from the evidence's best lines alone:
+    # "mixed" = only a draft that took a figure from a line it does not cite (the small model mixed
+    # two lines), "refused" = every draft refused whole, "off" = never. On the dev weeks "refused"
+    # kept one answer (wrong) of 102 tries, the median answer 5.5 s → 7.0 s; "mixed" tried 2 of 150
+    # (bench/studies/second_try.py).
+    second_try: Literal["mixed", "refused", "off"] = "mixed"
+    """A draft the check refuses whole is written once more from the evidence's best lines: `mixed` (only a draft that
+    took a figure from a line it does not cite), `refused` (every one), `off`."""
+    second_try_lines: int = Field(default=1, ge=1)
+    """Lines of the evidence, the best by score, that the second try reads."""
     """Sentences in an answer without an LLM (`--llm none`)."""
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -86,6 +86,23 @@ class Evidence:
             lines = "\n".join(f"[{s.label}] {s.text}" for s in src.sentences)
             blocks.append(f"Article: {src.describe()}\n{lines}")
         return "\n\n".join(blocks)
+
+    def narrowed(self, lines: int) -> Evidence:
+        """The best `lines` sentences by score alone, numbered afresh (the second try's evidence:
+        the model reads short, exact evidence best)."""
+        best = sorted(self.lines(), key=lambda pair: -pair[1].score)[:lines]
+        sources: dict[str, EvidenceSource] = {}
+        for src, sentence in best:
+            if src.article_id not in sources:
+                sources[src.article_id] = replace(src, n=len(sources) + 1, sentences=[])
+            sources[src.article_id].sentences.append(replace(sentence))
+        label = 0
+        for source in sources.values():
+            for sentence in source.sentences:
+                label += 1
+                sentence.label = label
+        kept = list(sources.values())
+        return Evidence(kept, self.best_similarity, self.tokens, self.passages)
 
     def by_label(self, label: int) -> tuple[EvidenceSource, EvidenceSentence] | None:
         return next(((src, s) for src, s in self.lines() if s.label == label), None)

@@ -211,6 +211,20 @@ def question_figures(question: str) -> set[str]:
     return {n.replace(",", "") for n in written if not is_year(n)}
 
 
+def mixed_lines(answer: str, evidence: Evidence, question: str = "") -> bool:
+    """Whether the answer states a figure (not a year, not one the question states) that none of
+    the lines it cites holds but another evidence line does: the model took it from the line
+    beside ("2,500 troops in Syria [2]" when line 1 says "900 troops in Syria and 2,500 in Iraq")."""
+    asked = question_figures(question)
+    for claim in parse_claims(answer):
+        cited = " ".join(line.text for _, line in evidence.lines() if line.label in claim.cited)
+        others = " ".join(line.text for _, line in evidence.lines() if line.label not in claim.cited)
+        moved = numbers_in(claim.text) - numbers_in(cited) - asked
+        if any(not is_year(f) and f in numbers_in(others) for f in moved):
+            return True
+    return False
+
+
 def _figures_of(text: str) -> set[str]:
     return numbers_in(figures_as_digits(text, lone_words=True)) if text else set()
 

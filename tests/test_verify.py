@@ -7,7 +7,7 @@ import pytest
 from newsqa.bot.answer import ABSTAIN_TEXT
 from newsqa.bot.config import CheckSettings
 from newsqa.bot.evidence import Evidence, EvidenceSentence, EvidenceSource
-from newsqa.bot.verify import CitationChecker, gives_no_answer, is_abstention, parse_claims
+from newsqa.bot.verify import CitationChecker, gives_no_answer, is_abstention, mixed_lines, parse_claims
 from newsqa.index.embeddings import Embedder
 
 
@@ -343,3 +343,23 @@ def test_an_answer_from_a_report_without_the_questions_figure_is_refused(checker
     other.passages = ""
     vague = "Which online platform saw thousands of its shares go up in 2025?"
     assert checker.support("Reddit is the online platform whose shares went up.", other, question=vague).ok
+
+
+def test_a_figure_taken_from_a_line_not_cited_is_a_mixed_draft():
+    # What earns a refused draft its second try (Answerer, answer.second_try_lines).
+    troops = "The United States keeps 900 troops in Syria and 2,500 in Iraq."
+    attacks = "There have been 36 attacks in Iraq and 37 in Syria."
+    lines = Evidence([EvidenceSource(1, "a-troops", "Troops", "Wire", None, None, [
+        EvidenceSentence(1, troops, 0, len(troops), "a-troops-0", 1.0, None),
+        EvidenceSentence(2, attacks, 80, 80 + len(attacks), "a-troops-1", 0.9, None),
+    ])], 0.8, 40)
+    question = "How many U.S. troops are stationed in Syria?"
+    assert mixed_lines("There are 2,500 U.S. troops stationed in Syria [2].", lines, question)
+    assert not mixed_lines("There are 2,500 U.S. troops stationed in Syria [1].", lines, question)  # its line has it
+    assert not mixed_lines("There are 4,000 U.S. troops in Syria [2].", lines, question)  # made up: no line has it
+    assert not mixed_lines("I don't know.", lines, question)
+    # A figure the question states, or a year, is no sign of mixing.
+    assert not mixed_lines("The 36 attacks were in Iraq [1].", lines, "Where were the 36 attacks?")
+    assert not mixed_lines("Troops arrived in 2014 [2].", Evidence([EvidenceSource(1, "a", "T", "W", None, None, [
+        EvidenceSentence(1, "Troops arrived in 2014.", 0, 23, "a-0", 1.0, None),
+        EvidenceSentence(2, attacks, 30, 30 + len(attacks), "a-1", 0.9, None)])], 0.8, 30), question)

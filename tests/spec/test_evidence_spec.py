@@ -74,6 +74,19 @@ def test_evidence_is_numbered_by_article_best_sentence_first():
             assert BRIDGE.text[s.start:s.end] == s.text or OTHER.text[s.start:s.end] == s.text
 
 
+def test_the_second_try_reads_the_best_lines_alone_numbered_afresh():
+    ev = select_evidence("When was the Ferris Street bridge built?", [BRIDGE, OTHER], StubEmbedder(),
+                         token_budget=500, max_sentences=4, min_relative_score=0.0)
+    best = sorted((s for _, s in ev.lines()), key=lambda s: -s.score)
+    narrow = ev.narrowed(2)
+    assert {s.text for _, s in narrow.lines()} == {s.text for s in best[:2]}
+    assert [s.label for _, s in narrow.lines()] == [1, 2]
+    assert [src.n for src in narrow.sources] == list(range(1, len(narrow.sources) + 1))
+    assert narrow.sources[0].sentences[0].text == "The Ferris Street bridge was built in 1911."
+    assert narrow.passages == ev.passages  # the check still reads the whole passages
+    assert len(ev.lines()) > 2 and [s.label for _, s in ev.lines()] == list(range(1, len(ev.lines()) + 1))
+
+
 def test_weak_sentences_are_left_out():
     ev = select_evidence("Did the council meet on Tuesday?", [BRIDGE], StubEmbedder(),
                          token_budget=500, max_sentences=4, min_relative_score=0.95)
