@@ -16,6 +16,7 @@ import shutil
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
 
 import bm25s
@@ -38,9 +39,9 @@ def stemmed_words(texts: list[str]) -> list[list[str]]:
     """The words `tokenize` gives, read faster for many short texts at once (each distinct word is
     stemmed once): the learned ranker reads every candidate's words on every search."""
     words = [[w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS] for text in texts]
-    vocabulary = list({w for found in words for w in found})
-    stems = dict(zip(vocabulary, _STEMMER.stemWords(vocabulary)))
-    return [[stems[w] for w in found] for found in words]
+    vocabulary = list(set(chain.from_iterable(words)))
+    stem = dict(zip(vocabulary, _STEMMER.stemWords(vocabulary))).__getitem__
+    return [list(map(stem, found)) for found in words]
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:

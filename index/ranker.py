@@ -29,6 +29,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -160,10 +161,10 @@ def _read_passages(texts: list[str]) -> list[_Passage]:
         by_sentence = words[at:at + len(parts)]
         at += len(parts)
         # The split drops only white space between sentences: a passage's words are its sentences' words.
-        flat = [w for sentence in by_sentence for w in sentence]
-        read.append(_Passage(sentences=tuple(frozenset(s) for s in by_sentence), words=frozenset(flat),
-                             flat=tuple(flat), figures=len(_FIGURE.findall(text)),
-                             names=frozenset(m.group(0).lower() for m in _NAME.finditer(text)),
+        flat = tuple(chain.from_iterable(by_sentence))
+        read.append(_Passage(sentences=tuple(map(frozenset, by_sentence)), words=frozenset(flat),
+                             flat=flat, figures=len(_FIGURE.findall(text)),
+                             names=frozenset(map(str.lower, _NAME.findall(text))),
                              word_count=len(text.split()) or 1))
     return read
 
