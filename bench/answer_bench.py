@@ -123,7 +123,8 @@ def main() -> None:
         "Peak RSS column: the whole benchmark process, which also ingested the articles (embedding model, "
         "Chroma, the 1.5B model).",
         "Settings from the environment: " + (" ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
-                                                      if k.startswith("NEWSQA_ANSWER__")) or "none (the defaults)"),
+                                                      if k.startswith("NEWSQA_") and k != "NEWSQA_HOME")
+                                             or "none (the defaults)"),
         "Command: .venv/bin/python bench/answer_bench.py"
         + (f" --table {args.table}" if args.table != "answer" else ""),
     ]

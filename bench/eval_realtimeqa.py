@@ -138,8 +138,8 @@ def main() -> None:
          "articles found for them only are left out of the corpus (evals/dataset.py).",
          "Citations judged by the offline overlap judge (evals/judge.py); the tutorial chain cites nothing, so "
          "its citation scores are 0 by the ALCE definition.",
-         "ranker: newsqa's search.ranker, none = the fused order (the default), learned = the ranker "
-         "in index/models/ (trained on the dev weeks, bench/results/ranker_retrieval.md).",
+         "ranker: newsqa's search.ranker, none = the fused order, learned = the ranker in index/models/ (the "
+         "default; trained on the dev weeks, bench/results/ranker_retrieval.md).",
          "LLM local = Qwen2.5-Coder-1.5B-Instruct Q4_K_M on 2 CPU threads; none = no LLM (extractive).",
          *args.note,
          f"Command: .venv/bin/python bench/eval_realtimeqa.py --from {args.first} --to {args.last}"],

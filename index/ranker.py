@@ -4,7 +4,7 @@ lambdarank model trained on labelled news questions and readers' votes (`newsqa 
 The search gathers its candidate pool as before (the dense and the lexical candidates, fused and
 dated); the ranker scores every candidate from features of the question and the passage, and the
 pool is re-ordered by that score before the per-article cap takes the first k. With
-`search.ranker = "none"` (for now the default: see docs/guides/ranker.md) the fused order is kept.
+`search.ranker = "none"` the fused order is kept; "learned", the model shipped with newsqa, is the default.
 
 Features, all cheap (no model beyond the trees; the pool's embeddings and BM25 scores are
 already computed by the search; what does not depend on the question, a passage's stemmed words
