@@ -220,6 +220,7 @@ class AnswerSettings(BaseModel):
     max_question_chars: int = 1000
     """Longest question accepted."""
     extractive_sentences: int = 2
+    """Sentences in an answer without an LLM (`--llm none`)."""
     # A draft the check refuses whole is written once more from the evidence's best lines alone:
     # "mixed" = only a draft that took a figure from a line it does not cite (the small model mixed
     # two lines), "refused" = every draft refused whole, "off" = never. On the dev weeks "refused"
@@ -230,7 +231,6 @@ class AnswerSettings(BaseModel):
     took a figure from a line it does not cite), `refused` (every one), `off`."""
     second_try_lines: int = Field(default=1, ge=1)
     """Lines of the evidence, the best by score, that the second try reads."""
-    """Sentences in an answer without an LLM (`--llm none`)."""
 
 
 class DiscordSettings(BaseModel):
