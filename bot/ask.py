@@ -193,7 +193,8 @@ class Answerer(Runnable[AskRequest, Answer]):
                     config: RunnableConfig, check_args: dict[str, Any]) -> tuple[Evidence, Generated, Verified] | None:
         """The draft again from the evidence's best lines alone, checked like the first: the small
         model reads a short, exact source best, and a draft refused for mixing two sentences (a
-        figure of the next line's) often comes right from one. None when the LLM fails."""
+        figure of the next line's) may come right from one (the seed's Syria question does). None
+        when the LLM fails."""
         narrow = evidence.narrowed(self.settings.answer.second_try_lines)
         inputs = {"today": request.as_of.date().isoformat(), "sources": narrow.render(), "question": question}
         try:
