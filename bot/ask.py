@@ -196,7 +196,7 @@ class Answerer(Runnable[AskRequest, Answer]):
         figure of the next line's) may come right from one (the seed's Syria question does). None
         when the LLM fails."""
         narrow = evidence.narrowed(self.settings.answer.second_try_lines)
-        inputs = {"today": request.as_of.date().isoformat(), "sources": narrow.render(), "question": question}
+        inputs = _prompt_inputs(request, narrow, question)
         try:
             generated = None
             for generated in self._generate_with(llm, inputs, config, stream=False):
@@ -314,7 +314,7 @@ class Answerer(Runnable[AskRequest, Answer]):
         if llm.chat is None:
             yield Generated(self._extractive(evidence)), None
             return
-        inputs = {"today": request.as_of.date().isoformat(), "sources": evidence.render(), "question": question}
+        inputs = _prompt_inputs(request, evidence, question)
         try:
             for generated in self._generate_with(llm, inputs, config, stream):
                 if generated.partial:
@@ -382,6 +382,11 @@ def _as_request(value: AskRequest | str | dict) -> AskRequest:
     if isinstance(value, str):
         return AskRequest(question=value)
     return AskRequest.model_validate(value)
+
+
+def _prompt_inputs(request: AskRequest, evidence: Evidence, question: str) -> dict[str, str]:
+    """What the answer prompt is filled with: today's date, the evidence as the model reads it, the question."""
+    return {"today": request.as_of.date().isoformat(), "sources": evidence.render(), "question": question}
 
 
 def _with_text(generated: Generated, text: str) -> Generated:

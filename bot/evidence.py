@@ -96,13 +96,7 @@ class Evidence:
             if src.article_id not in sources:
                 sources[src.article_id] = replace(src, n=len(sources) + 1, sentences=[])
             sources[src.article_id].sentences.append(replace(sentence))
-        label = 0
-        for source in sources.values():
-            for sentence in source.sentences:
-                label += 1
-                sentence.label = label
-        kept = list(sources.values())
-        return Evidence(kept, self.best_similarity, self.tokens, self.passages)
+        return Evidence(_numbered(list(sources.values())), self.best_similarity, self.tokens, self.passages)
 
     def by_label(self, label: int) -> tuple[EvidenceSource, EvidenceSentence] | None:
         return next(((src, s) for src, s in self.lines() if s.label == label), None)
@@ -358,10 +352,12 @@ def _group(candidates: list[_Candidate], chosen: list[int], scores, similarity,
         )
     for source in sources.values():
         source.passages = passages.get(source.article_id, "")
-    # Lines are numbered in the order the model reads them: article by article.
-    label = 0
-    for source in sources.values():
-        for sentence in source.sentences:
-            label += 1
-            sentence.label = label
-    return list(sources.values())  # within a source, best sentence first: the model favours the first
+    return _numbered(list(sources.values()))  # within a source, best sentence first: the model favours the first
+
+
+def _numbered(sources: list[EvidenceSource]) -> list[EvidenceSource]:
+    """The sources with their lines numbered from 1 in the order the model reads them: article by
+    article."""
+    for label, (_, sentence) in enumerate(((src, s) for src in sources for s in src.sentences), start=1):
+        sentence.label = label
+    return sources
