@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import DATA, RTQA_2025, write_table  # noqa: E402
 from newsqa import Answer, Answerer, AskRequest, NewsIndex, Settings, load  # noqa: E402
+from newsqa.bot.question_text import plain_question  # noqa: E402
 from newsqa.evals.dataset import EvalQuestion, load_eval_set, load_realtimeqa  # noqa: E402
 from newsqa.evals.metrics import contains_answer, normalize  # noqa: E402
 
@@ -84,6 +85,7 @@ def agrees(answer: Answer, clean: Answer, question: EvalQuestion) -> bool:
 
 
 DEV_WEEKS = ("2025-01-03", "2025-02-21")
+TEST_WEEKS = ("2025-06-06", "2025-06-27")
 DEV_ANSWERS = Path("eval-runs/robustness-dev/answers.jsonl")
 
 
@@ -106,6 +108,10 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                                     "short": "" if answer.abstained else normalize(answer.short_answer)}
                 out.write(json.dumps(done[q.id, form]) + "\n")
                 out.flush()
+    typo_read, clean_changed = _typo_reading(pipeline.answerer.index, questions)
+    test_set = load_realtimeqa(RTQA_2025, *TEST_WEEKS)  # read only: does the reading change a clean test question?
+    test_index = NewsqaPipeline(test_set, settings, settings.home / "eval-indexes", llm).answerer.index
+    _, test_changed = _typo_reading(test_index, test_set.questions)
     rows = []
     clean = {q.id: done[q.id, "clean"] for q in questions}
     clean_right = sum(clean[q.id]["outcome"] == "right" for q in questions)
@@ -127,9 +133,23 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                     "right: a right choice's text in the answer; wrong: an answer without it; agrees: the same "
                     "outcome and short answer as the clean form.",
                     "Targets (issue): every form right at least 0.95 of the clean form's, and no more wrong.",
+                    f"Spelling (answer.correct_spelling, index/spelling.py): {typo_read} of {len(questions)} typo "
+                    f"forms are read as the clean question; {clean_changed} clean questions are changed by it "
+                    f"({test_changed} of the {len(test_set.questions)} test weeks' questions, {TEST_WEEKS[0]} to "
+                    f"{TEST_WEEKS[1]}" + (": the reading leaves them as bench/results/eval_realtimeqa.md asked them)."
+                                          if test_changed == 0 else ")."),
                     "The forms: " + "; ".join(FORMS) + " (bench/robustness.py says how each is made).",
                     f"Command: {command} (answers kept in {DEV_ANSWERS}; delete it to start over)",
                 ])
+
+
+def _typo_reading(index: NewsIndex, questions: list[EvalQuestion]) -> tuple[int, int]:
+    """How many typo forms the question reading (plain, then spelling) turns back into the clean
+    question's reading, and how many clean questions the spelling changes."""
+    read = {q.id: plain_question(q.question) for q in questions}
+    typo_read = sum(index.spelled(plain_question(typo(q.question))) == read[q.id] for q in questions)
+    clean_changed = sum(index.spelled(read[q.id]) != read[q.id] for q in questions)
+    return typo_read, clean_changed
 
 
 def _answered(path: Path, llm: str) -> dict[tuple[str, str], dict]:

@@ -227,9 +227,12 @@ class Answerer(Runnable[AskRequest, Answer]):
         return question
 
     def _content(self, question: str) -> str:
-        """What the question says, without the chat around it (bot/question_text.py): every step
-        after this reads it; the asker's words stay on the Answer."""
-        return plain_question(question) if self.settings.answer.plain_question else question
+        """What the question says, without the chat around it (bot/question_text.py) and with its
+        misspelt words read as the articles spell them (index/spelling.py): every step after this
+        reads it; the asker's words stay on the Answer."""
+        if self.settings.answer.plain_question:
+            question = plain_question(question)
+        return self.index.spelled(question) if self.settings.answer.correct_spelling else question
 
     def _condense(self, question: str, request: AskRequest, llm: LLMChoice) -> str:
         history = request.history[-self.settings.answer.history_turns :]

@@ -217,6 +217,10 @@ class AnswerSettings(BaseModel):
     """Read the question without what chat puts around it (greetings, the bot's mention, emoji, an aside in
     parentheses, thanks) and with common chat spellings read ("u", "r", "us troops"); the asker's words stay on
     the Answer."""
+    correct_spelling: bool = True
+    """Read a question word that no indexed article contains, one or two letters from a word they do contain, as
+    that word ("congsetion" → "congestion"); names typed with a capital are read only as names the articles write
+    with one (index/spelling.py)."""
     max_question_chars: int = 1000
     """Longest question accepted."""
     extractive_sentences: int = 2

@@ -1,5 +1,8 @@
 """The lexical index: BM25 (bm25s) over the visible chunks, as a snapshot on disk.
 
+The snapshot also holds the vocabulary of the passages (index/spelling.py): how many passages
+contain each word, so that a misspelt question word can be read as the articles spell it.
+
 The manifest is the source of truth for which chunks exist and what they say; this index is a
 derived snapshot of it, stamped with the manifest's `generation`. Whenever the two differ (after
 an ingest or forget, or an interrupted one), the snapshot is rebuilt from the manifest, so it can
@@ -27,6 +30,7 @@ from bm25s.stopwords import STOPWORDS_EN
 from newsqa.index.chunking import article_of
 from newsqa.index.filters import Filters
 from newsqa.index.manifest import Manifest
+from newsqa.index.spelling import Spelling, words_of
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -58,6 +62,12 @@ class _Snapshot:
     chunk_ids: list[str]
     sources: np.ndarray  # lower-cased outlet of each chunk
     published: np.ndarray  # unix seconds, NaN when undated
+    words: dict[str, dict[str, int]]  # "counts" and "capitalized": passages holding each word
+
+    @cached_property
+    def spelling(self) -> Spelling:
+        """Corrections of misspelt words to the passages' words."""
+        return Spelling(self.words["counts"], self.words["capitalized"])
 
     @cached_property
     def article_ids(self) -> np.ndarray:
@@ -113,7 +123,8 @@ class LexicalIndex:
             return self._snapshot
 
     def _path(self, generation: int) -> Path:
-        return self.directory / f"generation-{generation}"
+        # "-v2": snapshots that hold the vocabulary; an older one of the same generation is rebuilt
+        return self.directory / f"generation-{generation}-v2"
 
     def _load(self, generation: int) -> _Snapshot | None:
         path = self._path(generation)
@@ -123,9 +134,10 @@ class LexicalIndex:
             meta = json.loads((path / "chunks.json").read_text())
             arrays = np.load(path / "filters.npz")
             retriever = bm25s.BM25.load(str(path / "bm25"), mmap=True) if meta["chunk_ids"] else None
+            words = json.loads((path / "words.json").read_text())
         except (OSError, ValueError, KeyError):
-            return None  # damaged: rebuild it
-        return _Snapshot(generation, retriever, meta["chunk_ids"], arrays["sources"], arrays["published"])
+            return None  # damaged, or from before the vocabulary was kept: rebuild it
+        return _Snapshot(generation, retriever, meta["chunk_ids"], arrays["sources"], arrays["published"], words)
 
     def _build(self) -> _Snapshot:
         generation, rows = self.manifest.lexical_corpus()
@@ -140,6 +152,7 @@ class LexicalIndex:
             chunk_ids,
             np.array([(r[2] or "").lower() for r in rows], dtype=object).astype(str),
             np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64),
+            dict(zip(("counts", "capitalized"), words_of(r[1] for r in rows))),
         )
         self._save(snapshot)
         return snapshot
@@ -156,6 +169,7 @@ class LexicalIndex:
             snapshot.retriever.save(str(tmp / "bm25"), show_progress=False)
         np.savez(tmp / "filters.npz", sources=snapshot.sources, published=snapshot.published)
         (tmp / "chunks.json").write_text(json.dumps({"chunk_ids": snapshot.chunk_ids}))
+        (tmp / "words.json").write_text(json.dumps(snapshot.words))
         try:
             tmp.rename(final)  # atomic: readers see no snapshot or a whole one
         except OSError:  # another process saved the same generation first

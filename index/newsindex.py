@@ -382,6 +382,11 @@ class NewsIndex:
             hit.carried_by = carried.get(hit.article_id, [])
         return hits
 
+    def spelled(self, text: str) -> str:
+        """`text` with the words no passage holds read as the passages' nearest words, where one is
+        clearly nearest (index/spelling.py); names typed with a capital only as names."""
+        return self.lexical.current().spelling.correct(text)
+
     def candidate_pool(self, query: str, candidates: int, filters: Filters | None = None,
                        as_of: datetime | None = None) -> tuple[list[Candidate], datetime | None]:
         """What a search ranks: the `candidates` nearest chunks and the `candidates` best BM25

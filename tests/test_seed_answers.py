@@ -55,3 +55,15 @@ def test_a_draft_that_mixes_two_lines_is_written_again_from_the_best_line(answer
     answer = answerer.invoke(question)
     assert "900" in answer.answer and any("900" in c.quote for c in answer.citations), answer.answer
     assert answer.draft == once.draft and "900" in answer.second_draft
+
+
+def test_a_misspelt_question_is_read_as_the_article_spells_it(answerer: Answerer):
+    typed = "How many attakcs on U.S. forces has the Pentagon recorded?"
+    answer = answerer.invoke(AskRequest(question=typed, as_of=AS_OF))
+    assert answer.question == typed  # the asker's words, as typed
+    assert answer.standalone_question == "How many attacks on U.S. forces has the Pentagon recorded?"
+    assert "78" in answer.answer and any("78" in c.quote for c in answer.citations), answer.answer
+    settings = answerer.settings
+    as_typed = settings.model_copy(update={"answer": settings.answer.model_copy(update={"correct_spelling": False})})
+    unread = Answerer(as_typed, answerer.index).invoke(AskRequest(question=typed, as_of=AS_OF))
+    assert unread.standalone_question == typed
