@@ -79,12 +79,13 @@ def held_to(claim: str, sentence: str, source: str, question: str = "") -> str |
     mine, theirs = [t for t in clauses if t != ","], [t for t in their_clauses if t != ","]
     whole = _tokens(source) if source else theirs
     names = _names(claim)
+    opening = _opening_source_name(mine, sentence)
     asked = _tokens(question)
     rules = (lambda: _quoted(claim, whole, asked), lambda: _magnitudes(mine, whole),
              lambda: _months(mine, whole, theirs), lambda: _years(mine, theirs), lambda: _labelled(mine, theirs, whole),
              lambda: _slots(clauses, whole),
              lambda: _polarity(mine, theirs, asked),
-             lambda: _swapped(mine, theirs, names), lambda: _figure_places(mine, theirs, names),
+             lambda: _swapped(mine, theirs, names, opening), lambda: _figure_places(mine, theirs, names),
              lambda: _taken_places(clauses, their_clauses, _name_words(sentence) | _name_words(claim), source),
              lambda: _figure_roles(clauses, _with_lone_figures(mine, whole, source), asked),
              lambda: _taken_slots(clauses, their_clauses, whole))
@@ -436,24 +437,36 @@ def _negations(tokens: list[str]) -> list[str]:
 
 
 def _negates_what_is_claimed(claim: list[str], sentence: list[str]) -> bool:
-    """Whether a negation of the sentence bears on words the claim repeats: the content words just
-    after it (before it, at the sentence's end) share a stem with the claim's, and so does one of
-    the few before it where there are any. A negation in a part the claim leaves out ("New Jersey,
-    which doesn't have board representation, …"; "Waste Management collects recycling" on "Waste
-    Management, which collects recycling, argues the city can't cut recycling") is no flip."""
+    """Whether a negation of the sentence bears on words the claim repeats: the content word it
+    negates (the first after it; before it, at the sentence's end) shares a stem with the claim's,
+    and so does one of the few before it where there are any. A negation in a part the claim leaves
+    out ("New Jersey, which doesn't have board representation, …"; "Waste Management collects
+    recycling" on "Waste Management, which collects recycling, argues the city can't cut
+    recycling"; a headline run into the sentence, "No exceptions Back in 2019, a bill …") is no
+    flip."""
     stems = {w[:5] for w in _content(claim)}
     for j, token in enumerate(sentence):
         if token not in _NEGATIONS:
             continue
-        near = _content(sentence[j + 1: j + 4]) or _content(sentence[max(0, j - 3): j])
+        near = _content(sentence[j + 1: j + 4])[:1] or _content(sentence[max(0, j - 3): j])[-1:]
         before = _content(sentence[max(0, j - 3): j])
         if any(w[:5] in stems for w in near) and (not before or any(w[:5] in stems for w in before)):
             return True
     return False
 
 
-def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]) -> str | None:
-    """Two figures, two names or two dates that stand in each other's places in the source sentence."""
+def _opening_source_name(claim: list[str], sentence: str) -> tuple[str, ...] | None:
+    """The word opening the claim, where the source sentence writes it as a name inside it: it may
+    have traded places with a weekday or a month ("Alexandria for a trip to Monday" on "Monday for
+    a trip to Alexandria"). Only a date may take its place: a name opening a claim is as often a
+    clause moved to the front (`_opening_name`)."""
+    return (claim[0],) if claim and claim[0] in _name_words(sentence) else None
+
+
+def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]],
+             opening: tuple[str, ...] | None = None) -> str | None:
+    """Two figures, two names or two dates that stand in each other's places in the source sentence.
+    `opening`: the claim's first word where the source has it as a name, tried against dates only."""
     # Labels count here too: "the No. 5 seed Chargers" and "No. 4 seed Texans" swapped are wrong.
     figures = list(dict.fromkeys(f for _, f in _figures(claim, labels=True) + _undated_years(claim) if f in sentence))
     names = list(dict.fromkeys(found for n in names if (found := _named_in(sentence, n))))
@@ -463,10 +476,16 @@ def _swapped(claim: list[str], sentence: list[str], names: list[tuple[str, ...]]
                                 and names and not any(t in name for name in names)))  # not "Easter Sunday"
     dates = list(dict.fromkeys(d for d in _dates(claim) if _contains(sentence, d)))
     base = _similarity(claim, sentence)
+    for date in (t for t in dict.fromkeys(claim) if opening and t in _DATE_WORDS and t in sentence):
+        if _similarity(_swap(claim, opening, (date,)), sentence) > base + 0.02:
+            return f"date: the source has {opening[0].capitalize()} where the claim puts {date.capitalize()}"
     for kind, items in (("figures", figures), ("names", names), ("dates", dates)):
         for a_index, a in enumerate(items):
             for b in items[a_index + 1:]:
-                if kind == "names" and _passive_between(claim, a, b) != _passive_between(sentence, a, b):
+                if kind == "names" and (_only_within(claim, a, b) or _only_within(claim, b, a)):
+                    continue  # "Office" only in "General's Office" is one name: no swap between them
+                if (kind == "names" and not _a_date_word(a, b)
+                        and _passive_between(claim, a, b) != _passive_between(sentence, a, b)):
                     continue  # "A was sued by B" says what "B sued A" does: order proves nothing
                 swapped = _swap(claim, a, b)
                 if _similarity(swapped, sentence) > base + 0.02:
@@ -523,15 +542,31 @@ def _figure_places(claim: list[str], sentence: list[str], names: list[tuple[str,
     return None
 
 
+def _only_within(tokens: list[str], part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether the run `part` stands in the tokens only inside the run `whole` ("Office" in "the
+    Attorney General's Office said"; not "The Venetian, which included Venetian Resort")."""
+    inside = _count(list(whole), part)
+    return inside > 0 and _count(tokens, part) <= _count(tokens, whole) * inside
+
+
+def _count(tokens: list[str], run: tuple[str, ...]) -> int:
+    return sum(tuple(tokens[j:j + len(run)]) == run for j in range(len(tokens) - len(run) + 1))
+
+
+def _a_date_word(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether one of the two is a weekday or a month alone: a passive does not let a name and a
+    date trade places ("out at Monday on Science Museum Oklahoma afternoon")."""
+    return any(len(run) == 1 and run[0] in _DATE_WORDS for run in (a, b))
+
+
 def _passive_between(tokens: list[str], a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """"by" between the two names: a passive sentence, whose order of names is not its roles'."""
+    """"by" between the two names where they stand nearest each other: a passive sentence, whose
+    order of names is not its roles'. The nearest: a headline before the sentence may name one of
+    them again ("Crowd at Science Museum Oklahoma wowed by eclipse Dozens … at Science Museum
+    Oklahoma on Monday")."""
     starts = {run: [j for j in range(len(tokens)) if tuple(tokens[j:j + len(run)]) == run] for run in (a, b)}
-    for i in starts[a]:
-        for j in starts[b]:
-            lo, hi = sorted((i, j))
-            if "by" in tokens[lo:hi]:
-                return True
-    return False
+    pairs = sorted((abs(i - j), min(i, j), max(i, j)) for i in starts[a] for j in starts[b])
+    return bool(pairs) and "by" in tokens[pairs[0][1]:pairs[0][2]]
 
 
 def _figure_roles(claim: list[str], source: list[str], asked: list[str]) -> str | None:

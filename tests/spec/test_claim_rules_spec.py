@@ -292,6 +292,9 @@ IRS = "The IRS expects more than 140 million tax returns to be filed ahead of th
 ORIGIN = "Wednesday, Young and his crewmates filled out postcards on behalf of Blue Origin's foundation."
 SUNAK = "Sunak, who was Truss' biggest rival in that contest, is another possible candidate."
 KELLY = "June 9, 1983: Ending a couple months of intrigue, Kelly decided to spurn the Bills."
+# A headline run into the sentence after it, as article text often is once flattened.
+PARK = "Crowd at Riverside Park cheered by fireworks Families gathered at Riverside Park on Monday evening."
+TRIP = "Dana said she left her Millbrook home around 8 p.m. Monday for a trip to Alexandria which took an hour."
 HART = "In September, Hart suffered a major back injury in a car crash in California."
 
 
@@ -312,6 +315,17 @@ HART = "In September, Hart suffered a major back injury in a car crash in Califo
      "name"),  # a swap, or a name in another's place
     ("Kelly decided to spurn the Bills.", "Kelly 9, 1983: Ending a couple months of intrigue, June decided to spurn "
      "the Bills.", KELLY, "date: the source has Kelly where the claim puts June"),
+    # "by" in the headline is no passive between the name and the weekday the claim swapped
+    ("Families gathered at Riverside Park on Monday evening.",
+     "Families gathered at Monday on Riverside Park evening.", PARK, "names swapped"),
+    # a name and a longer one holding it, each standing alone, are two names
+    ("Sands owned the Venetian Resort, which included The Venetian.",
+     "Sands owned the The Venetian, which included Venetian Resort.",
+     "Sands owned the Venetian Resort, which included The Venetian, Palazzo and Venetian Expo.", "names swapped"),
+    # the name opening the claim traded places with a weekday
+    ("Dana left for a trip to Alexandria which took an hour.",
+     "Alexandria for a trip to Monday which took an hour.", TRIP, "date: the source has Alexandria where the claim "
+     "puts Monday"),
 ])
 def test_a_figure_or_name_in_another_ones_place_is_refused(kept, refused, sentence, why):
     assert held_to(kept, sentence, sentence) is None
@@ -325,6 +339,15 @@ def test_a_figure_or_name_in_another_ones_place_is_refused(kept, refused, senten
      "Waste Management, which collects Jackson's garbage and recycling, argues the city can't cut recycling."),
     ("Hart suffered a major back injury in a car crash in California in September.", HART),
     ("Tiger Woods continued his uneven play.", "At No. 14, Tiger Woods continued his uneven play."),
+    # a name and a part of it standing only inside it are one name, not two to swap
+    ("The motive is unclear, the Attorney General's Office said.",
+     "The Attorney General's Office said the motive is unclear."),
+    # a negation in a headline run into the sentence negates no word the claim says
+    ("Back in 2019, a bill was placed in front of the legislature of Alabama.",
+     "No exceptions Back in 2019, a bill was placed in front of Alabama's legislature."),
+    ("Trump himself may have been exposed to the virus.",
+     "'I'm not concerned at all': Trump says he's not worried as the virus arrives Trump himself may have been "
+     "exposed to the virus."),
     ("Florida House Bill 433 prohibits local governments from requiring water breaks.",
      "Florida House Bill 433, which DeSantis signed in April, prohibits local governments from requiring water "
      "breaks."),
