@@ -160,7 +160,38 @@ def gives_no_answer(claim: str, question: str = "") -> str | None:
         return "it restates the question without an answer"
     if _NOT_KNOWN.match(answer_phrase(question, claim)):
         return "its answer is that it is not known"
+    if unnamed := _named_only_as_one(claim, question):
+        return f'it says "{unnamed}", not which'
     return None
+
+
+# "Which U.S. base near Al-Hasakah …?": the words after "which" (or "what") up to three, each a
+# candidate for the thing asked about.
+_WHICH = re.compile(r"^\s*(?:in|on|at|from|for|to|by|of|with)?\s*(?:which|what)\s+((?:[\w.'’-]+\s+){0,2}[\w.'’-]+)",
+                    re.IGNORECASE)
+_NAMING = re.compile(r"\s*(?:,|\(|called\b|named\b|known\b|dubbed\b|titled\b)")
+
+
+def _named_only_as_one(claim: str, question: str) -> str | None:
+    """The phrase by which the claim refers to what a "which …" question asks about as one of a
+    kind ("a U.S. base in Southern Al-Hasakah" for "Which U.S. base near Al-Hasakah …?"), without
+    naming it ("a new app called RedNote" names it; "RedNote, an app …" is not "an app" alone): the
+    small model copies such a line from the evidence when another line names the base."""
+    asked = _WHICH.match(question)
+    if not asked:
+        return None
+    # The last word first: the head of "rail depot" is "depot" ("a rail depot", not "a rail").
+    for word in (w for w in reversed(asked.group(1).split()) if len(w) > 2 and w.lower() not in _AUXILIARIES):
+        for found in re.finditer(rf"\b(?:an?)\s+(?:[\w.'’-]+\s+){{0,2}}?{re.escape(word)}\b", claim, re.IGNORECASE):
+            before = claim[:found.start()].rstrip()
+            if before.endswith(",") or _NAMING.match(claim, found.end()):
+                continue  # "RedNote, an app …"; "an app called RedNote"
+            return found.group(0)
+    return None
+
+
+_AUXILIARIES = {"did", "does", "was", "were", "has", "have", "had", "will", "would", "can", "could", "are", "the",
+                "is", "may", "might", "should"}
 
 
 def markers(numbers: list[int]) -> str:

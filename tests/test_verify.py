@@ -310,6 +310,16 @@ def test_a_sentence_that_asks_or_restates_the_question_is_no_answer(checker):
     assert not checker.check(f"{restated[:-1]} [3].", evidence()).abstained  # no question: nothing to restate
 
 
+def test_a_sentence_that_names_what_is_asked_only_as_one_of_its_kind_is_no_answer():
+    question = "Which rail depot near Millbrook did the council say it would close?"
+    unnamed = "The council said it would close a rail depot in northern Millbrook."  # a source line states it
+    assert gives_no_answer(unnamed, question) == 'it says "a rail depot", not which'
+    assert gives_no_answer("The council said it would close the rail depot at Hale Yard.", question) is None
+    assert gives_no_answer("A new depot called Hale Yard will close.", question) is None  # named after all
+    assert gives_no_answer("Hale Yard, a rail depot north of Millbrook, will close.", question) is None
+    assert gives_no_answer(unnamed, "Did the council say it would close a depot?") is None
+
+
 def test_a_sentence_whose_answer_is_that_it_is_not_known_is_no_answer():
     question = "What is Mark Carney's career background?"
     assert gives_no_answer("Carney's career background is unknown.", question) == "its answer is that it is not known"
