@@ -210,7 +210,8 @@ def main() -> None:
                     "an unanswerable question; agrees: the same outcome and short answer as the clean form "
                     "under the same setting.",
                     "plain: answer.plain_question = true (the default: greetings, mentions, emoji, asides, "
-                    "thanks set apart, chat spellings read); as typed: false.",
+                    "thanks set apart, chat spellings read); as typed: false. Misspelt words are read as the "
+                    "articles spell them in both (answer.correct_spelling).",
                     "The forms: " + "; ".join(FORMS) + " (bench/robustness.py says how each is made).",
                     f"Command: .venv/bin/python bench/robustness.py --llm {args.llm}",
                 ])
