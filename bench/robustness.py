@@ -108,23 +108,23 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                                     "short": "" if answer.abstained else normalize(answer.short_answer)}
                 out.write(json.dumps(done[q.id, form]) + "\n")
                 out.flush()
-    typo_read, clean_changed = _typo_reading(pipeline.answerer.index, questions)
+    index = pipeline.answerer.index
+    clean_changed = _changed_by_spelling(index, questions)
     test_set = load_realtimeqa(RTQA_2025, *TEST_WEEKS)  # read only: does the reading change a clean test question?
     test_index = NewsqaPipeline(test_set, settings, settings.home / "eval-indexes", llm).answerer.index
-    _, test_changed = _typo_reading(test_index, test_set.questions)
-    rows = []
+    test_changed = _changed_by_spelling(test_index, test_set.questions)
+    rows, read_alike = [], {}
     clean = {q.id: done[q.id, "clean"] for q in questions}
     clean_right = sum(clean[q.id]["outcome"] == "right" for q in questions)
-    index = pipeline.answerer.index
-    clean_read = {q.id: index.spelled(plain_question(q.question)) for q in questions}
+    clean_read = {q.id: _reading(index, q.question) for q in questions}
     for form, make in FORMS.items():
         got = [done[q.id, form] for q in questions]
         outcomes = [g["outcome"] for g in got]
         agreeing = sum(g["outcome"] == clean[g["id"]]["outcome"] and g["short"] == clean[g["id"]]["short"] for g in got)
-        read_alike = sum(index.spelled(plain_question(make(q.question))) == clean_read[q.id] for q in questions)
+        read_alike[form] = sum(_reading(index, make(q.question)) == clean_read[q.id] for q in questions)
         share = f"{outcomes.count('right') / clean_right:.2f}" if clean_right else "–"
         rows.append([form, str(outcomes.count("right")), share, str(outcomes.count("wrong")),
-                     str(outcomes.count("refused")), f"{agreeing}/{len(got)}", f"{read_alike}/{len(got)}"])
+                     str(outcomes.count("refused")), f"{agreeing}/{len(got)}", f"{read_alike[form]}/{len(got)}"])
     command = f".venv/bin/python bench/robustness.py --questions dev --llm {llm}"
     command += f" --limit {limit}" if limit else ""
     write_table("robustness_dev", f"Robustness: the dev weeks' questions typed as people type them ({llm} LLM)",
@@ -142,8 +142,9 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                     "20250117_17 is answered \"film\" asked first and \"British cinema\", the prompt word for word "
                     "the same, once its chat-spelling form was asked).",
                     "Targets (issue): every form right at least 0.95 of the clean form's, and no more wrong.",
-                    f"Spelling (answer.correct_spelling, index/spelling.py): {typo_read} of {len(questions)} typo "
-                    f"forms are read as the clean question; {clean_changed} clean questions are changed by it "
+                    "Spelling (answer.correct_spelling, index/spelling.py): "
+                    f"{read_alike['typo']} of {len(questions)} typo forms are read as the clean question; "
+                    f"{clean_changed} clean questions are changed by it "
                     f"({test_changed} of the {len(test_set.questions)} test weeks' questions, {TEST_WEEKS[0]} to "
                     f"{TEST_WEEKS[1]}" + (": the reading leaves them as bench/results/eval_realtimeqa.md asked them)."
                                           if test_changed == 0 else ")."),
@@ -152,13 +153,14 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                 ])
 
 
-def _typo_reading(index: NewsIndex, questions: list[EvalQuestion]) -> tuple[int, int]:
-    """How many typo forms the question reading (plain, then spelling) turns back into the clean
-    question's reading, and how many clean questions the spelling changes."""
-    read = {q.id: plain_question(q.question) for q in questions}
-    typo_read = sum(index.spelled(plain_question(typo(q.question))) == read[q.id] for q in questions)
-    clean_changed = sum(index.spelled(read[q.id]) != read[q.id] for q in questions)
-    return typo_read, clean_changed
+def _reading(index: NewsIndex, typed: str) -> str:
+    """The question every step reads, as the Answerer's defaults read it: plain, then spelled."""
+    return index.spelled(plain_question(typed))
+
+
+def _changed_by_spelling(index: NewsIndex, questions: list[EvalQuestion]) -> int:
+    """How many clean questions the spelling changes."""
+    return sum(_reading(index, q.question) != plain_question(q.question) for q in questions)
 
 
 def _answered(path: Path, llm: str) -> dict[tuple[str, str], dict]:
