@@ -1,8 +1,12 @@
 """A thin LangChain chat model over llama-cpp-python, for local GGUF models.
 
 (langchain-community's ChatLlamaCpp would do, but that package is being retired upstream.)
-llama.cpp reuses the evaluated prefix of the previous prompt, so prompts put their fixed
-instructions first and the varying text last.
+llama.cpp can reuse the evaluated prefix of the previous prompt, but what it computes for a
+token depends on the batch the token was evaluated in: a reused prefix that ran past the fixed
+instructions made one question get two answers, depending on the question asked before it. So
+every prompt starts from the same state: its first (system) turn evaluated alone from an empty
+cache, kept while the next prompts share it, and the rest evaluated fresh. Prompts therefore keep
+their fixed instructions in the system turn.
 
 >>> chat = LlamaCppChat(model_path="model.gguf")                       # doctest: +SKIP
 >>> chat.invoke("Say hello").content                                  # doctest: +SKIP
@@ -32,10 +36,45 @@ def _load(model_path: str, n_ctx: int, n_threads: int, kernels: str = "auto") ->
     use_kernels(kernels)  # before llama_cpp's first import: it loads its libraries then
     from llama_cpp import Llama
 
-    llama = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+    llama = _fixed_start(Llama)(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
     loaded = (llama, threading.Lock())  # one generation at a time per loaded model
     _LOADED.append(loaded)
     return loaded
+
+
+def _fixed_start(llama_class: type) -> type:
+    """llama_class whose every prompt is evaluated from the same state (see the module's docstring)."""
+    from llama_cpp import llama_cpp as low_level
+
+    class FixedStartLlama(llama_class):  # type: ignore[misc, valid-type]
+        keep_first_turn = False  # set per call: the prompt opens with a system turn worth keeping
+        _kept: list[int] = []
+
+        def generate(self, tokens: Any, *args: Any, **kwargs: Any) -> Any:
+            tokens = list(tokens)
+            self._start_fixed(tokens)
+            return super().generate(tokens, *args, **kwargs)
+
+        def _start_fixed(self, tokens: list[int]) -> None:
+            first_turn = self._first_turn(tokens) if self.keep_first_turn else []
+            kept = self._kept
+            if first_turn and first_turn == kept and list(self.input_ids[: len(kept)]) == kept:
+                self.n_tokens = min(self.n_tokens, len(kept))  # drop what the last prompt added
+                return
+            self.reset()
+            self._kept = []
+            if first_turn:
+                self.eval(first_turn)
+                self._kept = first_turn
+
+        def _first_turn(self, tokens: list[int]) -> list[int]:
+            """Tokens up to the first end of turn, if more of the prompt follows it."""
+            for at, token in enumerate(tokens[:-2]):
+                if low_level.llama_vocab_is_eog(self._model.vocab, token):
+                    return tokens[: at + 1]
+            return []
+
+    return FixedStartLlama
 
 
 @atexit.register
@@ -91,6 +130,7 @@ class LlamaCppChat(BaseChatModel):
     ) -> ChatResult:
         llama, lock = _load(self.model_path, self.n_ctx, self.n_threads, self.kernels)
         with lock:
+            llama.keep_first_turn = messages[0].type == "system"
             out = llama.create_chat_completion(self._messages(messages), **self._params(stop, kwargs))
         usage = out.get("usage") or {}
         message = AIMessage(
@@ -114,6 +154,7 @@ class LlamaCppChat(BaseChatModel):
         llama, lock = _load(self.model_path, self.n_ctx, self.n_threads, self.kernels)
         prompt_messages = self._messages(messages)
         with lock:
+            llama.keep_first_turn = messages[0].type == "system"
             stream = llama.create_chat_completion(prompt_messages, stream=True, **self._params(stop, kwargs))
             produced = 0
             for part in stream:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from newsqa.bot.generate import ANSWER_SCHEMA, generate_structured, parse_reply, render_reply
+from newsqa.bot.llamacpp_chat import _load
 from newsqa.bot.llm import ProviderSettings, make_llm
 from newsqa.bot.verify import is_abstention, parse_claims
+from newsqa.prompts import load
 
 
 def test_sentences_become_cited_text_the_check_parses():
@@ -86,3 +89,33 @@ def test_structured_answers_through_ask_are_rendered_and_checked(tmp_path):
     assert answer.tokens_out > 0 and answer.note is None
     assert not answer.draft.lstrip().startswith("{")  # the JSON became text with [n] markers
     assert answer.abstained or (answer.citations and "[1]" in answer.answer)
+
+
+LONGER_SOURCES = ("[1] Millbrook Rovers sign goalkeeper (Millbrook Courier, 2025-03-10)\n"
+                  "Millbrook Rovers signed goalkeeper Anna Wilk on Monday from Eastfield United for a fee "
+                  "of 1.2 million pounds. She kept 14 clean sheets last season and was named the league's "
+                  "player of the year. The club's manager, Tom Hale, said Wilk would start Saturday's match "
+                  "against Riverside.")
+
+
+def test_a_prompt_is_answered_alike_whatever_was_asked_before():
+    # llama.cpp computes a token slightly differently by the batch it is evaluated in: reusing
+    # the cache of the previous prompt past the system turn changed these logits (and, on dev
+    # questions, answers).
+    chat = make_llm("local", ProviderSettings(), max_tokens=12).chat
+    llama, _ = _load(chat.model_path, chat.n_ctx, chat.n_threads, chat.kernels)
+    from llama_cpp import llama_cpp as low_level  # only once loaded: loading picks llama.cpp's build for this CPU
+
+    def ask(question):
+        messages = load("answer").format_messages(today="2025-03-12", sources=LONGER_SOURCES, question=question)
+        text = chat.invoke(messages).content
+        logits = np.ctypeslib.as_array(low_level.llama_get_logits_ith(llama.ctx, -1), shape=(llama.n_vocab(),))
+        return text, logits.copy()
+
+    question = "How many clean sheets did Anna Wilk keep last season?"
+    first_text, first_logits = ask(question)
+    for before in ("Who is the manager of Millbrook Rovers?", question.rstrip("?")):
+        ask(before)
+        text, logits = ask(question)
+        assert text == first_text
+        assert np.array_equal(logits, first_logits)  # the very numbers, not only the greedy words
