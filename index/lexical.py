@@ -19,7 +19,6 @@ import shutil
 import threading
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
 from pathlib import Path
 
 import bm25s
@@ -39,12 +38,22 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern
 _STOPWORDS = frozenset(STOPWORDS_EN)
 
 
+# Each word stemmed so far: searches bring the same words back, question after question.
+_STEMS: dict[str, str] = {}
+_MAX_STEMS = 400_000  # about 40 MB; started afresh when full
+
+
 def stemmed_words(texts: list[str]) -> list[list[str]]:
     """The words `tokenize` gives, read faster for many short texts at once (each distinct word is
-    stemmed once): the learned ranker reads every candidate's words on every search."""
+    stemmed once a process): the learned ranker reads every candidate's words on every search."""
+    global _STEMS
     words = [[w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS] for text in texts]
-    vocabulary = list(set(chain.from_iterable(words)))
-    stem = dict(zip(vocabulary, _STEMMER.stemWords(vocabulary))).__getitem__
+    if len(_STEMS) > _MAX_STEMS:
+        _STEMS = {}
+    stems = _STEMS  # this call's view, whatever another thread starts afresh
+    unknown = list({w for found in words for w in found if w not in stems})
+    stems.update(zip(unknown, _STEMMER.stemWords(unknown)))
+    stem = stems.__getitem__
     return [list(map(stem, found)) for found in words]
 
 
