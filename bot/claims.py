@@ -750,6 +750,8 @@ def _taken_places(claim: list[str], sentence: list[str], name_words: set[str], s
         if not 0 < i < len(claim) - 1 or claim[i - 1] == claim[i + 1] == ",":
             continue  # a claim may open or end where its sentence does not; ", Donalds, R-Fla." holds no place
         context = (claim[i - 1], claim[i + 1])
+        if "," in context and all(word in _FILLER or word == "," for word in context):
+            continue  # "of China, according" is no place "end of December, the app" puts December in
         there = places.get(context, set())
         if not there or token in there:
             continue
