@@ -136,11 +136,9 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                     "(answer.plain_question = true, the default).",
                     "right: a right choice's text in the answer; wrong: an answer without it; agrees: the same "
                     "outcome and short answer as the clean form; read as the clean form: the question every step "
-                    "reads (plain, then spelling) is the clean form's word for word. Where such a form's answer "
-                    "differs from the clean form's, the form is not the cause: the local model answers the same "
-                    "prompt differently after another prompt (llama.cpp reuses what it cached of the prompt before; "
-                    "20250117_17 is answered \"film\" asked first and \"British cinema\", the prompt word for word "
-                    "the same, once its chat-spelling form was asked).",
+                    "reads (plain, then spelling) is the clean form's word for word; such a form gets the clean form's "
+                    "prompt, and the local model answers a prompt alike whatever was asked before it "
+                    "(bot/llamacpp_chat.py).",
                     "Targets (issue): every form right at least 0.95 of the clean form's, and no more wrong.",
                     "Spelling (answer.correct_spelling, index/spelling.py): "
                     f"{read_alike['typo']} of {len(questions)} typo forms are read as the clean question; "

@@ -4,9 +4,9 @@
 llama.cpp can reuse the evaluated prefix of the previous prompt, but what it computes for a
 token depends on the batch the token was evaluated in: a reused prefix that ran past the fixed
 instructions made one question get two answers, depending on the question asked before it. So
-every prompt starts from the same state: its first (system) turn evaluated alone from an empty
-cache, kept while the next prompts share it, and the rest evaluated fresh. Prompts therefore keep
-their fixed instructions in the system turn.
+every prompt starts from the same state: its first turn (the system turn; the template's own
+where a prompt has none) evaluated alone from an empty cache, kept while the next prompts share
+it, and the rest evaluated fresh. Prompts therefore keep their fixed instructions in the system turn.
 
 >>> chat = LlamaCppChat(model_path="model.gguf")                       # doctest: +SKIP
 >>> chat.invoke("Say hello").content                                  # doctest: +SKIP
@@ -47,7 +47,6 @@ def _fixed_start(llama_class: type) -> type:
     from llama_cpp import llama_cpp as low_level
 
     class FixedStartLlama(llama_class):  # type: ignore[misc, valid-type]
-        keep_first_turn = False  # set per call: the prompt opens with a system turn worth keeping
         _kept: list[int] = []
 
         def generate(self, tokens: Any, *args: Any, **kwargs: Any) -> Any:
@@ -56,7 +55,7 @@ def _fixed_start(llama_class: type) -> type:
             return super().generate(tokens, *args, **kwargs)
 
         def _start_fixed(self, tokens: list[int]) -> None:
-            first_turn = self._first_turn(tokens) if self.keep_first_turn else []
+            first_turn = self._first_turn(tokens)
             kept = self._kept
             if first_turn and first_turn == kept and list(self.input_ids[: len(kept)]) == kept:
                 self.n_tokens = min(self.n_tokens, len(kept))  # drop what the last prompt added
@@ -130,7 +129,6 @@ class LlamaCppChat(BaseChatModel):
     ) -> ChatResult:
         llama, lock = _load(self.model_path, self.n_ctx, self.n_threads, self.kernels)
         with lock:
-            llama.keep_first_turn = messages[0].type == "system"
             out = llama.create_chat_completion(self._messages(messages), **self._params(stop, kwargs))
         usage = out.get("usage") or {}
         message = AIMessage(
@@ -154,7 +152,6 @@ class LlamaCppChat(BaseChatModel):
         llama, lock = _load(self.model_path, self.n_ctx, self.n_threads, self.kernels)
         prompt_messages = self._messages(messages)
         with lock:
-            llama.keep_first_turn = messages[0].type == "system"
             stream = llama.create_chat_completion(prompt_messages, stream=True, **self._params(stop, kwargs))
             produced = 0
             for part in stream:
