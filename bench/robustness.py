@@ -109,14 +109,14 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                 out.write(json.dumps(done[q.id, form]) + "\n")
                 out.flush()
     index = pipeline.answerer.index
-    clean_changed = _changed_by_spelling(index, questions)
+    clean_read = {q.id: _reading(index, q.question) for q in questions}
+    clean_changed = sum(clean_read[q.id] != plain_question(q.question) for q in questions)
     test_set = load_realtimeqa(RTQA_2025, *TEST_WEEKS)  # read only: does the reading change a clean test question?
     test_index = NewsqaPipeline(test_set, settings, settings.home / "eval-indexes", llm).answerer.index
     test_changed = _changed_by_spelling(test_index, test_set.questions)
     rows, read_alike = [], {}
     clean = {q.id: done[q.id, "clean"] for q in questions}
     clean_right = sum(clean[q.id]["outcome"] == "right" for q in questions)
-    clean_read = {q.id: _reading(index, q.question) for q in questions}
     for form, make in FORMS.items():
         got = [done[q.id, form] for q in questions]
         outcomes = [g["outcome"] for g in got]
