@@ -12,8 +12,10 @@ to an unanswerable question) or refused; and whether it agrees with the clean qu
 With `--questions dev`, the RealTime QA dev weeks' questions (2025-01-03 to 2025-02-21, each
 asked as of its own date over the weeks' articles, the evaluation's cached index) are asked clean
 and in every form with the question read plainly (the default) only: a second setting would double
-an hour's run. Answers are kept in eval-runs/robustness-dev/answers.jsonl, so that a run stopped
-part-way goes on where it stopped.
+an hour's run. A form read word for word as a form already asked (plain, then spelled) gets that
+form's answer: every step after the reading sees the same text. Answers are kept by the question as
+read in eval-runs/robustness-dev/answers.jsonl, so that a run stopped part-way goes on where it
+stopped, and a change in the reading asks the changed forms again.
 
 Run: .venv/bin/python bench/robustness.py [--llm local]
      .venv/bin/python bench/robustness.py --questions dev [--limit N]
@@ -97,31 +99,34 @@ def dev_weeks(llm: str, limit: int | None) -> None:
     questions = eval_set.questions[:limit] if limit else eval_set.questions
     settings = Settings(llm=llm)
     pipeline = NewsqaPipeline(eval_set, settings, settings.home / "eval-indexes", llm)
+    index = pipeline.answerer.index
+    readings = {(q.id, form): _reading(index, make(q.question)) for q in questions for form, make in FORMS.items()}
     done = _answered(DEV_ANSWERS, llm)
     with DEV_ANSWERS.open("a", encoding="utf-8") as out:
         for q in questions:
             for form, make in FORMS.items():
-                if (q.id, form) in done:
-                    continue
+                reading = readings[q.id, form]
+                if (q.id, reading) in done:
+                    continue  # read word for word as a form already asked: the same prompt, the same answer
                 answer = pipeline.answerer.invoke(AskRequest(question=make(q.question), as_of=q.as_of, llm=llm))
-                done[q.id, form] = {"id": q.id, "form": form, "llm": llm, "outcome": outcome(answer, q),
-                                    "short": "" if answer.abstained else normalize(answer.short_answer)}
-                out.write(json.dumps(done[q.id, form]) + "\n")
+                done[q.id, reading] = {"id": q.id, "reading": reading, "form": form, "llm": llm,
+                                       "outcome": outcome(answer, q),
+                                       "short": "" if answer.abstained else normalize(answer.short_answer)}
+                out.write(json.dumps(done[q.id, reading]) + "\n")
                 out.flush()
-    index = pipeline.answerer.index
-    clean_read = {q.id: _reading(index, q.question) for q in questions}
-    clean_changed = sum(clean_read[q.id] != plain_question(q.question) for q in questions)
+    asked = len({(q.id, readings[q.id, form]) for q in questions for form in FORMS})
+    clean_changed = sum(readings[q.id, "clean"] != plain_question(q.question) for q in questions)
     test_set = load_realtimeqa(RTQA_2025, *TEST_WEEKS)  # read only: does the reading change a clean test question?
     test_index = NewsqaPipeline(test_set, settings, settings.home / "eval-indexes", llm).answerer.index
     test_changed = _changed_by_spelling(test_index, test_set.questions)
     rows, read_alike = [], {}
-    clean = {q.id: done[q.id, "clean"] for q in questions}
+    clean = {q.id: done[q.id, readings[q.id, "clean"]] for q in questions}
     clean_right = sum(clean[q.id]["outcome"] == "right" for q in questions)
     for form, make in FORMS.items():
-        got = [done[q.id, form] for q in questions]
+        got = [done[q.id, readings[q.id, form]] for q in questions]
         outcomes = [g["outcome"] for g in got]
         agreeing = sum(g["outcome"] == clean[g["id"]]["outcome"] and g["short"] == clean[g["id"]]["short"] for g in got)
-        read_alike[form] = sum(_reading(index, make(q.question)) == clean_read[q.id] for q in questions)
+        read_alike[form] = sum(readings[q.id, form] == readings[q.id, "clean"] for q in questions)
         share = f"{outcomes.count('right') / clean_right:.2f}" if clean_right else "–"
         rows.append([form, str(outcomes.count("right")), share, str(outcomes.count("wrong")),
                      str(outcomes.count("refused")), f"{agreeing}/{len(got)}", f"{read_alike[form]}/{len(got)}"])
@@ -138,7 +143,10 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                     "outcome and short answer as the clean form; read as the clean form: the question every step "
                     "reads (plain, then spelling) is the clean form's word for word; such a form gets the clean form's "
                     "prompt, and the local model answers a prompt alike whatever was asked before it "
-                    "(bot/llamacpp_chat.py).",
+                    "(bot/llamacpp_chat.py, tests/test_generate.py). So each question is asked once for each way it "
+                    f"is read ({asked} of {len(questions) * len(FORMS)} forms asked), a form read as another "
+                    "gets that one's answer; an earlier run that asked every form found every form read as the "
+                    "clean one agreeing with it (60 of 60 questions).",
                     "Targets (issue): every form right at least 0.95 of the clean form's, and no more wrong.",
                     "Spelling (answer.correct_spelling, index/spelling.py): "
                     f"{read_alike['typo']} of {len(questions)} typo forms are read as the clean question; "
@@ -147,7 +155,8 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                     f"{TEST_WEEKS[1]}" + (": the reading leaves them as bench/results/eval_realtimeqa.md asked them)."
                                           if test_changed == 0 else ")."),
                     "The forms: " + "; ".join(FORMS) + " (bench/robustness.py says how each is made).",
-                    f"Command: {command} (answers kept in {DEV_ANSWERS}; delete it to start over)",
+                    f"Command: {command} (answers kept in {DEV_ANSWERS} by the question as read; delete it after "
+                    "a change that alters answers)",
                 ])
 
 
@@ -166,7 +175,7 @@ def _answered(path: Path, llm: str) -> dict[tuple[str, str], dict]:
     if not path.exists():
         return {}
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {(r["id"], r["form"]): r for r in rows if r["llm"] == llm}
+    return {(r["id"], r["reading"]): r for r in rows if r["llm"] == llm and "reading" in r}
 
 
 def main() -> None:
@@ -192,8 +201,15 @@ def main() -> None:
         configured = settings.model_copy(deep=True)
         configured.answer.plain_question = plain
         answerer = Answerer(configured, index)
-        asked = {form: [answerer.invoke(AskRequest(question=make(q.question), as_of=SEED_AS_OF))
-                        for q in eval_set.questions] for form, make in FORMS.items()}
+        by_reading: dict[tuple[str, str], Answer] = {}  # a form read as one already asked gets its answer
+
+        def ask(question: str, typed: str) -> Answer:
+            reading = _reading(index, typed) if plain else index.spelled(" ".join(typed.split()))
+            if (question, reading) not in by_reading:
+                by_reading[question, reading] = answerer.invoke(AskRequest(question=typed, as_of=SEED_AS_OF))
+            return by_reading[question, reading]
+
+        asked = {form: [ask(q.question, make(q.question)) for q in eval_set.questions] for form, make in FORMS.items()}
         for form, answers in asked.items():
             outcomes = [outcome(a, q) for a, q in zip(answers, eval_set.questions)]
             agreeing = sum(agrees(a, c, q) for a, c, q in zip(answers, asked["clean"], eval_set.questions))
@@ -211,7 +227,9 @@ def main() -> None:
                     "under the same setting.",
                     "plain: answer.plain_question = true (the default: greetings, mentions, emoji, asides, "
                     "thanks set apart, chat spellings read); as typed: false. Misspelt words are read as the "
-                    "articles spell them in both (answer.correct_spelling).",
+                    "articles spell them in both (answer.correct_spelling). A form read word for word as one "
+                    "already asked under the same setting gets that one's answer (the same prompt: the local "
+                    "model answers a prompt alike whatever was asked before it).",
                     "The forms: " + "; ".join(FORMS) + " (bench/robustness.py says how each is made).",
                     f"Command: .venv/bin/python bench/robustness.py --llm {args.llm}",
                 ])

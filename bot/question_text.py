@@ -46,6 +46,8 @@ _CLOSER = re.compile(r"[\s,.!;:-]*\b(?:thanks(?: a lot| so much)?|thank you(?: s
 _ASIDE = re.compile(r"\s*[(\[]\s*(?![A-Z0-9&.-]{2,8}\s*[)\]])[^()\[\]]*[)\]]\s*$")
 _ASKS = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|will|"
                    r"would|should|has|have|had)\b", re.I)
+_ASKS_LATER = re.compile(r"\b(?:who|whom|whose|what|which|when|where|how)\b", re.I)
+_REQUEST = re.compile(r"(?:explain|describe|summari[sz]e|list|name|give|show|find|tell|say)\b", re.I)
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _SHORTCODE = re.compile(r"(?<!\w):[a-z0-9_+-]+:(?!\w)")  # Discord's :thinking:
 _EMOTICON = re.compile(r"(?<!\w)[:;=]-?[()DPp/\\|](?!\w)")
@@ -78,8 +80,11 @@ def plain_question(text: str) -> str:
 
 def _as_a_question(text: str) -> str:
     """A question typed without its question mark gets one, and its first letter capitalised: the
-    small model answers "how many troops are in syria" worse than "How many troops are in syria?"."""
-    if _ASKS.match(text) and not text.rstrip("\"'”’)»").endswith(("?", ".", "!", ":")):
+    small model answers "how many troops are in syria" worse than "How many troops are in syria?".
+    A question is one that opens with a question word or asks one later ("the awards celebrate which
+    art form"), unless it opens with a request ("explain what …")."""
+    asks = _ASKS.match(text) or (_ASKS_LATER.search(text) and not _REQUEST.match(text))
+    if asks and not text.rstrip("\"'”’)»").endswith(("?", ".", "!", ":")):
         text += "?"
     return text[0].upper() + text[1:]
 

@@ -71,12 +71,13 @@ class _Snapshot:
     chunk_ids: list[str]
     sources: np.ndarray  # lower-cased outlet of each chunk
     published: np.ndarray  # unix seconds, NaN when undated
-    words: dict[str, dict[str, int]]  # "counts" and "capitalized": passages holding each word
+    # "counts" and "capitalized": passages holding each word; "written": how a name is written
+    words: dict[str, dict[str, int] | dict[str, str]]
 
     @cached_property
     def spelling(self) -> Spelling:
         """Corrections of misspelt words to the passages' words."""
-        return Spelling(self.words["counts"], self.words["capitalized"])
+        return Spelling(self.words["counts"], self.words["capitalized"], self.words["written"])
 
     @cached_property
     def article_ids(self) -> np.ndarray:
@@ -132,8 +133,9 @@ class LexicalIndex:
             return self._snapshot
 
     def _path(self, generation: int) -> Path:
-        # "-v2": snapshots that hold the vocabulary; an older one of the same generation is rebuilt
-        return self.directory / f"generation-{generation}-v2"
+        # "-v3": snapshots that hold the vocabulary with the names' written forms; an older one of the
+        # same generation is rebuilt
+        return self.directory / f"generation-{generation}-v3"
 
     def _load(self, generation: int) -> _Snapshot | None:
         path = self._path(generation)
@@ -161,7 +163,7 @@ class LexicalIndex:
             chunk_ids,
             np.array([(r[2] or "").lower() for r in rows], dtype=object).astype(str),
             np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64),
-            dict(zip(("counts", "capitalized"), words_of(r[1] for r in rows))),
+            dict(zip(("counts", "capitalized", "written"), words_of(r[1] for r in rows))),
         )
         self._save(snapshot)
         return snapshot

@@ -17,6 +17,13 @@ write with a capital ("Washnigton" → "Washington"), so that a name the news ha
 ("Corina", "Drents") is not taken for a common word one letter from it ("corona", "rents"). In a
 question typed all in lower case nothing tells a name apart, and such a name can still be read as
 a near word.
+
+In a question typed all in lower case (but for its first letter), a word the articles write with a
+capital wherever they write it ("bafta", "nato", "syria") is read as they write it ("BAFTA",
+"NATO", "Syria"): the small model took "the bafta awards" for something other than the BAFTAs the
+articles report, and answered otherwise than to the question typed with capitals. A question typed
+with capitals keeps its lower-case words: its asker wrote "theatre" as a word, not as the name of
+the theatres the news reports.
 """
 
 from __future__ import annotations
@@ -39,21 +46,37 @@ MIN_SHORT_NAME_COUNT = 10
 # English lists some misspellings too ("govenrment", "feburary"): a listed word is read as its near
 # word only when that one is at least 10^3 times as common in English (3 on wordfreq's Zipf scale).
 MISSPELLING_ZIPF_GAP = 3.0
+# A word is a name to write with its capital when at most one in this many passages holding it writes
+# it in lower case: "Trump" and "BAFTA" are, "house", "fed" and "us" are not.
+LOWERCASE_ONE_IN = 20
 
 
 _STEMMER = Stemmer.Stemmer("english")
+# A capital the asker typed: not the text's first letter, nor one of an abbreviation with periods
+# ("U.S.", which the question's reading writes for a typed "us").
+_TYPED_CAPITAL = re.compile(r"[A-Z](?!\.)")
 
 
-def words_of(texts: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+def words_of(texts: Iterable[str]) -> tuple[Counter[str], Counter[str], dict[str, str]]:
     """The vocabulary a correction comes from: how many of the texts contain each lower-cased word,
-    and how many contain it written with a capital."""
+    how many contain it written with a capital, and, for the words the texts (nearly) never write in
+    lower case, the way they write them most often ("bafta": "BAFTA")."""
     counts: Counter[str] = Counter()
     capitalized: Counter[str] = Counter()
+    in_lowercase: Counter[str] = Counter()
+    forms: Counter[str] = Counter()
     for text in texts:
         found = set(_WORD.findall(text))
         counts.update({w.lower() for w in found})
         capitalized.update({w.lower() for w in found if w[0].isupper()})
-    return counts, capitalized
+        in_lowercase.update(w for w in found if w.islower())
+        forms.update(w for w in found if not w.islower())
+    written: dict[str, str] = {}
+    for form, _ in forms.most_common():  # the most common form of a word first
+        word = form.lower()
+        if word not in written and counts[word] >= MIN_COUNT and in_lowercase[word] * LOWERCASE_ONE_IN <= counts[word]:
+            written[word] = form
+    return counts, capitalized, written
 
 
 def max_edits(word: str) -> int:
@@ -64,7 +87,8 @@ def max_edits(word: str) -> int:
 class Spelling:
     """Corrects the words of a text that the vocabulary lacks to its nearest, most common word."""
 
-    def __init__(self, counts: Counter[str] | dict[str, int], capitalized: Counter[str] | dict[str, int]) -> None:
+    def __init__(self, counts: Counter[str] | dict[str, int], capitalized: Counter[str] | dict[str, int],
+                 written: dict[str, str] | None = None) -> None:
         common = [w for w, n in counts.items() if n >= MIN_COUNT and len(w) >= MIN_LENGTH - 2]
         self.counts = {w: counts[w] for w in common}
         self._words = common
@@ -73,13 +97,20 @@ class Spelling:
         self._common_names = [w for w in self._names if counts[w] >= MIN_SHORT_NAME_COUNT]
         self._seen = set(counts)
         self._stems = set(_STEMMER.stemWords(list(counts)))
+        self._written = written or {}
 
     def correct(self, text: str) -> str:
-        """The text with each misspelt word replaced by its correction, in the same letter case."""
+        """The text with each misspelt word replaced by its correction, in the same letter case; in a
+        text typed in lower case (but for its first letter and abbreviations such as "U.S."), each
+        word the passages always write with a capital written so."""
+        in_lower_case = not _TYPED_CAPITAL.search(text, 1)
+
         def corrected(match: re.Match[str]) -> str:
             typed = match.group()
             as_name = match.start() > 0 and typed[0].isupper()
             word = self.correction(typed.lower(), as_name)
+            if in_lower_case and word in self._written:
+                return self._written[word]
             return typed if word == typed.lower() else _same_case(typed, word)
         return _WORD.sub(corrected, text)
 

@@ -67,3 +67,12 @@ def test_a_misspelt_question_is_read_as_the_article_spells_it(answerer: Answerer
     as_typed = settings.model_copy(update={"answer": settings.answer.model_copy(update={"correct_spelling": False})})
     unread = Answerer(as_typed, answerer.index).invoke(AskRequest(question=typed, as_of=AS_OF))
     assert unread.standalone_question == typed
+
+
+def test_a_question_typed_in_lower_case_reads_the_names_as_the_article_writes_them(answerer: Answerer):
+    typed = "how many us troops r stationed in syria"
+    answer = answerer.invoke(AskRequest(question=typed, as_of=AS_OF))
+    assert answer.question == typed
+    # the article writes "Syria" wherever it names it; "us troops" is read as "U.S. troops"
+    assert answer.standalone_question == "How many U.S. troops are stationed in Syria?"
+    assert "900" in answer.answer and any("900" in c.quote for c in answer.citations), answer.answer

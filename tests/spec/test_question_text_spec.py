@@ -40,6 +40,9 @@ def test_chat_around_a_question_is_set_apart(typed):
     ("wat did u hear abt the us election", "What did you hear about the U.S. election?"),
     ("how many U.S. troops are stationed in Syria 🤔", "How many U.S. troops are stationed in Syria?"),
     ("who leads the African National Congress (ANC)", "Who leads the African National Congress (ANC)?"),
+    ("the bafta awards celebrate which art form", "The bafta awards celebrate which art form?"),  # asked later on
+    ("Temperatures reached what in Phoenix on Sunday 🤔", "Temperatures reached what in Phoenix on Sunday?"),
+    ("explain what the Fed decided 🤔", "Explain what the Fed decided"),  # a request, no question
 ])
 def test_chat_spellings_are_read(typed, read):
     assert plain_question(typed) == read

@@ -68,3 +68,33 @@ def test_a_correction_must_appear_in_three_passages():
 def test_an_empty_index_changes_nothing():
     typed = "Where did congsetion charging begin?"
     assert Spelling(*words_of([])).correct(typed) == typed
+
+
+AWARDS = [
+    "The BAFTA awards celebrate film. Awards season began.",
+    "BAFTA nominations were announced; the awards are in London.",
+    "Conclave won best film at the BAFTA awards in London.",
+    "The awards were hosted by David Tennant. Bafta said so.",
+    "Awards for film: the BAFTA ceremony in London was long.",
+]
+
+
+def test_a_name_typed_in_lower_case_is_written_as_the_passages_write_it():
+    spelling = Spelling(*words_of(AWARDS))
+    # "BAFTA" is the passages' most common way; "the" and "awards" open sentences but are written in lower case too
+    assert spelling.correct("the bafta awards in london celebrate which art form") == \
+        "the BAFTA awards in London celebrate which art form"
+    # a misspelt name typed in lower case: corrected, then written as the passages write it
+    assert SPELLING.correct("what did the adminstration say in washnigton") == \
+        "what did the administration say in Washington"
+
+
+def test_a_question_typed_with_capitals_keeps_its_lower_case_words():
+    # its asker chose the case: "london" may be meant as a word, the passages' name is not forced on it
+    spelling = Spelling(*words_of(AWARDS))
+    assert spelling.correct("Did the BAFTA awards move from london?") == "Did the BAFTA awards move from london?"
+
+
+def test_a_name_rare_in_the_passages_keeps_its_case():
+    # "Tennant" is named once: too rare to say how the news writes it
+    assert Spelling(*words_of(AWARDS)).correct("who is tennant") == "who is tennant"
