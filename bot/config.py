@@ -220,7 +220,8 @@ class AnswerSettings(BaseModel):
     correct_spelling: bool = True
     """Read a question word that no indexed article contains, one or two letters from a word they do contain, as
     that word ("congsetion" → "congestion"); names typed with a capital are read only as names the articles write
-    with one (index/spelling.py)."""
+    with one; in a question typed in lower case, a word the articles always write with a capital is written so
+    ("bafta" → "BAFTA"; index/spelling.py)."""
     max_question_chars: int = 1000
     """Longest question accepted."""
     extractive_sentences: int = 2
