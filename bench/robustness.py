@@ -99,8 +99,8 @@ def dev_weeks(llm: str, limit: int | None) -> None:
     questions = eval_set.questions[:limit] if limit else eval_set.questions
     settings = Settings(llm=llm)
     pipeline = NewsqaPipeline(eval_set, settings, settings.home / "eval-indexes", llm)
-    index = pipeline.answerer.index
-    readings = {(q.id, form): _reading(index, make(q.question)) for q in questions for form, make in FORMS.items()}
+    read = pipeline.answerer.read_question
+    readings = {(q.id, form): read(make(q.question)) for q in questions for form, make in FORMS.items()}
     done = _answered(DEV_ANSWERS, llm)
     with DEV_ANSWERS.open("a", encoding="utf-8") as out:
         for q in questions:
@@ -117,8 +117,8 @@ def dev_weeks(llm: str, limit: int | None) -> None:
     asked = len({(q.id, readings[q.id, form]) for q in questions for form in FORMS})
     clean_changed = sum(readings[q.id, "clean"] != plain_question(q.question) for q in questions)
     test_set = load_realtimeqa(RTQA_2025, *TEST_WEEKS)  # read only: does the reading change a clean test question?
-    test_index = NewsqaPipeline(test_set, settings, settings.home / "eval-indexes", llm).answerer.index
-    test_changed = _changed_by_spelling(test_index, test_set.questions)
+    test_read = NewsqaPipeline(test_set, settings, settings.home / "eval-indexes", llm).answerer.read_question
+    test_changed = sum(test_read(q.question) != plain_question(q.question) for q in test_set.questions)
     rows, read_alike = [], {}
     clean = {q.id: done[q.id, readings[q.id, "clean"]] for q in questions}
     clean_right = sum(clean[q.id]["outcome"] == "right" for q in questions)
@@ -160,16 +160,6 @@ def dev_weeks(llm: str, limit: int | None) -> None:
                 ])
 
 
-def _reading(index: NewsIndex, typed: str) -> str:
-    """The question every step reads, as the Answerer's defaults read it: plain, then spelled."""
-    return index.spelled(plain_question(typed))
-
-
-def _changed_by_spelling(index: NewsIndex, questions: list[EvalQuestion]) -> int:
-    """How many clean questions the spelling changes."""
-    return sum(_reading(index, q.question) != plain_question(q.question) for q in questions)
-
-
 def _answered(path: Path, llm: str) -> dict[tuple[str, str], dict]:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -204,7 +194,7 @@ def main() -> None:
         by_reading: dict[tuple[str, str], Answer] = {}  # a form read as one already asked gets its answer
 
         def ask(question: str, typed: str) -> Answer:
-            reading = _reading(index, typed) if plain else index.spelled(" ".join(typed.split()))
+            reading = answerer.read_question(typed)
             if (question, reading) not in by_reading:
                 by_reading[question, reading] = answerer.invoke(AskRequest(question=typed, as_of=SEED_AS_OF))
             return by_reading[question, reading]

@@ -217,6 +217,10 @@ class Answerer(Runnable[AskRequest, Answer]):
             return None
         return floor
 
+    def read_question(self, question: str) -> str:
+        """The question every step reads, as this Answerer's settings read it (see `_content`)."""
+        return self._content(self._validate(question))
+
     def _validate(self, question: str) -> str:
         question = " ".join(question.split())
         if not question:

@@ -44,9 +44,10 @@ _CLOSER = re.compile(r"[\s,.!;:-]*\b(?:thanks(?: a lot| so much)?|thank you(?: s
                      r"[\s!.]*$", re.I)
 # An aside in parentheses or brackets at the end, unless it is an acronym the question names ("(ANC)").
 _ASIDE = re.compile(r"\s*[(\[]\s*(?![A-Z0-9&.-]{2,8}\s*[)\]])[^()\[\]]*[)\]]\s*$")
-_ASKS = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|will|"
-                   r"would|should|has|have|had)\b", re.I)
-_ASKS_LATER = re.compile(r"\b(?:who|whom|whose|what|which|when|where|how)\b", re.I)
+_ASKED_LATER = "who|whom|whose|what|which|when|where|how"  # question words that ask mid-sentence too
+_ASKS = re.compile(rf"(?:{_ASKED_LATER}|why|is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b",
+                   re.I)
+_ASKS_LATER = re.compile(rf"\b(?:{_ASKED_LATER})\b", re.I)
 _REQUEST = re.compile(r"(?:explain|describe|summari[sz]e|list|name|give|show|find|tell|say)\b", re.I)
 _MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _SHORTCODE = re.compile(r"(?<!\w):[a-z0-9_+-]+:(?!\w)")  # Discord's :thinking:
