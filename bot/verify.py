@@ -15,6 +15,9 @@ A sentence of the answer is *supported* by a source when
    `min_sentence_overlap` of the claim's content words itself, and it bears on the question
    (`min_bearing`; alone, under its headline, or after the evidence line just before it): an
    answer resting on a sentence about another event is refused even when the sentence states it.
+In rules 2 and 5, the words a claim echoes from the question count as held where the sentence it
+rests on (with its headline) states the claim's own answer words (`question_words_held`): the
+model restates the question around its answer, and the sentence that answers seldom does.
 A sentence that asks, or restates the question without an answer of its own, is no answer; a
 source older than `not_before` (the time the question names, or for a question about something
 new the last `recent_news_days`: bot/time_window.py) supports nothing. An answer resting only on
@@ -81,6 +84,13 @@ def llm_support(chat, max_premise_chars: int = 3000) -> Confirm:
         return not str(reply.content).strip().lower().startswith("no")
 
     return confirm
+
+
+def _held(terms: set[str], text: str, echoed: set[str]) -> float:
+    """Share of a claim's `terms` the text holds, the question's words it echoes (`echoed`) counted as held."""
+    if not terms:
+        return 0.0
+    return len(terms & (content_terms(text) | echoed)) / len(terms)
 
 
 class Support(NamedTuple):
@@ -358,7 +368,8 @@ class CitationChecker:
         if answer_overlap < self.t.min_answer_overlap:
             return Support(False, best, f"{where} holds {answer_overlap:.0%} of the answer's own words "
                                         f"(at least {self.t.min_answer_overlap:.0%} needed)")
-        overlap = lexical_overlap(terms, evidence_text)
+        echoed = self._echoed(question, answer_terms, figures_as_digits(f"{source.title}. {best.text}"))
+        overlap = _held(terms, evidence_text, echoed)
         if overlap >= self.t.min_overlap:
             why = f"the source holds {overlap:.0%} of its words and all its figures"
         elif overlap >= self.t.min_overlap_with_similarity and (close := similarity.closest()) >= self.t.min_similarity:
@@ -372,7 +383,7 @@ class CitationChecker:
         # The article may share the claim's words across its lines while the sentence it rests on
         # states only the answer beside the question's topic ("China has become the third in Asia
         # to legalise same-sex marriage" on "China also does not recognize same-sex marriages").
-        stated = lexical_overlap(terms, figures_as_digits(best.text))
+        stated = _held(terms, figures_as_digits(best.text), echoed)
         if stated < self.t.min_sentence_overlap:
             return Support(False, best, f"its sentence holds {stated:.0%} of its words (at least "
                                         f"{self.t.min_sentence_overlap:.0%} needed)")
@@ -386,6 +397,17 @@ class CitationChecker:
             return Support(False, best, f"its sentence does not bear on the question (bearing {bears:.2f}, at least "
                                         f"{floor:.2f})")
         return Support(True, best, why)
+
+    def _echoed(self, question: str, answer_terms: set[str], sentence: str) -> set[str]:
+        """The question's words a claim may echo without its source restating them
+        (`question_words_held`): only where the sentence the claim rests on (with its headline)
+        states the claim's answer, so that a name found elsewhere in the article is not placed
+        into the question's event by the question's own words."""
+        if not (self.t.question_words_held and question and answer_terms):
+            return set()
+        if lexical_overlap(answer_terms, sentence) < self.t.min_answer_overlap:
+            return set()
+        return content_terms(question)
 
     def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None,
               not_before: datetime | None = None, corroborate_before: datetime | None = None) -> Verified:

@@ -296,6 +296,36 @@ def test_a_claim_its_sentence_states_only_the_answer_of_is_refused(checker):
     assert checker.support("Ostland does not recognize same-sex marriages.", source).ok
 
 
+def test_a_claim_echoing_the_question_rests_on_the_sentence_that_states_its_answer(checker):
+    # The model restates the question around its answer; the sentence that answers does not
+    # restate the question, so the claim's own words are only a fifth of it.
+    question = "A start-up claims it has revived a prehistoric species of which animal?"
+    claim = "The start-up claims it has revived a prehistoric species of giant sloth [1]."
+    births = ("The birth of the giant sloth pups marks the first animal brought back from extinction, "
+              "the company's chief executive said in a press release.")
+    source = EvidenceSource(1, "a-sloth", "Company says it revived an extinct species", "Wire", None, None, [
+        EvidenceSentence(1, births, 0, len(births), "a-sloth-0", 1.0, None)])
+    kept = checker.check(claim, Evidence([source], 0.6, 30), question)
+    assert not kept.abstained and kept.short_answer == "giant sloth" and kept.citations[0].quote == births
+    literal = CitationChecker(checker.embedder, checker.t.model_copy(update={"question_words_held": False}))
+    refused = literal.support(claim.removesuffix(" [1]."), source, question=question)
+    assert not refused.ok and refused.reason.startswith("its sentence holds 22% of its words")
+
+
+def test_the_questions_words_do_not_place_a_name_the_sentence_does_not_state(checker):
+    # The article names Kessburg in another line; the sentence about the fee does not, so the
+    # question's words are not counted for the claim and it is refused as before.
+    question = "Which city doubled its entry fee for day visitors?"
+    fee = "The lagoon city introduced a 5 euro charge last April for visitors arriving on busy days."
+    other = "Officials in Kessburg met on Tuesday."
+    source = EvidenceSource(1, "a-fee", "Lagoon city charges visitors", "Wire", None, None, [
+        EvidenceSentence(1, fee, 0, len(fee), "a-fee-0", 1.0, None),
+        EvidenceSentence(2, other, 200, 200 + len(other), "a-fee-1", 0.9, None)])
+    refused = checker.support("Kessburg doubled its entry fee for day visitors.", source, question=question)
+    assert not refused.ok and refused.quote.text == fee
+    assert refused.reason.startswith("the source holds 43% of its words")
+
+
 def test_a_sentence_that_asks_or_restates_the_question_is_no_answer(checker):
     question = "Where did dock workers end a nine-day strike on Wednesday?"
     restated = "Dock workers ended a nine-day strike on Wednesday."  # the source states it

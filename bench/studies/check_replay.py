@@ -125,12 +125,12 @@ STATED = (0.3, 0.4, 0.5)
 RECENT = (180, 365, 730)
 LONE = (14, 30, 180, 365)
 # key -> (settings, what the row is). Every row names check.min_bearing, check.recite,
-# check.min_sentence_overlap, check.recent_news_days and check.question_figures: 0 and False are the
-# check before those rules.
+# check.min_sentence_overlap, check.recent_news_days, check.question_figures and
+# check.question_words_held: 0 and False are the check before those rules.
 _BEFORE = {"min_bearing": 0, "recite": False, "min_sentence_overlap": 0, "recent_news_days": 0,
-           "question_figures": False}
+           "question_figures": False, "question_words_held": False}
 _RECITING = {"strict": True, "min_bearing": 0.65, "recite": True, "min_sentence_overlap": 0, "recent_news_days": 0,
-             "question_figures": False}
+             "question_figures": False, "question_words_held": False}
 VARIANTS = {
     "words": ({"strict": False, **_BEFORE}, "word check alone"),
     "claims": ({"strict": True, **_BEFORE}, "word check + claim rules"),
@@ -159,6 +159,10 @@ VARIANTS = {
                       "lone_source_days": d},
                      f"premise + an answer resting only on articles over {d} days old needs another article found "
                      f"that states it (check.lone_source_days {d})") for d in LONE},
+    "echo": ({**_RECITING, "min_sentence_overlap": 0.4, "recent_news_days": 730, "question_figures": True,
+              "lone_source_days": 30, "question_words_held": True},
+             "lone-30 + the claim's words the question holds count as held where its sentence states the answer "
+             "(check.question_words_held; the default since 2026-12-07)"),
 }
 
 
