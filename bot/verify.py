@@ -370,11 +370,13 @@ class CitationChecker:
                                         f"(at least {self.t.min_answer_overlap:.0%} needed)")
         echoed = self._echoed(question, answer_terms, figures_as_digits(f"{source.title}. {best.text}"))
         overlap = _held(terms, evidence_text, echoed)
+        # Say so when the question's words were counted: the source need not state them.
+        counted = ", the question's among them," if echoed & (terms - content_terms(evidence_text)) else ""
         if overlap >= self.t.min_overlap:
-            why = f"the source holds {overlap:.0%} of its words and all its figures"
+            why = f"the source holds {overlap:.0%} of its words{counted} and all its figures"
         elif overlap >= self.t.min_overlap_with_similarity and (close := similarity.closest()) >= self.t.min_similarity:
-            why = (f"the source holds {overlap:.0%} of its words, all its figures, and a sentence close in "
-                   f"meaning ({close:.2f})")
+            why = (f"the source holds {overlap:.0%} of its words{counted or ','} all its figures, and a sentence "
+                   f"close in meaning ({close:.2f})")
         else:
             closest = f"; closest {similarity.closest():.2f}" if overlap >= self.t.min_overlap_with_similarity else ""
             return Support(False, best, f"the source holds {overlap:.0%} of its words (at least "

@@ -307,6 +307,8 @@ def test_a_claim_echoing_the_question_rests_on_the_sentence_that_states_its_answ
         EvidenceSentence(1, births, 0, len(births), "a-sloth-0", 1.0, None)])
     kept = checker.check(claim, Evidence([source], 0.6, 30), question)
     assert not kept.abstained and kept.short_answer == "giant sloth" and kept.citations[0].quote == births
+    assert checker.support(claim.removesuffix(" [1]."), source, question=question).reason == (
+        "the source holds 100% of its words, the question's among them, and all its figures")
     literal = CitationChecker(checker.embedder, checker.t.model_copy(update={"question_words_held": False}))
     refused = literal.support(claim.removesuffix(" [1]."), source, question=question)
     assert not refused.ok and refused.reason.startswith("its sentence holds 22% of its words")
