@@ -135,11 +135,16 @@ def content_terms(text: str) -> set[str]:
     return set(tokenize([text])[0])
 
 
-def lexical_overlap(terms: set[str], text: str) -> float:
-    """Share of `terms` (content words of a question or a claim) that the text contains."""
+def held_share(terms: set[str], held: set[str]) -> float:
+    """Share of `terms` (content words of a question or a claim) among the `held` words."""
     if not terms:
         return 0.0
-    return len(terms & content_terms(text)) / len(terms)
+    return len(terms & held) / len(terms)
+
+
+def lexical_overlap(terms: set[str], text: str) -> float:
+    """Share of `terms` (content words of a question or a claim) that the text contains."""
+    return held_share(terms, content_terms(text))
 
 
 def bearing(similarity: float, question_terms: set[str], text: str, overlap_weight: float = 0.3) -> float:

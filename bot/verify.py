@@ -53,6 +53,7 @@ from newsqa.bot.evidence import (
     asks,
     bearing,
     content_terms,
+    held_share,
     just_before,
     lexical_overlap,
 )
@@ -84,13 +85,6 @@ def llm_support(chat, max_premise_chars: int = 3000) -> Confirm:
         return not str(reply.content).strip().lower().startswith("no")
 
     return confirm
-
-
-def _held(terms: set[str], text: str, echoed: set[str]) -> float:
-    """Share of a claim's `terms` the text holds, the question's words it echoes (`echoed`) counted as held."""
-    if not terms:
-        return 0.0
-    return len(terms & (content_terms(text) | echoed)) / len(terms)
 
 
 class Support(NamedTuple):
@@ -361,17 +355,19 @@ class CitationChecker:
         premise -= _figures_of(source.passages) if premise else set()
         if premise:
             return Support(False, best, f"the question's figures not in the source: {', '.join(sorted(premise))}")
-        answer_terms = terms - content_terms(question)
+        question_terms = content_terms(question)
+        answer_terms = terms - question_terms
         where, within = ("its sentence", figures_as_digits(f"{source.title}. {best.text}")) \
             if self.t.answer_words_in == "sentence" else ("the source", evidence_text)
         answer_overlap = lexical_overlap(answer_terms, within) if answer_terms else 1.0
         if answer_overlap < self.t.min_answer_overlap:
             return Support(False, best, f"{where} holds {answer_overlap:.0%} of the answer's own words "
                                         f"(at least {self.t.min_answer_overlap:.0%} needed)")
-        echoed = self._echoed(question, answer_terms, figures_as_digits(f"{source.title}. {best.text}"))
-        overlap = _held(terms, evidence_text, echoed)
+        echoed = self._echoed(question_terms, answer_terms, source, best)
+        source_terms = content_terms(evidence_text)
+        overlap = held_share(terms, source_terms | echoed)
         # Say so when the question's words were counted: the source need not state them.
-        counted = ", the question's among them," if echoed & (terms - content_terms(evidence_text)) else ""
+        counted = ", the question's among them," if echoed & (terms - source_terms) else ""
         if overlap >= self.t.min_overlap:
             why = f"the source holds {overlap:.0%} of its words{counted} and all its figures"
         elif overlap >= self.t.min_overlap_with_similarity and (close := similarity.closest()) >= self.t.min_similarity:
@@ -385,7 +381,7 @@ class CitationChecker:
         # The article may share the claim's words across its lines while the sentence it rests on
         # states only the answer beside the question's topic ("China has become the third in Asia
         # to legalise same-sex marriage" on "China also does not recognize same-sex marriages").
-        stated = _held(terms, figures_as_digits(best.text), echoed)
+        stated = held_share(terms, content_terms(figures_as_digits(best.text)) | echoed)
         if stated < self.t.min_sentence_overlap:
             return Support(False, best, f"its sentence holds {stated:.0%} of its words (at least "
                                         f"{self.t.min_sentence_overlap:.0%} needed)")
@@ -400,16 +396,16 @@ class CitationChecker:
                                         f"{floor:.2f})")
         return Support(True, best, why)
 
-    def _echoed(self, question: str, answer_terms: set[str], sentence: str) -> set[str]:
+    def _echoed(self, question_terms: set[str], answer_terms: set[str], source: EvidenceSource,
+                best: EvidenceSentence) -> set[str]:
         """The question's words a claim may echo without its source restating them
-        (`question_words_held`): only where the sentence the claim rests on (with its headline)
-        states the claim's answer, so that a name found elsewhere in the article is not placed
-        into the question's event by the question's own words."""
-        if not (self.t.question_words_held and question and answer_terms):
+        (`question_words_held`): only where the sentence the claim rests on (`best`, with its
+        headline) states the claim's answer, so that a name found elsewhere in the article is not
+        placed into the question's event by the question's own words."""
+        if not (self.t.question_words_held and question_terms and answer_terms):
             return set()
-        if lexical_overlap(answer_terms, sentence) < self.t.min_answer_overlap:
-            return set()
-        return content_terms(question)
+        headed = figures_as_digits(f"{source.title}. {best.text}")
+        return question_terms if lexical_overlap(answer_terms, headed) >= self.t.min_answer_overlap else set()
 
     def check(self, answer: str, evidence: Evidence, question: str = "", confirm: Confirm | None = None,
               not_before: datetime | None = None, corroborate_before: datetime | None = None) -> Verified:
