@@ -202,6 +202,7 @@ def served_site(site):
 def test_the_site_renders_with_navigation_and_search(served_site, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -231,9 +232,12 @@ def test_the_site_renders_with_navigation_and_search(served_site, tmp_path):
         box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")
         box.click()
         box.send_keys("intents")
-        results = WebDriverWait(browser, 30).until(
-            lambda b: b.find_elements(By.CSS_SELECTOR, ".md-search-result__item"))
-        assert any("Discord" in r.text for r in results)
+        # The results are drawn again as the index answers: an item read mid-redraw is gone (stale),
+        # so the wait reads them afresh until one names Discord.
+        found = WebDriverWait(browser, 30, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda b: [r.text for r in b.find_elements(By.CSS_SELECTOR, ".md-search-result__item")
+                       if "Discord" in r.text])
+        assert found
     finally:
         browser.quit()
 
