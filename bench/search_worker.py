@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RTQA_2025, peak_rss_mb  # noqa: E402
-from newsqa.index import Article, IndexSettings, NewsIndex, load  # noqa: E402
+from newsqa.index import Article, Filters, IndexSettings, NewsIndex, load  # noqa: E402
 from newsqa.index.embeddings import Embedder  # noqa: E402
 
 
@@ -82,7 +82,7 @@ def main(home: Path, min_chunks: int, n_queries: int) -> dict:
         index.search(q, k=8)
         hybrid.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
-        index.store.query(real.encode([q])[0], 8, None)
+        index.store.dense_search(real.encode([q])[0], 8, Filters())
         dense.append((time.perf_counter() - start) * 1000)
     return {
         "chunks": stats.chunks, "articles": stats.articles, "queries": len(qs), "build_s": build_s,

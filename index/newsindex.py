@@ -28,6 +28,7 @@ from newsqa.index.article import Article, canonical_url, with_inferred_date
 from newsqa.index.changes import OVERLAP_S, ChangeLog
 from newsqa.index.chunking import Chunk, Chunker
 from newsqa.index.embeddings import Embedder
+from newsqa.index.engine import Engine, open_engine
 from newsqa.index.filters import Filters
 from newsqa.index.lexical import LexicalIndex
 from newsqa.index.manifest import Manifest, from_timestamp
@@ -36,7 +37,7 @@ from newsqa.index.ranker import Candidate, load_ranker
 from newsqa.index.search import SearchHit, diversify, fuse, rank, validate_query
 from newsqa.index.settings import IndexSettings
 from newsqa.index.sources import Problem
-from newsqa.index.store import ChunkStore, chunk_metadata, where_clause
+from newsqa.index.store import chunk_metadata
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class NewsIndex:
         self.manifest = Manifest(settings.manifest_path)
         self.lexical = LexicalIndex(self.manifest, settings.home / "lexical")
         # With a Chroma server other processes may write: changes are published and read.
-        self.shared = settings.chroma.mode == "server"
+        self.shared = settings.engine == "chroma" and settings.chroma.mode == "server"
         self._sync_lock = threading.Lock()
         self._synced_at = float("-inf")  # monotonic time of the last sync
         stored = self.manifest.get_meta("embedding_model")
@@ -104,8 +105,9 @@ class NewsIndex:
         return Embedder.configured(self.settings)
 
     @cached_property
-    def store(self) -> ChunkStore:
-        return ChunkStore(self.settings, self.settings.embedding_model)
+    def store(self) -> Engine:
+        """The search engine holding the chunks (`settings.engine`)."""
+        return open_engine(self.settings, self.lexical)
 
     @cached_property
     def changes(self) -> ChangeLog:
@@ -127,6 +129,8 @@ class NewsIndex:
         )
 
     def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
         self.manifest.close()
 
     # --- writing ----------------------------------------------------------------------------
@@ -403,15 +407,8 @@ class NewsIndex:
             if not (filters.sources or filters.carried):
                 filters.sources = ["\x00no such source"]
         vector = self.embedder.encode([query])[0]
-        where = where_clause(
-            filters.sources,
-            filters.since.timestamp() if filters.since else None,
-            filters.until.timestamp() if filters.until else None,
-            filters.as_of.timestamp() if filters.as_of else None,
-            filters.carried,
-        )
-        dense = dict(self.store.query(vector, candidates, where))
-        lexical = dict(self.lexical.search(query, candidates, filters))
+        dense = dict(self.store.dense_search(vector, candidates, filters))
+        lexical = dict(self.store.lexical_search(query, candidates, filters))
         fused = fuse(list(dense), list(lexical), self.settings.search)
         chunks = self.manifest.chunks(list(fused))
         ranked = rank(fused, chunks, filters.as_of, self.settings.search)
@@ -480,16 +477,26 @@ class NewsIndex:
     def stats(self) -> IndexStats:
         """What the index holds and where it is, for every face to render."""
         reachable = self._sync_for_stats()
-        chroma = self.settings.chroma
+        mode, location, collection = self._where_stored()
         return IndexStats(
             **self.manifest.stats(),
             feeds=self.feed_statuses(shared=reachable),
             embedding_model=self.manifest.get_meta("embedding_model") or self.settings.embedding_model,
-            store_mode=chroma.mode,
-            store_location=chroma.url if chroma.mode == "server" else str(self.settings.chroma_path),
-            collection=chroma.collection,
+            engine=self.settings.engine,
+            store_mode=mode,
+            store_location=location,
+            collection=collection,
             home=str(self.settings.home),
         )
+
+    def _where_stored(self) -> tuple[str, str, str]:
+        """(mode, location, collection) of the engine, told without reaching it."""
+        if self.settings.engine == "milvus":
+            milvus = self.settings.milvus
+            return ("server" if milvus.is_server else "file"), self.settings.milvus_uri, milvus.collection
+        chroma = self.settings.chroma
+        where = chroma.url if chroma.mode == "server" else str(self.settings.chroma_path)
+        return chroma.mode, where, chroma.collection
 
     def _sync_for_stats(self) -> bool:
         """Sync if due; False when the Chroma server cannot be reached (stats then show what this
@@ -575,7 +582,8 @@ class IndexStats(BaseModel):
     published_first: datetime | None
     published_last: datetime | None
     embedding_model: str
-    store_mode: str
+    engine: str = "chroma"  # "chroma" or "milvus"
+    store_mode: str  # chroma: "embedded" or "server"; milvus: "file" or "server"
     store_location: str
     collection: str
     home: str

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 def default_home() -> Path:
@@ -49,6 +49,27 @@ class ChromaSettings(BaseModel):
     def url(self) -> str:
         """The server's address, as users see it in messages and stats."""
         return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
+
+
+class MilvusSettings(BaseModel):
+    """Where the vectors live when `engine` is "milvus": a milvus-lite file, or a Milvus server."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    uri: str = ""
+    """A Milvus server's address (`http://host:19530`), or a file path for milvus-lite; empty:
+    `home/milvus.db`."""
+    token: SecretStr | None = None
+    """The Milvus server's token (`user:password` or an API key); not shown anywhere."""
+    collection: str = "newsqa"
+    """Collection name."""
+    timeout_s: float = 10.0
+    """Seconds a call to Milvus may take before it fails."""
+
+    @property
+    def is_server(self) -> bool:
+        """Whether `uri` names a server (else a milvus-lite file)."""
+        return self.uri.startswith(("http://", "https://", "tcp://", "grpc://"))
 
 
 class FetchSettings(BaseModel):
@@ -180,8 +201,13 @@ class IndexSettings(BaseModel):
     """Chunk size, in the embedding model's tokens."""
     chunk_overlap_tokens: int = 40
     """At most this many tokens of whole sentences repeated in the next chunk."""
+    engine: Literal["chroma", "milvus"] = "chroma"
+    """The search engine that holds the passages: "chroma" (the `chroma` settings, with newsqa's own
+    BM25 beside it) or "milvus" (the `milvus` settings; BM25 and dense search run inside Milvus)."""
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
-    """Where the vectors live."""
+    """Where the vectors live with the Chroma engine."""
+    milvus: MilvusSettings = Field(default_factory=MilvusSettings)
+    """Where the passages live with the Milvus engine."""
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     """Limits of the guarded fetcher."""
     search: SearchSettings = Field(default_factory=SearchSettings)
@@ -198,3 +224,8 @@ class IndexSettings(BaseModel):
     @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"
+
+    @property
+    def milvus_uri(self) -> str:
+        """The Milvus server's address, or the milvus-lite file (`home/milvus.db` when unset)."""
+        return self.milvus.uri or str(self.home / "milvus.db")

@@ -1,7 +1,8 @@
-"""Chroma: an embedded PersistentClient under the data directory, or a Chroma server.
+"""The Chroma engine: an embedded PersistentClient under the data directory, or a Chroma server.
 
 The collection uses cosine space and records the embedding model that filled it; opening it
-with another model is refused, since its vectors would not be comparable.
+with another model is refused, since its vectors would not be comparable. Open-source Chroma has
+no lexical search, so the engine's BM25 half is newsqa's own index (`index/lexical.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Any
 import numpy as np
 
 from newsqa.errors import ModelMismatch, StoreUnavailable, one_line
+from newsqa.index.engine import StoredChunk
+from newsqa.index.filters import Filters
+from newsqa.index.lexical import LexicalIndex
 from newsqa.index.settings import IndexSettings
 
 # Chroma only stores flat scalars: dates go in as unix seconds, lists as JSON.
@@ -61,11 +65,15 @@ def chroma_call(what: str, fn, *args, **kwargs):
         raise StoreUnavailable(f"Chroma {what} failed: {chroma_error(exc)}") from None
 
 
-class ChunkStore:
-    """The Chroma collection of chunk vectors, with the metadata search filters on."""
+class ChromaEngine:
+    """The Chroma collection of chunk vectors, with the metadata search filters on, and newsqa's
+    BM25 index beside it."""
 
-    def __init__(self, settings: IndexSettings, model_name: str) -> None:
+    name = "chroma"
+
+    def __init__(self, settings: IndexSettings, model_name: str, lexical: LexicalIndex) -> None:
         self.settings = settings
+        self.lexical = lexical
         self.client = connect(settings)
         name = settings.chroma.collection
         try:
@@ -87,6 +95,9 @@ class ChunkStore:
 
     def _call(self, what: str, fn, *args, **kwargs):
         return chroma_call(what, fn, *args, **kwargs)
+
+    def close(self) -> None:
+        """Nothing to let go of: Chroma's client lives as long as the process."""
 
     def count(self) -> int:
         return self._call("count", self.collection.count)
@@ -112,8 +123,9 @@ class ChunkStore:
         where = {"$and": [{"article_id": article_id}, {"version": version}]}
         self._call("delete", self.collection.delete, where=where)
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
-        """Nearest chunk ids with cosine similarity, best first."""
+    def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """Nearest chunk ids within the filters with cosine similarity, best first."""
+        where = where_clause(filters)
         result = self._call(
             "query",
             self.collection.query,
@@ -124,14 +136,18 @@ class ChunkStore:
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
 
-    def version_parts(self, article_id: str, version: str) -> list[tuple[str, str, dict[str, Any]]]:
+    def lexical_search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """BM25 over the manifest's visible chunks (newsqa's own index: Chroma has none)."""
+        return self.lexical.search(query, n, filters)
+
+    def version_parts(self, article_id: str, version: str) -> list[StoredChunk]:
         """(id, document, metadata) of one article version's chunks, in no particular order."""
         got = self._call("read", self.collection.get,
                          where={"$and": [{"article_id": article_id}, {"version": version}]},
                          include=["documents", "metadatas"])
         return list(zip(got["ids"], got["documents"], got["metadatas"]))
 
-    def iter_all(self, page: int = 1000) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def iter_all(self, page: int = 1000) -> Iterator[StoredChunk]:
         """Every (id, document, metadata) in the collection, page by page."""
         offset = 0
         while True:
@@ -165,22 +181,21 @@ def chunk_metadata(article, chunk, n_chunks: int, ingested_at: float) -> dict[st
     }
 
 
-def where_clause(sources: Sequence[str], since: float | None, until: float | None,
-                 as_of: float | None, carried: Sequence[str] = ()) -> dict[str, Any] | None:
+def where_clause(filters: Filters) -> dict[str, Any] | None:
     """The Chroma `where` for search filters (undated chunks pass `as_of` but not since/until;
     the `carried` articles pass the source filter)."""
     parts: list[dict[str, Any]] = []
-    by_source = [{"source": {"$in": list(sources)}}] if sources else []
-    by_source += [{"article_id": {"$in": list(carried)}}] if carried else []
+    by_source = [{"source": {"$in": list(filters.sources)}}] if filters.sources else []
+    by_source += [{"article_id": {"$in": list(filters.carried)}}] if filters.carried else []
     if by_source:
         parts.append(by_source[0] if len(by_source) == 1 else {"$or": by_source})
-    if since is not None:
-        parts.append({"published": {"$gte": since}})
-    if until is not None:
-        parts.append({"published": {"$lte": until}})
+    if filters.since is not None:
+        parts.append({"published": {"$gte": filters.since.timestamp()}})
+    if filters.until is not None:
+        parts.append({"published": {"$lte": filters.until.timestamp()}})
         parts.append({"published": {"$ne": UNDATED}})
-    if as_of is not None:
-        parts.append({"published": {"$lte": as_of}})
+    if filters.as_of is not None:
+        parts.append({"published": {"$lte": filters.as_of.timestamp()}})
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"$and": parts}

@@ -1,4 +1,6 @@
-"""Ingest, change detection, forget, search filters and the retriever, on a real embedded Chroma."""
+"""The contract every search engine passes (index/engine.py): ingest, change detection, forget,
+search filters, copies, rebuilding from the engine alone and the retriever — each test on a real
+embedded Chroma and on a real Milvus (a milvus-lite file)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,38 @@ import pytest
 from conftest import SAMPLES
 from feed_site import TOPICS, WIRE
 
-from newsqa.errors import BadQuery
-from newsqa.index import Article, Filters, ModelMismatch, NewsIndex, load
+from newsqa.errors import BadQuery, StoreUnavailable
+from newsqa.index import Article, Filters, IndexSettings, ModelMismatch, NewsIndex, load
+from newsqa.index.settings import FetchSettings
+
+ENGINES = ["chroma", "milvus"]
+
+
+@pytest.fixture(params=ENGINES)
+def settings(request, tmp_path) -> IndexSettings:
+    return IndexSettings(home=tmp_path / "home", engine=request.param,
+                         fetch=FetchSettings(allow_private=True, timeout_s=2))
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def sample_index(request, tmp_path_factory):
+    """The repository's sample articles in each engine, ingested once for read-only tests."""
+    settings = IndexSettings(home=tmp_path_factory.mktemp("samples") / "home", engine=request.param)
+    idx = NewsIndex(settings)
+    assert idx.ingest(load([str(SAMPLES)], settings.fetch)).added == 6
+    yield idx
+    idx.close()
+
+
+def second_machine(settings: IndexSettings, name: str) -> IndexSettings:
+    """Settings of another data directory over the same engine data: a copy of the embedded Chroma,
+    the same Milvus (a milvus-lite file, as a server would be shared)."""
+    fresh = settings.model_copy(update={"home": settings.home.parent / name})
+    if settings.engine == "milvus":
+        return fresh.model_copy(update={"milvus": settings.milvus.model_copy(update={"uri": settings.milvus_uri})})
+    fresh.chroma_path.parent.mkdir(parents=True)
+    shutil.copytree(settings.chroma_path, fresh.chroma_path)
+    return fresh
 
 
 def utc(*args) -> datetime:
@@ -26,13 +58,15 @@ def story(n: int, text: str | None = None, **kw) -> Article:
     )
 
 
-def chroma_ids(index: NewsIndex) -> list[str]:
-    return index.store.collection.get(include=[])["ids"]
+def stored_ids(index: NewsIndex) -> list[str]:
+    """The chunk ids the engine holds."""
+    return sorted(cid for cid, _, _ in index.store.iter_all())
 
 
 def assert_consistent(index: NewsIndex) -> None:
-    """Chroma, the manifest and the lexical index hold exactly the same chunks."""
-    ids = chroma_ids(index)
+    """The engine, the manifest and the lexical index hold exactly the same chunks."""
+    ids = stored_ids(index)
+    assert index.store.count() == len(ids)
     assert len(ids) == len(set(ids))
     assert set(ids) == index.manifest.all_chunk_ids()
     assert sorted(index.lexical.current().chunk_ids) == sorted(ids)
@@ -55,20 +89,20 @@ def test_reingest_unchanged_embeds_nothing(index: NewsIndex):
     items = list(load([str(SAMPLES)], index.settings.fetch))
     first = index.ingest(items)
     assert (first.added, first.updated, first.unchanged) == (6, 0, 0)
-    before = chroma_ids(index)
+    before = stored_ids(index)
     again = index.ingest(list(load([str(SAMPLES)], index.settings.fetch)))
     assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 6, 0)
-    assert chroma_ids(index) == before
+    assert stored_ids(index) == before
     assert_consistent(index)
 
 
 def test_changed_article_replaces_its_chunks(index: NewsIndex):
     index.ingest([story(1), story(2)])
-    old_ids = set(chroma_ids(index))
+    old_ids = set(stored_ids(index))
     report = index.ingest([story(1, "Story 1 now says the ferry line was closed by the storm in June.")])
     assert (report.added, report.updated) == (0, 1)
     assert_consistent(index)
-    assert len(set(chroma_ids(index)) - old_ids) >= 1
+    assert len(set(stored_ids(index)) - old_ids) >= 1
     [hit] = index.search("ferry closed by storm", k=1, filters=Filters(sources=[]))
     assert "closed by the storm" in hit.text
     texts = [h.text for h in index.search("ferry passengers", k=10)]
@@ -88,10 +122,8 @@ def test_other_embedding_model_is_refused(index: NewsIndex, settings):
     other = settings.model_copy(update={"embedding_model": "paraphrase-MiniLM-L3-v2"})
     with pytest.raises(ModelMismatch, match="built with embedding model 'all-MiniLM-L6-v2'"):
         NewsIndex(other)
-    # The Chroma collection itself refuses too (e.g. a second machine with its own manifest).
-    fresh = other.model_copy(update={"home": settings.home.parent / "other-home"})
-    fresh.chroma_path.parent.mkdir(parents=True)
-    shutil.copytree(settings.chroma_path, fresh.chroma_path)
+    # The engine's collection itself refuses too (e.g. a second machine with its own manifest).
+    fresh = second_machine(other, "other-home")
     with pytest.raises(ModelMismatch):
         NewsIndex(fresh).store
 
@@ -186,7 +218,7 @@ def test_bad_queries(sample_index: NewsIndex):
     assert sample_index.search('bridge" OR NEAR(* AND -', k=2)
 
 
-def test_rebuild_from_chroma_alone(index: NewsIndex):
+def test_rebuild_from_the_engine_alone(index: NewsIndex):
     index.ingest(list(load([str(SAMPLES)], index.settings.fetch)))
     query = "How much did the dock workers' wages rise?"
     before = [(h.chunk_id, round(h.score, 6)) for h in index.search(query, k=5)]
@@ -197,18 +229,15 @@ def test_rebuild_from_chroma_alone(index: NewsIndex):
     assert [(h.chunk_id, round(h.score, 6)) for h in index.search(query, k=5)] == before
 
 
-def test_a_manifest_rebuilt_from_chroma_still_recognises_copies(index: NewsIndex, settings):
+def test_a_manifest_rebuilt_from_the_engine_still_recognises_copies(index: NewsIndex, settings):
     wire = Article(title="Tram line approved", text=WIRE, url="https://post.example/tram", source="Daily Post")
     long = Article(title="Around town", text="\n\n".join(text.format(n=3) for _, text in TOPICS * 3),
                    url="https://post.example/town", source="Daily Post")
     assert index.ingest([wire, long]).chunks > 2  # the long story's text is rebuilt from several chunks
     signatures = sorted(index.manifest.signatures())
     index.close()
-    # A second machine sharing only the Chroma data builds its own manifest from it.
-    fresh = settings.model_copy(update={"home": settings.home.parent / "second-home"})
-    fresh.chroma_path.parent.mkdir(parents=True)
-    shutil.copytree(settings.chroma_path, fresh.chroma_path)
-    second = NewsIndex(fresh)
+    # A second machine sharing only the engine's data builds its own manifest from it.
+    second = NewsIndex(second_machine(settings, "second-home"))
     try:
         assert second.rebuild() == 2
         assert sorted(second.manifest.signatures()) == signatures
@@ -238,3 +267,50 @@ def test_an_undated_article_is_stored_with_the_date_its_url_gives_marked_inferre
     hit = index.search("harbour tunnel toll")[0]
     assert hit.published == datetime(2026, 6, 16, tzinfo=timezone.utc)
     assert index.search("harbour tunnel toll", as_of=datetime(2026, 6, 1, tzinfo=timezone.utc)) == []
+
+
+def test_each_leg_searches_inside_the_filters(index: NewsIndex):
+    quoted = 'Dan\'s "Daily" \\ News'  # quotes and a backslash in an outlet's name
+    index.ingest([
+        Article(title="Lighthouse keeper retires", text="The keeper of the north light retired after forty years.",
+                url="https://a.example/1", source=quoted, published=utc(2025, 5, 1)),
+        Article(title="Lighthouse repainted", text="Volunteers repainted the tower in red and white.",
+                url="https://b.example/2", source="Harbour Times", published=utc(2025, 6, 1)),
+    ])
+    vector = index.embedder.encode(["lighthouse keeper"])[0]
+    for leg, query in ((index.store.dense_search, vector), (index.store.lexical_search, "lighthouse")):
+        assert len(leg(query, 10, Filters())) == 2
+        [(_, score)] = leg(query, 10, Filters(sources=[quoted]))
+        assert score > 0
+        assert len(leg(query, 10, Filters(since=utc(2025, 5, 15)))) == 1
+        assert leg(query, 10, Filters(until=utc(2025, 4, 1))) == []
+    # BM25 reads the title with the text: "repainted" is in one title and one text, "retires" only in a title.
+    assert len(index.store.lexical_search("retires", 10, Filters())) == 1
+    assert index.store.lexical_search("submarine", 10, Filters()) == []
+    assert {h.source for h in index.search("lighthouse", filters=Filters(sources=[quoted.lower()]))} == {quoted}
+
+
+def test_stats_name_the_engine_and_where_it_keeps_the_passages(index: NewsIndex, settings):
+    index.ingest([story(1)])
+    stats = index.stats()
+    assert (stats.engine, stats.articles, stats.chunks) == (settings.engine, 1, index.store.count())
+    where = {"chroma": ("embedded", str(settings.chroma_path)), "milvus": ("file", str(settings.home / "milvus.db"))}
+    assert (stats.store_mode, stats.store_location) == where[settings.engine]
+
+
+def test_an_engine_that_cannot_be_reached_is_one_line_and_nothing_is_lost(index: NewsIndex, settings):
+    from conftest import free_port
+
+    index.ingest([story(1)])
+    port = free_port()  # nothing listens there
+    server = {"chroma": {"chroma": settings.chroma.model_copy(update={"mode": "server", "port": port})},
+              "milvus": {"milvus": settings.milvus.model_copy(update={"uri": f"http://127.0.0.1:{port}"})}}
+    away = NewsIndex(settings.model_copy(update=server[settings.engine]))
+    try:
+        with pytest.raises(StoreUnavailable, match=f"cannot reach the .*:{port}") as failed:
+            away.ingest([story(2)])
+        assert "\n" not in str(failed.value)
+        assert away.stats().articles == 1  # the manifest is untouched
+    finally:
+        away.close()
+    assert [h.article_id for h in index.search("ferry passengers")] == [story(1).id]

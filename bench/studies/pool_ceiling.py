@@ -31,7 +31,6 @@ from newsqa.evals.metrics import contains_answer, gold_ranks  # noqa: E402
 from newsqa.evals.pipelines import NewsqaPipeline  # noqa: E402
 from newsqa.index.filters import Filters  # noqa: E402
 from newsqa.index.search import SearchHit  # noqa: E402
-from newsqa.index.store import where_clause  # noqa: E402
 
 DEPTHS = (8, 16, 32, 64, 128)
 LEGS = {"fused": (1.0, 1.0), "dense alone": (1.0, 0.0), "lexical alone": (0.0, 1.0)}
@@ -64,9 +63,8 @@ def todays_pool(index, question: EvalQuestion) -> tuple[bool, bool | None]:
     candidates = index.settings.search.candidates
     filters = Filters(as_of=question.as_of)
     vector = index.embedder.encode([question.question])[0]
-    where = where_clause(None, None, None, question.as_of.timestamp() if question.as_of else None, None)
-    ids = [cid for cid, _ in index.store.query(vector, candidates, where)]
-    ids += [cid for cid, _ in index.lexical.search(question.question, candidates, filters)]
+    ids = [cid for cid, _ in index.store.dense_search(vector, candidates, filters)]
+    ids += [cid for cid, _ in index.store.lexical_search(question.question, candidates, filters)]
     chunks = index.manifest.chunks(list(dict.fromkeys(ids)))
     texts = [(chunk.url, chunk.text) for chunk in chunks.values()]
     by_text = any(contains_answer(text, question.answers) for _, text in texts)

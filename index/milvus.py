@@ -1,0 +1,221 @@
+"""The Milvus engine: a milvus-lite file on one machine, or a Milvus server for a team.
+
+Each chunk is one row: its vector, its text, the title and text that BM25 reads (Milvus's built-in
+full-text function fills a sparse vector from them, with the English analyzer: lower case, stop
+words out, Snowball stems, as newsqa's own BM25 does), the fields the filters read (outlet, date,
+article) and the rest of its metadata as JSON. Both halves of the search run inside Milvus, so
+every reader of the collection sees every write. The collection records the embedding model that
+filled it, as the Chroma one does; it is created on the first write, when the vectors' size is
+known.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from newsqa.errors import ModelMismatch, StoreUnavailable, one_line
+from newsqa.index.engine import StoredChunk
+from newsqa.index.filters import Filters
+from newsqa.index.settings import IndexSettings
+from newsqa.index.store import UNDATED
+
+# A VARCHAR holds at most 65,535 bytes; a character takes at most 4.
+_MAX_CHARS = 16_000
+_WRITE_BATCH = 1000
+# Milvus refuses a larger limit on one search.
+_MAX_LIMIT = 16_384
+# pymilvus logs a warning on every paged read of milvus-lite (it has no server clock to read) and
+# on every retry: what fails reaches the user as one line instead. Set after pymilvus is imported,
+# since its import configures these loggers.
+_QUIET_LOGGERS = ("pymilvus", "pymilvus.milvus_client")
+
+
+def connect(settings: IndexSettings):
+    """A Milvus client for the configured address; StoreUnavailable when it cannot be reached."""
+    milvus = settings.milvus
+    uri = settings.milvus_uri
+    token = milvus.token.get_secret_value() if milvus.token else ""
+    where = f"Milvus server at {uri}" if milvus.is_server else f"milvus-lite file {uri}"
+    try:
+        if not milvus.is_server:
+            settings.home.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():  # milvus-lite 2.5 imports the deprecated pkg_resources
+            warnings.simplefilter("ignore", UserWarning)
+            from pymilvus import MilvusClient
+
+            for name in _QUIET_LOGGERS:
+                logging.getLogger(name).setLevel(logging.ERROR)
+            return MilvusClient(uri=uri, token=token, timeout=milvus.timeout_s)
+    except Exception as exc:  # pymilvus raises many types; the user needs one line
+        raise StoreUnavailable(f"cannot reach the {where}: {milvus_error(exc)}") from None
+
+
+def milvus_error(exc: BaseException) -> str:
+    """What Milvus said, in one line short enough to show (pymilvus wraps it in a repr)."""
+    said = getattr(exc, "message", None)
+    return one_line(said if isinstance(said, str) and said else exc)[:300]
+
+
+def literal(value: str) -> str:
+    """A string as a Milvus expression literal (quotes and backslashes escaped)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def filter_expression(filters: Filters) -> str:
+    """The Milvus boolean expression for search filters (undated chunks pass `as_of` but not
+    since/until; the `carried` articles pass the source filter), "" for none."""
+    parts = []
+    by_source = []
+    if filters.sources:
+        by_source.append(f"source in [{', '.join(map(literal, filters.sources))}]")
+    if filters.carried:
+        by_source.append(f"article_id in [{', '.join(map(literal, filters.carried))}]")
+    if by_source:
+        parts.append(f"({' or '.join(by_source)})")
+    if filters.since is not None:
+        parts.append(f"published >= {filters.since.timestamp()!r}")
+    if filters.until is not None:
+        parts.append(f"published <= {filters.until.timestamp()!r} and published != {UNDATED!r}")
+    if filters.as_of is not None:
+        parts.append(f"published <= {filters.as_of.timestamp()!r}")
+    return " and ".join(parts)
+
+
+class MilvusEngine:
+    """A Milvus collection of chunks with dense (cosine) and BM25 search inside it."""
+
+    name = "milvus"
+
+    def __init__(self, settings: IndexSettings, model_name: str) -> None:
+        self.settings = settings
+        self.model_name = model_name
+        self.name_ = settings.milvus.collection
+        self.client = connect(settings)
+        self._exists = self._call("open", self.client.has_collection, self.name_)
+        if self._exists:
+            self._check_model()
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # pymilvus raises many types; the user needs one line
+            raise StoreUnavailable(f"Milvus {what} failed: {milvus_error(exc)}") from None
+
+    def _check_model(self) -> None:
+        described = self._call("open", self.client.describe_collection, self.name_)
+        try:
+            stored = json.loads(described.get("description") or "{}").get("embedding_model")
+        except (ValueError, AttributeError):
+            stored = None
+        if stored != self.model_name:
+            raise ModelMismatch(
+                f"Milvus collection {self.name_!r} was built with embedding model {stored!r}, but "
+                f"{self.model_name!r} is configured; use the same model, or another collection "
+                "(milvus.collection)"
+            )
+
+    def _create(self, dimensions: int) -> None:
+        """The collection, its BM25 function and its two indexes."""
+        from pymilvus import DataType, Function, FunctionType
+
+        schema = self.client.create_schema(
+            auto_id=False, description=json.dumps({"embedding_model": self.model_name})
+        )
+        text = {"datatype": DataType.VARCHAR, "max_length": 65_535}
+        schema.add_field("id", is_primary=True, **text)
+        for name in ("article_id", "version", "source", "text"):
+            schema.add_field(name, **text)
+        schema.add_field("lexical", enable_analyzer=True, analyzer_params={"type": "english"}, **text)
+        schema.add_field("published", DataType.DOUBLE)
+        schema.add_field("meta", DataType.JSON)
+        schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimensions)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                     input_field_names=["lexical"], output_field_names=["sparse"]))
+        indexes = self.client.prepare_index_params()
+        indexes.add_index("dense", index_type="AUTOINDEX", metric_type="COSINE")
+        indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        # Strong: a search sees every write made before it, in this process or another.
+        self._call("create", self.client.create_collection, self.name_, schema=schema,
+                   index_params=indexes, consistency_level="Strong")
+        self._exists = True
+
+    def count(self) -> int:
+        if not self._exists:
+            return 0
+        rows = self._call("count", self.client.query, self.name_, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, documents: list[str],
+               metadatas: list[dict[str, Any]]) -> None:
+        if not ids:
+            return
+        if not self._exists:
+            self._create(int(vectors.shape[1]))
+        rows = [
+            {"id": cid, "article_id": meta["article_id"], "version": meta["version"],
+             "source": meta["source"], "published": float(meta["published"]),
+             "text": document[:_MAX_CHARS], "lexical": f"{meta['title']}\n{document}"[:_MAX_CHARS],
+             "meta": meta, "dense": vector.tolist()}
+            for cid, vector, document, meta in zip(ids, vectors, documents, metadatas)
+        ]
+        for i in range(0, len(rows), _WRITE_BATCH):
+            self._call("write", self.client.upsert, self.name_, rows[i : i + _WRITE_BATCH])
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        if not self._exists:
+            return
+        for i in range(0, len(ids), _WRITE_BATCH):
+            self._call("delete", self.client.delete, self.name_, ids=list(ids[i : i + _WRITE_BATCH]))
+
+    def delete_version(self, article_id: str, version: str) -> None:
+        if self._exists:
+            self._call("delete", self.client.delete, self.name_,
+                       filter=f"article_id == {literal(article_id)} and version == {literal(version)}")
+
+    def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """Nearest chunk ids within the filters with cosine similarity, best first."""
+        return self._search(np.asarray(vector, dtype=np.float32).tolist(), "dense", "COSINE", n, filters)
+
+    def lexical_search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """BM25 inside Milvus: chunk ids with their scores, best first, only those with a match."""
+        return [(cid, score) for cid, score in self._search(query, "sparse", "BM25", n, filters) if score > 0]
+
+    def _search(self, data: Any, field: str, metric: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+        if not self._exists or n <= 0:
+            return []
+        found = self._call(
+            "search", self.client.search, self.name_, data=[data], anns_field=field,
+            limit=min(n, _MAX_LIMIT), filter=filter_expression(filters), search_params={"metric_type": metric},
+        )
+        return [(hit["id"], float(hit["distance"])) for hit in found[0]]
+
+    def version_parts(self, article_id: str, version: str) -> list[StoredChunk]:
+        """(id, document, metadata) of one article version's chunks, in no particular order."""
+        if not self._exists:
+            return []
+        rows = self._call("read", self.client.query, self.name_,
+                          filter=f"article_id == {literal(article_id)} and version == {literal(version)}",
+                          output_fields=["text", "meta"])
+        return [(row["id"], row["text"], row["meta"]) for row in rows]
+
+    def iter_all(self, page: int = 1000) -> Iterator[StoredChunk]:
+        """Every (id, document, metadata) in the collection, page by page."""
+        if not self._exists:
+            return
+        pages = self._call("read", self.client.query_iterator, self.name_, batch_size=page,
+                           filter="", output_fields=["text", "meta"])
+        try:
+            while rows := self._call("read", pages.next):
+                yield from ((row["id"], row["text"], row["meta"]) for row in rows)
+        finally:
+            pages.close()
+
+    def close(self) -> None:
+        self.client.close()
