@@ -206,6 +206,8 @@ def check_home(settings: Settings) -> Check:
 
 
 def check_store(settings: Settings) -> Check:
+    if settings.engine == "milvus":
+        return check_milvus(settings)
     from newsqa.errors import NewsqaError
     from newsqa.index.store import connect
 
@@ -219,6 +221,29 @@ def check_store(settings: Settings) -> Check:
     where = settings.chroma.url if settings.chroma.mode == "server" else str(settings.chroma_path)
     has = "holds the collection" if settings.chroma.collection in names else "opens (collection not created yet)"
     return Check("chroma", True, f"{settings.chroma.mode} at {where} {has}")
+
+
+def check_milvus(settings: Settings) -> Check:
+    from newsqa.errors import NewsqaError, one_line
+    from newsqa.index.milvus import connect
+
+    milvus = settings.milvus
+    try:
+        client = connect(settings)
+        try:
+            names = client.list_collections()
+        finally:
+            client.close()
+    except NewsqaError as exc:
+        fix = ("start the Milvus server, or leave milvus.uri empty for a milvus-lite file" if milvus.is_server
+               else "stop the other process that has this milvus-lite file open, or use a Milvus server")
+        return Check("milvus", False, str(exc), fix)
+    except Exception as exc:  # pymilvus raises many types; the doctor names the failure in one line
+        return Check("milvus", False, f"Milvus at {settings.milvus_uri} did not answer: {one_line(exc)[:200]}",
+                     "check milvus.uri and milvus.token")
+    has = "holds the collection" if milvus.collection in names else "opens (collection not created yet)"
+    kind = "server" if milvus.is_server else "milvus-lite file"
+    return Check("milvus", True, f"{kind} at {settings.milvus_uri} {has}")
 
 
 def discord_configured(discord: DiscordSettings) -> bool:

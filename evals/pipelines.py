@@ -80,6 +80,8 @@ def cache_folder(root: Path, kind: str, eval_set: EvalSet, settings: Settings) -
     shape = {"kind": kind, "corpus": eval_set.corpus_key(), "embedding_model": settings.embedding_model,
              "chunk_tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap_tokens,
              "dedup": settings.dedup.model_dump() if settings.dedup.enabled else None}
+    if settings.engine != "chroma":  # the Chroma indexes cached before engines were a setting keep their key
+        shape["engine"] = settings.engine
     key = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
     return root / f"{kind}-{key}"
 

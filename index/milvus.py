@@ -1,9 +1,12 @@
 """The Milvus engine: a milvus-lite file on one machine, or a Milvus server for a team.
 
-Each chunk is one row: its vector, its text, the title and text that BM25 reads (Milvus's built-in
-full-text function fills a sparse vector from them, with the English analyzer: lower case, stop
-words out, Snowball stems, as newsqa's own BM25 does), the fields the filters read (outlet, date,
-article) and the rest of its metadata as JSON. Both halves of the search run inside Milvus, so
+Each chunk is one row: its vector, its text, the words BM25 reads, the fields the filters read
+(outlet, date, article) and the rest of its metadata as JSON. The words are the title's and the
+text's as newsqa's own BM25 index reads them (`lexical.tokenize`: lower case, stop words out,
+Snowball stems), written out and split again by Milvus on white space; Milvus's built-in full-text
+function fills a sparse vector from them, and a query is read the same way. So both engines score
+the same words with the same constants, and the learned ranker, which reads each candidate's BM25
+score, sees one scale whichever engine holds the passages. Both halves of the search run inside Milvus, so
 every reader of the collection sees every write. The collection records the embedding model that
 filled it, as the Chroma one does; it is created on the first write, when the vectors' size is
 known.
@@ -22,6 +25,7 @@ import numpy as np
 from newsqa.errors import ModelMismatch, StoreUnavailable, one_line
 from newsqa.index.engine import StoredChunk
 from newsqa.index.filters import Filters
+from newsqa.index.lexical import tokenize
 from newsqa.index.settings import IndexSettings
 from newsqa.index.store import UNDATED
 
@@ -30,6 +34,9 @@ _MAX_CHARS = 16_000
 _WRITE_BATCH = 1000
 # Milvus refuses a larger limit on one search.
 _MAX_LIMIT = 16_384
+# BM25's constants, those of newsqa's own index (bm25s's defaults). Milvus multiplies each term's
+# weight by k1 + 1, which bm25s leaves out: its scores are divided by that to read on bm25s's scale.
+_K1, _B = 1.5, 0.75
 # pymilvus logs a warning on every paged read of milvus-lite (it has no server clock to read) and
 # on every retry: what fails reaches the user as one line instead. Set after pymilvus is imported,
 # since its import configures these loggers.
@@ -131,7 +138,7 @@ class MilvusEngine:
         schema.add_field("id", is_primary=True, **text)
         for name in ("article_id", "version", "source", "text"):
             schema.add_field(name, **text)
-        schema.add_field("lexical", enable_analyzer=True, analyzer_params={"type": "english"}, **text)
+        schema.add_field("lexical", enable_analyzer=True, analyzer_params={"tokenizer": "whitespace"}, **text)
         schema.add_field("published", DataType.DOUBLE)
         schema.add_field("meta", DataType.JSON)
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimensions)
@@ -140,7 +147,8 @@ class MilvusEngine:
                                      input_field_names=["lexical"], output_field_names=["sparse"]))
         indexes = self.client.prepare_index_params()
         indexes.add_index("dense", index_type="AUTOINDEX", metric_type="COSINE")
-        indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                          params={"bm25_k1": _K1, "bm25_b": _B})
         # Strong: a search sees every write made before it, in this process or another.
         self._call("create", self.client.create_collection, self.name_, schema=schema,
                    index_params=indexes, consistency_level="Strong")
@@ -158,12 +166,13 @@ class MilvusEngine:
             return
         if not self._exists:
             self._create(int(vectors.shape[1]))
+        words = tokenize([f"{meta['title']}\n{document}" for document, meta in zip(documents, metadatas)])
         rows = [
             {"id": cid, "article_id": meta["article_id"], "version": meta["version"],
              "source": meta["source"], "published": float(meta["published"]),
-             "text": document[:_MAX_CHARS], "lexical": f"{meta['title']}\n{document}"[:_MAX_CHARS],
+             "text": document[:_MAX_CHARS], "lexical": " ".join(found)[:_MAX_CHARS],
              "meta": meta, "dense": vector.tolist()}
-            for cid, vector, document, meta in zip(ids, vectors, documents, metadatas)
+            for cid, vector, document, meta, found in zip(ids, vectors, documents, metadatas, words)
         ]
         for i in range(0, len(rows), _WRITE_BATCH):
             self._call("write", self.client.upsert, self.name_, rows[i : i + _WRITE_BATCH])
@@ -184,8 +193,13 @@ class MilvusEngine:
         return self._search(np.asarray(vector, dtype=np.float32).tolist(), "dense", "COSINE", n, filters)
 
     def lexical_search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
-        """BM25 inside Milvus: chunk ids with their scores, best first, only those with a match."""
-        return [(cid, score) for cid, score in self._search(query, "sparse", "BM25", n, filters) if score > 0]
+        """BM25 inside Milvus: chunk ids with their scores (on bm25s's scale), best first, only
+        those with a match."""
+        [words] = tokenize([query])
+        if not words:
+            return []
+        found = self._search(" ".join(words), "sparse", "BM25", n, filters)
+        return [(cid, score / (_K1 + 1)) for cid, score in found if score > 0]
 
     def _search(self, data: Any, field: str, metric: str, n: int, filters: Filters) -> list[tuple[str, float]]:
         if not self._exists or n <= 0:

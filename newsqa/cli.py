@@ -170,7 +170,7 @@ def _stats_table(data: IndexStats) -> Table:
         ("published", f"{first.date() if first else '–'} … {last.date() if last else '–'}"),
         ("embedding model", data.embedding_model),
         ("syndicated copies", f"{data.copies:,} (stored once, their outlets kept)"),
-        ("store", f"{data.store_mode} · {data.store_location} · collection {data.collection}"),
+        ("store", f"{data.engine} {data.store_mode} · {data.store_location} · collection {data.collection}"),
         ("data directory", data.home),
     ]
     rows += [("feed", _feed_line(feed)) for feed in data.feeds]

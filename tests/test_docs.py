@@ -201,8 +201,8 @@ def served_site(site):
                     reason="Debian's chromium and chromium-driver are not installed (make test installs them)")
 def test_the_site_renders_with_navigation_and_search(served_site, tmp_path):
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 

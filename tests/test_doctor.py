@@ -13,7 +13,7 @@ from conftest import REPO, free_port
 
 from newsqa.bot.config import load_settings
 from newsqa.bot.cpu_kernels import choose_kernels, cpu_flags, installed_kernels
-from newsqa.bot.doctor import check_default_model_files, check_generation, check_lock, read_lock
+from newsqa.bot.doctor import check_default_model_files, check_generation, check_lock, check_store, read_lock
 from newsqa.bot.model_files import DEFAULT_SIZE, default_model_path
 
 NEWSQA = str(Path(sys.executable).with_name("newsqa"))
@@ -78,6 +78,18 @@ def test_a_chroma_server_that_is_down_is_named(tmp_path: Path):
     assert by_name["chroma"].endswith("— fix: start the Chroma server, or set chroma.mode = \"embedded\"")
     assert by_name["discord"] == "ok    discord: token set (not shown)"
     assert "secret-token-value" not in run.stdout + run.stderr
+
+
+def test_the_milvus_engine_is_checked_where_it_is_configured(tmp_path: Path):
+    fine = check_store(load_settings(home=tmp_path / "home", engine="milvus"))
+    assert fine.line() == (f"ok    milvus: milvus-lite file at {tmp_path / 'home' / 'milvus.db'} opens "
+                           "(collection not created yet)")
+    port = free_port()
+    down = check_store(load_settings(home=tmp_path / "home", engine="milvus",
+                                     milvus={"uri": f"http://127.0.0.1:{port}", "token": "secret-token-value"}))
+    assert down.line().startswith(f"FAIL  milvus: cannot reach the Milvus server at http://127.0.0.1:{port}: ")
+    assert down.line().endswith("— fix: start the Milvus server, or leave milvus.uri empty for a milvus-lite file")
+    assert "secret-token-value" not in down.line()
 
 
 def test_an_llm_that_crashes_is_reported_with_its_signal(tmp_path: Path):

@@ -314,3 +314,22 @@ def test_an_engine_that_cannot_be_reached_is_one_line_and_nothing_is_lost(index:
     finally:
         away.close()
     assert [h.article_id for h in index.search("ferry passengers")] == [story(1).id]
+
+
+def test_both_engines_score_bm25_alike(tmp_path):
+    """The learned ranker reads each candidate's BM25 score: Milvus's must read on the same scale as
+    newsqa's own index, for the same words."""
+    found = {}
+    for engine in ENGINES:
+        settings = IndexSettings(home=tmp_path / engine, engine=engine)
+        index = NewsIndex(settings)
+        try:
+            index.ingest(load([str(SAMPLES)], settings.fetch))
+            found[engine] = [index.store.lexical_search(q, 10, Filters()) for q in (
+                "Which goalkeeper did the club sign?", "How long did the dock workers' strike last?",
+                "Ferris Street bridge cost")]
+        finally:
+            index.close()
+    for chroma, milvus in zip(found["chroma"], found["milvus"]):
+        assert chroma and [cid for cid, _ in milvus] == [cid for cid, _ in chroma]
+        assert [round(s, 4) for _, s in milvus] == [round(s, 4) for _, s in chroma]
