@@ -16,6 +16,43 @@ DATA = Path(os.environ.get("NEWSQA_SHARED_DATA", REPO.parent / "shared" / "data"
 RTQA_2025 = DATA / "realtimeqa" / "2025"
 
 
+def rtqa_day(text: str) -> float:
+    """Unix seconds (UTC) of a RealTime QA date, written 2025/01/03 or 2025-01-03 (the data has both)."""
+    return datetime.fromisoformat(text[:10].replace("/", "-")).replace(tzinfo=timezone.utc).timestamp()
+
+
+def article_pieces(chars: int = 800) -> list[tuple[str, str, float]]:
+    """(title and a piece of its text, outlet (the URL's host), published in unix seconds or -1)
+    of every piece of about `chars` characters of RealTime QA 2025's articles, each article once."""
+    from urllib.parse import urlparse
+
+    found, seen = [], set()
+    for path in sorted(RTQA_2025.glob("*_gcs.jsonl")):
+        for line in path.read_text().splitlines():
+            for result in json.loads(line).get("search_result") or []:
+                if result["url"] in seen or not result.get("text"):
+                    continue
+                seen.add(result["url"])
+                try:
+                    published = rtqa_day(result["publish_date"])
+                except (TypeError, ValueError):
+                    published = -1.0
+                text = result["text"]
+                found += [(f"{result['title']}\n{text[s:s + chars]}", urlparse(result["url"]).netloc, published)
+                          for s in range(0, len(text), chars)]
+    return found
+
+
+def rtqa_questions(n: int) -> list[tuple[str, float]]:
+    """(question, its date in unix seconds) of n RealTime QA 2025 questions spread over the year."""
+    found = []
+    for path in sorted(RTQA_2025.glob("*_qa.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            found.append((row["question_sentence"], rtqa_day(row["question_date"])))
+    return found[:: max(len(found) // n, 1)][:n]
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:

@@ -19,62 +19,24 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import RTQA_2025, write_table  # noqa: E402
+from bench.common import article_pieces, rtqa_questions, write_table  # noqa: E402
 from newsqa.index.lexical import stemmed_words  # noqa: E402
 
 LIMIT = 50
 # bm25s is built at sizes up to this (beyond, its rebuild alone takes minutes), and FTS5 too: its
 # query p95 at 100,000 passages is already far over the 50 ms asked at 1,000,000.
 UP_TO = {"bm25s snapshot (today)": 200_000, "SQLite FTS5": 200_000}
-
-
-def pieces() -> list[tuple[str, str, float]]:
-    """(text, outlet, published) of every ~800-character piece of the year's articles."""
-    found, seen = [], set()
-    for path in sorted(RTQA_2025.glob("*_gcs.jsonl")):
-        for line in path.read_text().splitlines():
-            for result in json.loads(line).get("search_result") or []:
-                if result["url"] in seen or not result.get("text"):
-                    continue
-                seen.add(result["url"])
-                try:
-                    published = day(result["publish_date"])
-                except (TypeError, ValueError):
-                    published = -1.0
-                text = result["text"]
-                found += [(f"{result['title']}\n{text[s:s + 800]}", urlparse(result["url"]).netloc, published)
-                          for s in range(0, len(text), 800)]
-    return found
-
-
-def day(text: str) -> float:
-    """Unix seconds of a date written 2025/01/03 or 2025-01-03 (the data has both)."""
-    from datetime import timezone
-
-    return datetime.fromisoformat(text[:10].replace("/", "-")).replace(tzinfo=timezone.utc).timestamp()
-
-
-def questions(n: int) -> list[tuple[str, float]]:
-    found = []
-    for path in sorted(RTQA_2025.glob("*_qa.jsonl")):
-        for line in path.read_text().splitlines():
-            row = json.loads(line)
-            found.append((row["question_sentence"], day(row["question_date"])))
-    return found[:: max(len(found) // n, 1)][:n]
 
 
 class Corpus:
@@ -234,7 +196,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=100)
     args = parser.parse_args()
-    base, asked = pieces(), questions(args.queries)
+    base, asked = article_pieces(), rtqa_questions(args.queries)
     rows = []
     for size in args.sizes:
         corpus, reference = Corpus(base, size), {}

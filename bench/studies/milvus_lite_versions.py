@@ -27,53 +27,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "realtimeqa" / "2025"
 VERSIONS = {"2.5.1": None, "3.2.2": ["pymilvus==3.0.2", "milvus-lite==3.2.2", "numpy"]}
 DIM = 384
-
-
-def passages(n: int) -> list[dict]:
-    """n pieces of the year's articles with outlet and date (unix seconds; -1 when undated)."""
-
-    found, seen = [], set()
-    for path in sorted(DATA.glob("*_gcs.jsonl")):
-        for line in path.read_text().splitlines():
-            for result in json.loads(line).get("search_result") or []:
-                if result["url"] in seen or not result.get("text"):
-                    continue
-                seen.add(result["url"])
-                try:
-                    published = day(result["publish_date"])
-                except (TypeError, ValueError):
-                    published = -1.0
-                text = result["text"]
-                for start in range(0, len(text), 800):
-                    found.append({"text": f"{result['title']}\n{text[start:start + 800]}",
-                                  "source": urlparse(result["url"]).netloc, "published": published})
-                    if len(found) == n:
-                        return found
-    return found
-
-
-def day(text: str) -> float:
-    """Unix seconds of a date written 2025/01/03 or 2025-01-03 (the data has both)."""
-    from datetime import datetime, timezone
-
-    return datetime.fromisoformat(text[:10].replace("/", "-")).replace(tzinfo=timezone.utc).timestamp()
-
-
-def questions(n: int) -> list[dict]:
-    found = []
-    for path in sorted(DATA.glob("*_qa.jsonl")):
-        for line in path.read_text().splitlines():
-            row = json.loads(line)
-            found.append({"text": row["question_sentence"], "date": row["question_date"]})
-    step = max(len(found) // n, 1)
-    return found[::step][:n]
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -139,14 +97,14 @@ def prepared(n_passages: int, n_questions: int) -> dict:
     """The passages and questions as newsqa's Milvus engine writes and asks them: the words its own
     BM25 reads (lower case, stop words out, Snowball stems), read by the project's tokenizer here so
     that the worker of either version needs nothing of newsqa."""
+    from bench.common import article_pieces, rtqa_questions
     from newsqa.index.lexical import tokenize
 
-    rows, asked = passages(n_passages), questions(n_questions)
-    for row, words in zip(rows, tokenize([r["text"] for r in rows])):
-        row["text"] = " ".join(words)
-    return {"passages": rows,
-            "questions": [{"text": " ".join(words), "as_of": day(q["date"]) + 86_400}
-                          for q, words in zip(asked, tokenize([q["text"] for q in asked])) if words]}
+    pieces, asked = article_pieces()[:n_passages], rtqa_questions(n_questions)
+    return {"passages": [{"text": " ".join(words), "source": source, "published": published}
+                         for (_, source, published), words in zip(pieces, tokenize([p[0] for p in pieces]))],
+            "questions": [{"text": " ".join(words), "as_of": asked_on + 86_400}
+                          for (_, asked_on), words in zip(asked, tokenize([q for q, _ in asked])) if words]}
 
 
 def environment(version: str, packages: list[str] | None, folder: Path) -> str:
