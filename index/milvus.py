@@ -102,9 +102,9 @@ class MilvusEngine:
     def __init__(self, settings: IndexSettings, model_name: str) -> None:
         self.settings = settings
         self.model_name = model_name
-        self.name_ = settings.milvus.collection
+        self.collection = settings.milvus.collection
         self.client = connect(settings)
-        self._exists = self._call("open", self.client.has_collection, self.name_)
+        self._exists = self._call("open", self.client.has_collection, self.collection)
         if self._exists:
             self._check_model()
 
@@ -115,14 +115,19 @@ class MilvusEngine:
             raise StoreUnavailable(f"Milvus {what} failed: {milvus_error(exc)}") from None
 
     def _check_model(self) -> None:
-        described = self._call("open", self.client.describe_collection, self.name_)
+        described = self._call("open", self.client.describe_collection, self.collection)
         try:
             stored = json.loads(described.get("description") or "{}").get("embedding_model")
         except (ValueError, AttributeError):
             stored = None
+        if stored is None:
+            raise ModelMismatch(
+                f"Milvus collection {self.collection!r} was not made by newsqa (it records no embedding "
+                "model); name another collection (milvus.collection)"
+            )
         if stored != self.model_name:
             raise ModelMismatch(
-                f"Milvus collection {self.name_!r} was built with embedding model {stored!r}, but "
+                f"Milvus collection {self.collection!r} was built with embedding model {stored!r}, but "
                 f"{self.model_name!r} is configured; use the same model, or another collection "
                 "(milvus.collection)"
             )
@@ -150,14 +155,14 @@ class MilvusEngine:
         indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                           params={"bm25_k1": _K1, "bm25_b": _B})
         # Strong: a search sees every write made before it, in this process or another.
-        self._call("create", self.client.create_collection, self.name_, schema=schema,
+        self._call("create", self.client.create_collection, self.collection, schema=schema,
                    index_params=indexes, consistency_level="Strong")
         self._exists = True
 
     def count(self) -> int:
         if not self._exists:
             return 0
-        rows = self._call("count", self.client.query, self.name_, filter="", output_fields=["count(*)"])
+        rows = self._call("count", self.client.query, self.collection, filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
     def upsert(self, ids: list[str], vectors: np.ndarray, documents: list[str],
@@ -175,17 +180,17 @@ class MilvusEngine:
             for cid, vector, document, meta, found in zip(ids, vectors, documents, metadatas, words)
         ]
         for i in range(0, len(rows), _WRITE_BATCH):
-            self._call("write", self.client.upsert, self.name_, rows[i : i + _WRITE_BATCH])
+            self._call("write", self.client.upsert, self.collection, rows[i : i + _WRITE_BATCH])
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         if not self._exists:
             return
         for i in range(0, len(ids), _WRITE_BATCH):
-            self._call("delete", self.client.delete, self.name_, ids=list(ids[i : i + _WRITE_BATCH]))
+            self._call("delete", self.client.delete, self.collection, ids=list(ids[i : i + _WRITE_BATCH]))
 
     def delete_version(self, article_id: str, version: str) -> None:
         if self._exists:
-            self._call("delete", self.client.delete, self.name_,
+            self._call("delete", self.client.delete, self.collection,
                        filter=f"article_id == {literal(article_id)} and version == {literal(version)}")
 
     def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
@@ -205,7 +210,7 @@ class MilvusEngine:
         if not self._exists or n <= 0:
             return []
         found = self._call(
-            "search", self.client.search, self.name_, data=[data], anns_field=field,
+            "search", self.client.search, self.collection, data=[data], anns_field=field,
             limit=min(n, _MAX_LIMIT), filter=filter_expression(filters), search_params={"metric_type": metric},
         )
         return [(hit["id"], float(hit["distance"])) for hit in found[0]]
@@ -214,7 +219,7 @@ class MilvusEngine:
         """(id, document, metadata) of one article version's chunks, in no particular order."""
         if not self._exists:
             return []
-        rows = self._call("read", self.client.query, self.name_,
+        rows = self._call("read", self.client.query, self.collection,
                           filter=f"article_id == {literal(article_id)} and version == {literal(version)}",
                           output_fields=["text", "meta"])
         return [(row["id"], row["text"], row["meta"]) for row in rows]
@@ -223,7 +228,7 @@ class MilvusEngine:
         """Every (id, document, metadata) in the collection, page by page."""
         if not self._exists:
             return
-        pages = self._call("read", self.client.query_iterator, self.name_, batch_size=page,
+        pages = self._call("read", self.client.query_iterator, self.collection, batch_size=page,
                            filter="", output_fields=["text", "meta"])
         try:
             while rows := self._call("read", pages.next):

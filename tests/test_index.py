@@ -333,3 +333,18 @@ def test_both_engines_score_bm25_alike(tmp_path):
     for chroma, milvus in zip(found["chroma"], found["milvus"]):
         assert chroma and [cid for cid, _ in milvus] == [cid for cid, _ in chroma]
         assert [round(s, 4) for _, s in milvus] == [round(s, 4) for _, s in chroma]
+
+
+def test_a_milvus_collection_newsqa_did_not_make_is_refused(tmp_path):
+    from newsqa.index.milvus import connect
+
+    settings = IndexSettings(home=tmp_path / "home", engine="milvus")
+    client = connect(settings)
+    client.create_collection("newsqa", dimension=4)  # someone else's, by the name newsqa would use
+    client.close()
+    index = NewsIndex(settings)
+    try:
+        with pytest.raises(ModelMismatch, match="'newsqa' was not made by newsqa .*milvus.collection"):
+            index.store
+    finally:
+        index.close()
