@@ -18,6 +18,7 @@ import json
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,9 +38,10 @@ _MAX_LIMIT = 16_384
 # BM25's constants, those of newsqa's own index (bm25s's defaults). Milvus multiplies each term's
 # weight by k1 + 1, which bm25s leaves out: its scores are divided by that to read on bm25s's scale.
 _K1, _B = 1.5, 0.75
-# pymilvus logs a warning on every paged read of milvus-lite (it has no server clock to read) and
-# on every retry: what fails reaches the user as one line instead. Set after pymilvus is imported,
-# since its import configures these loggers.
+# pymilvus logs a warning on every paged read of milvus-lite (it has no server clock to read), and
+# an error on every failed call, even one newsqa recovers from: what fails reaches the user as one
+# line (StoreUnavailable) instead. Set after pymilvus is imported, since its import configures these
+# loggers.
 _QUIET_LOGGERS = ("pymilvus", "pymilvus.milvus_client")
 
 
@@ -57,10 +59,32 @@ def connect(settings: IndexSettings):
             from pymilvus import MilvusClient
 
             for name in _QUIET_LOGGERS:
-                logging.getLogger(name).setLevel(logging.ERROR)
-            return MilvusClient(uri=uri, token=token, timeout=milvus.timeout_s)
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            client = MilvusClient(uri=uri, token=token, timeout=milvus.timeout_s)
+            try:
+                client.list_collections()  # pymilvus connects on the first call
+            except Exception:
+                client.close()
+                if milvus.is_server or not _forget_lite_server(uri):
+                    raise
+                client = MilvusClient(uri=uri, token=token, timeout=milvus.timeout_s)  # on a new server
+                client.list_collections()
+            return client
     except Exception as exc:  # pymilvus raises many types; the user needs one line
         raise StoreUnavailable(f"cannot reach the {where}: {milvus_error(exc)}") from None
+
+
+def _forget_lite_server(path: str) -> bool:
+    """Let go of the milvus-lite server this process started for `path`, if there is one: a server
+    that died (or never came up on a busy machine) stays registered and every later connection
+    fails on its socket. True when there was one to forget, so that the next connection starts
+    another."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    known = str(Path(path).absolute().resolve()) in server_manager_instance._servers
+    if known:
+        server_manager_instance.release_server(path)
+    return known
 
 
 def milvus_error(exc: BaseException) -> str:

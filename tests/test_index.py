@@ -348,3 +348,20 @@ def test_a_milvus_collection_newsqa_did_not_make_is_refused(tmp_path):
             index.store
     finally:
         index.close()
+
+
+def test_a_milvus_lite_server_that_died_is_started_again(tmp_path):
+    from milvus_lite.server_manager import server_manager_instance
+
+    settings = IndexSettings(home=tmp_path / "home", engine="milvus")
+    index = NewsIndex(settings)
+    index.ingest([story(1)])
+    index.close()
+    server = server_manager_instance._servers[str((settings.home / "milvus.db").resolve())]
+    server._p.kill()  # as a crash, or a start the machine was too busy for, would leave it
+    server._p.wait()
+    again = NewsIndex(settings)
+    try:
+        assert [h.article_id for h in again.search("ferry passengers")] == [story(1).id]
+    finally:
+        again.close()
