@@ -218,9 +218,8 @@ def check_store(settings: Settings) -> Check:
         fix = ("start the Chroma server, or set chroma.mode = \"embedded\"" if settings.chroma.mode == "server"
                else "check that the data directory is not in use by another version of Chroma")
         return Check("chroma", False, str(exc), fix)
-    where = settings.chroma.url if settings.chroma.mode == "server" else str(settings.chroma_path)
     has = "holds the collection" if settings.chroma.collection in names else "opens (collection not created yet)"
-    return Check("chroma", True, f"{settings.chroma.mode} at {where} {has}")
+    return Check("chroma", True, f"{settings.chroma.mode} at {settings.chroma_location} {has}")
 
 
 def check_milvus(settings: Settings) -> Check:

@@ -1,6 +1,6 @@
 """The search seam: what newsqa asks of the engine that holds its passages.
 
-Two engines stand behind it and pass one contract test suite (tests/test_engines.py):
+Two engines stand behind it and pass one contract test suite (tests/test_index.py):
 
 - Chroma (`index/store.py`), the default: embedded under the data directory or a `chroma run`
   server, with newsqa's own BM25 index (`index/lexical.py`) as the lexical half, since open-source

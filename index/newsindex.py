@@ -495,8 +495,7 @@ class NewsIndex:
             milvus = self.settings.milvus
             return ("server" if milvus.is_server else "file"), self.settings.milvus_uri, milvus.collection
         chroma = self.settings.chroma
-        where = chroma.url if chroma.mode == "server" else str(self.settings.chroma_path)
-        return chroma.mode, where, chroma.collection
+        return chroma.mode, self.settings.chroma_location, chroma.collection
 
     def _sync_for_stats(self) -> bool:
         """Sync if due; False when the Chroma server cannot be reached (stats then show what this

@@ -226,6 +226,11 @@ class IndexSettings(BaseModel):
         return self.home / "chroma"
 
     @property
+    def chroma_location(self) -> str:
+        """Where Chroma keeps the vectors, as users see it: the server's address or the folder."""
+        return self.chroma.url if self.chroma.mode == "server" else str(self.chroma_path)
+
+    @property
     def milvus_uri(self) -> str:
         """The Milvus server's address, or the milvus-lite file (`home/milvus.db` when unset)."""
         return self.milvus.uri or str(self.home / "milvus.db")
