@@ -1,35 +1,44 @@
-"""The lexical index: BM25 (bm25s) over the visible chunks, as a snapshot on disk.
+"""The lexical half of search on the Chroma path: BM25 over the visible chunks, in a tantivy index.
 
-The snapshot also holds the vocabulary of the passages (index/spelling.py): how many passages
-contain each word, so that a misspelt question word can be read as the articles spell it.
+Open-source Chroma has no lexical search, so newsqa keeps its own, in `home/lexical-tantivy-v1`: one
+tantivy document per visible chunk (its id, the words `tokenize` reads in its article's title and its
+text, its outlet, its article, its publication time), shared by every process using the data
+directory. It grows a change at a time: the manifest notes every chunk added or removed in its
+`lexical_journal` (SQLite triggers, in the transaction that makes the change), and whoever brings the
+index up to date replays the journal from the last change the index holds: the chunks touched since
+are deleted from the index and those still visible added again, in one tantivy commit. Replaying is
+harmless twice, so a crash between the commit and the note of how far it went costs only the replay.
+The number of the last change applied is written beside the index after its commit, so no reader
+takes an index as up to date before it is.
 
-The manifest is the source of truth for which chunks exist and what they say; this index is a
-derived snapshot of it, stamped with the manifest's `generation`. Whenever the two differ (after
-an ingest or forget, or an interrupted one), the snapshot is rebuilt from the manifest, so it can
-never serve chunks the manifest does not list. Snapshots are written to a temporary directory
-and renamed into place, so a reader in another process never sees half of one.
+tantivy lets one process write an index at a time (a lock file): the writer brings it up to date
+after each of its writes; a searching process that finds it behind tries to take the writer itself,
+and if another holds it, waits for that one to finish. The manifest stays the source of truth:
+search shows only chunks the manifest lists, and an index that missed changes the journal no longer
+holds (or that is missing or damaged) is built again from the manifest.
+
+Scores: tantivy's BM25 has k1 = 1.2 and b = 0.75 and keeps the (k1 + 1) factor in each term's
+score; newsqa divides it out, as bm25s (the index before this one) did, so the learned ranker reads
+scores of the same scale.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import re
 import shutil
 import threading
-from dataclasses import dataclass
-from functools import cached_property
+import time
 from pathlib import Path
 
 import bm25s
-import numpy as np
 import Stemmer
+import tantivy
 from bm25s.stopwords import STOPWORDS_EN
 
-from newsqa.index.chunking import article_of
 from newsqa.index.filters import Filters
-from newsqa.index.manifest import Manifest
-from newsqa.index.spelling import Spelling, words_of
+from newsqa.index.manifest import LexicalRow, Manifest
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -64,127 +73,171 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     )
 
 
-@dataclass
-class _Snapshot:
-    generation: int
-    retriever: bm25s.BM25 | None
-    chunk_ids: list[str]
-    sources: np.ndarray  # lower-cased outlet of each chunk
-    published: np.ndarray  # unix seconds, NaN when undated
-    # "counts" and "capitalized": passages holding each word; "written": how a name is written
-    words: dict[str, dict[str, int] | dict[str, str]]
+K1 = 1.2  # tantivy's BM25 constant: each term's score carries a factor (K1 + 1) that newsqa divides out
+SCHEMA_VERSION = 1  # the directory's suffix: an index of another schema is built anew beside it
+WRITER_HEAP = 50_000_000  # bytes tantivy buffers before it writes a segment (one thread)
+BUILD_HEAP = 400_000_000  # the same, when the whole index is built
+WAIT_FOR_WRITER_S = 30.0  # how long a search waits for another process to bring the index up to date
+FIELDS = ("chunk_id", "words", "source", "article_id", "published", "undated")
 
-    @cached_property
-    def spelling(self) -> Spelling:
-        """Corrections of misspelt words to the passages' words."""
-        return Spelling(self.words["counts"], self.words["capitalized"], self.words["written"])
+log = logging.getLogger(__name__)
 
-    @cached_property
-    def article_ids(self) -> np.ndarray:
-        """The article of each chunk."""
-        return np.array([article_of(cid) for cid in self.chunk_ids])
 
-    def mask(self, filters: Filters) -> np.ndarray | None:
-        """1 for the chunks the filters allow, 0 for the others; None when nothing is filtered."""
-        keep = np.ones(len(self.chunk_ids), dtype=bool)
-        if filters.sources or filters.carried:
-            keep &= (np.isin(self.sources, [s.lower() for s in filters.sources])
-                     | np.isin(self.article_ids, list(filters.carried)))
-        with np.errstate(invalid="ignore"):
-            if filters.since:
-                keep &= self.published >= filters.since.timestamp()
-            if filters.until:
-                keep &= self.published <= filters.until.timestamp()
-            if filters.as_of:
-                keep &= np.isnan(self.published) | (self.published <= filters.as_of.timestamp())
-        return None if keep.all() else keep.astype(np.float32)
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("chunk_id", tokenizer_name="raw", stored=True)
+    # already newsqa's words (tokenize): split on spaces only, with term frequencies for BM25
+    builder.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("source", tokenizer_name="raw")  # lower-cased outlet
+    builder.add_text_field("article_id", tokenizer_name="raw")
+    builder.add_float_field("published", fast=True, indexed=True)  # unix seconds; absent when undated
+    builder.add_unsigned_field("undated", indexed=True)  # 1 when the article has no date
+    return builder.build()
 
 
 class LexicalIndex:
-    """BM25 search over the manifest's chunks, rebuilt whenever the manifest has changed."""
+    """BM25 search over the manifest's visible chunks, brought up to date from its journal."""
 
-    def __init__(self, manifest: Manifest, directory: Path) -> None:
+    def __init__(self, manifest: Manifest, home: Path) -> None:
         self.manifest = manifest
-        self.directory = directory
-        self._snapshot: _Snapshot | None = None
-        self._lock = threading.Lock()
+        self.directory = home / f"lexical-tantivy-v{SCHEMA_VERSION}"
+        self._old_snapshots = home / "lexical"  # bm25s snapshots of newsqa before this index
+        self.schema = _schema()
+        self._index: tantivy.Index | None = None
+        self._seen = -1  # the applied change the open searcher reflects
+        self._searcher: tantivy.Searcher | None = None
+        self._lock = threading.RLock()
 
     def search(self, query: str, limit: int, filters: Filters) -> list[tuple[str, float]]:
         """Chunk ids ranked by BM25, best first, with their scores; only chunks with a match."""
-        snapshot = self.current()
-        if snapshot.retriever is None:
+        [words] = tokenize([query])
+        if not words:
             return []
-        [tokens] = tokenize([query])
-        if not tokens:
-            return []
-        mask = snapshot.mask(filters)
-        k = min(limit, len(snapshot.chunk_ids))
-        docs, scores = snapshot.retriever.retrieve(
-            [tokens], k=k, show_progress=False, n_threads=1, weight_mask=mask
-        )
-        return [(snapshot.chunk_ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        searcher = self.searcher()
+        q, should, must = tantivy.Query, tantivy.Occur.Should, tantivy.Occur.Must
+        parts = [(must, q.boolean_query([(should, q.term_query(self.schema, "words", w)) for w in words]))]
+        parts += [(must, clause) for clause in self._filter_clauses(filters)]
+        hits = searcher.search(q.boolean_query(parts), max(1, limit), count=False).hits
+        return [(searcher.doc(address)["chunk_id"][0], score / (K1 + 1)) for score, address in hits if score > 0]
 
-    def current(self) -> _Snapshot:
-        """The snapshot for the manifest's current generation: in memory, on disk, or rebuilt."""
-        generation = self.manifest.generation()
+    def chunk_ids(self) -> list[str]:
+        """Every chunk the index holds (to check it against the manifest)."""
+        searcher = self.searcher()
+        hits = searcher.search(tantivy.Query.all_query(), max(1, searcher.num_docs), count=False).hits
+        return [searcher.doc(address)["chunk_id"][0] for _, address in hits]
+
+    def _filter_clauses(self, filters: Filters) -> list[tantivy.Query]:
+        q, should, schema = tantivy.Query, tantivy.Occur.Should, self.schema
+        floats = tantivy.FieldType.Float
+        clauses = []
+        if filters.sources or filters.carried:
+            either = []
+            if filters.sources:
+                either.append((should, q.term_set_query(schema, "source", [s.lower() for s in filters.sources])))
+            if filters.carried:
+                either.append((should, q.term_set_query(schema, "article_id", list(filters.carried))))
+            clauses.append(q.boolean_query(either))
+        if filters.since:
+            clauses.append(q.range_query(schema, "published", floats, filters.since.timestamp(), None))
+        if filters.until:
+            clauses.append(q.range_query(schema, "published", floats, None, filters.until.timestamp()))
+        if filters.as_of:  # undated articles are kept: nothing says they came later
+            clauses.append(q.boolean_query([
+                (should, q.range_query(schema, "published", floats, None, filters.as_of.timestamp())),
+                (should, q.term_query(schema, "undated", 1))]))
+        return clauses
+
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher of the index as up to date as the manifest (brought there first if need be)."""
         with self._lock:
-            if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = self._load(generation) or self._build()
-            return self._snapshot
+            applied = self.catch_up()
+            if self._searcher is None or applied != self._seen:
+                assert self._index is not None
+                self._index.reload()
+                self._searcher = self._index.searcher()
+                self._seen = applied
+            return self._searcher
 
-    def _path(self, generation: int) -> Path:
-        # "-v3": snapshots that hold the vocabulary with the names' written forms; an older one of the
-        # same generation is rebuilt
-        return self.directory / f"generation-{generation}-v3"
+    def catch_up(self, wait_s: float = WAIT_FOR_WRITER_S) -> int:
+        """Bring the index up to the manifest's journal (or wait while another process does);
+        returns the journal change it now reflects."""
+        with self._lock:
+            index = self._open()
+            end = self.manifest.journal_end()
+            applied = self._applied()
+            deadline = time.monotonic() + wait_s
+            while applied < end or applied < self.manifest.journal_pruned():
+                try:
+                    writer = index.writer(WRITER_HEAP, 1)
+                except ValueError:  # another process holds the writer: it is bringing the index up to date
+                    if time.monotonic() > deadline:
+                        log.warning("the lexical index in %s is behind its manifest and another process "
+                                    "holds its writer; searching what it holds", self.directory)
+                        break
+                    time.sleep(0.05)
+                else:
+                    applied = self._apply(writer)
+                    break
+                applied = self._applied()
+            return applied
 
-    def _load(self, generation: int) -> _Snapshot | None:
-        path = self._path(generation)
-        if not (path / "chunks.json").is_file():
-            return None
+    def _open(self) -> tantivy.Index:
+        if self._index is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self.schema, path=str(self.directory))
+            shutil.rmtree(self._old_snapshots, ignore_errors=True)
+        return self._index
+
+    def _apply(self, writer: tantivy.IndexWriter) -> int:
+        """Replay the journal into the index (or build it whole), commit, note how far it went."""
+        applied = self._applied()
         try:
-            meta = json.loads((path / "chunks.json").read_text())
-            arrays = np.load(path / "filters.npz")
-            retriever = bm25s.BM25.load(str(path / "bm25"), mmap=True) if meta["chunk_ids"] else None
-            words = json.loads((path / "words.json").read_text())
-        except (OSError, ValueError, KeyError):
-            return None  # damaged, or from before the vocabulary was kept: rebuild it
-        return _Snapshot(generation, retriever, meta["chunk_ids"], arrays["sources"], arrays["published"], words)
+            if applied < 0 or applied < self.manifest.journal_pruned():
+                end = self._build(writer)
+            else:
+                end, touched, rows = self.manifest.lexical_changes(applied)
+                for chunk_id in touched:
+                    writer.delete_documents_by_term("chunk_id", chunk_id)
+                self._add(writer, rows)
+                writer.commit()
+            self._note_applied(end)
+            writer.wait_merging_threads()  # lets go of the writer's lock
+        except BaseException:
+            writer.rollback()
+            writer.wait_merging_threads()  # the lock goes now, not when the traceback lets go of the writer
+            raise
+        self.manifest.prune_journal(end)
+        return end
 
-    def _build(self) -> _Snapshot:
-        generation, rows = self.manifest.lexical_corpus()
-        chunk_ids = [r[0] for r in rows]
-        retriever = None
-        if rows:
-            retriever = bm25s.BM25()
-            retriever.index(tokenize([r[1] for r in rows]), show_progress=False)
-        snapshot = _Snapshot(
-            generation,
-            retriever,
-            chunk_ids,
-            np.array([(r[2] or "").lower() for r in rows], dtype=object).astype(str),
-            np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64),
-            dict(zip(("counts", "capitalized", "written"), words_of(r[1] for r in rows))),
-        )
-        self._save(snapshot)
-        return snapshot
+    def _build(self, writer: tantivy.IndexWriter) -> int:
+        """The whole index afresh from the manifest's visible chunks."""
+        writer.delete_all_documents()
+        end, rows = self.manifest.lexical_corpus()
+        for start in range(0, len(rows), 10_000):
+            self._add(writer, rows[start:start + 10_000])
+        writer.commit()
+        return end
 
-    def _save(self, snapshot: _Snapshot) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        final = self._path(snapshot.generation)
-        if final.exists():
+    def _add(self, writer: tantivy.IndexWriter, rows: list[LexicalRow]) -> None:
+        if not rows:
             return
-        tmp = self.directory / f".tmp-{os.getpid()}-{threading.get_ident()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        if snapshot.retriever is not None:
-            snapshot.retriever.save(str(tmp / "bm25"), show_progress=False)
-        np.savez(tmp / "filters.npz", sources=snapshot.sources, published=snapshot.published)
-        (tmp / "chunks.json").write_text(json.dumps({"chunk_ids": snapshot.chunk_ids}))
-        (tmp / "words.json").write_text(json.dumps(snapshot.words))
+        for row, words in zip(rows, tokenize([r.words for r in rows])):
+            document = tantivy.Document(chunk_id=row.chunk_id, words=" ".join(words), article_id=row.article_id,
+                                        source=(row.source or "").lower())
+            if row.published is None:
+                document.add_unsigned("undated", 1)
+            else:
+                document.add_float("published", float(row.published))
+            writer.add_document(document)
+
+    def _applied(self) -> int:
+        """The last journal change the committed index holds; -1 when it was never built."""
         try:
-            tmp.rename(final)  # atomic: readers see no snapshot or a whole one
-        except OSError:  # another process saved the same generation first
-            shutil.rmtree(tmp, ignore_errors=True)
-        for old in self.directory.glob("generation-*"):
-            if old != final:
-                shutil.rmtree(old, ignore_errors=True)
+            return int((self.directory / "applied").read_text())
+        except (OSError, ValueError):
+            return -1
+
+    def _note_applied(self, end: int) -> None:
+        tmp = self.directory / f".applied-{os.getpid()}-{threading.get_ident()}"
+        tmp.write_text(str(end))
+        tmp.replace(self.directory / "applied")  # atomic: a reader sees the old number or the new

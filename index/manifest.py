@@ -1,8 +1,11 @@
 """The manifest: every article with its content hash and its chunks (with their texts).
 
 One SQLite file holds the article records and the chunk records. A commit is the moment an
-article version becomes visible; it also bumps the manifest's `generation`, which the lexical
-index (index/lexical.py) compares with its own to know it must be rebuilt. Chroma may briefly
+article version becomes visible; it also bumps the manifest's `generation`. Every chunk added or
+removed is noted in `lexical_journal` by triggers, in the same transaction, so the lexical index
+(index/lexical.py) can apply exactly what changed since it last caught up; and the same transactions
+keep the passages' word counts (`vocabulary`, `word_forms`) that spelling corrections read
+(index/spelling.py). Chroma may briefly
 hold chunks the manifest does not list (written before the commit, or superseded and not yet deleted), and
 search shows only chunks the manifest lists. Two journal tables let an interrupted ingest be
 finished or undone on the next write: `pending` (versions written to Chroma before their
@@ -26,10 +29,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from newsqa.index.article import SUMMARY_ONLY, Article
 from newsqa.index.chunking import Chunk
+from newsqa.index.spelling import WordCounts, count_words
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,6 +78,14 @@ CREATE INDEX IF NOT EXISTS copies_article ON copies(article_id);
 CREATE TABLE IF NOT EXISTS signatures (article_id TEXT PRIMARY KEY, hashvalues BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS applied_log (id TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS lexical_journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS chunk_added AFTER INSERT ON chunks
+    BEGIN INSERT INTO lexical_journal (chunk_id) VALUES (NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS chunk_removed AFTER DELETE ON chunks
+    BEGIN INSERT INTO lexical_journal (chunk_id) VALUES (OLD.id); END;
+CREATE TABLE IF NOT EXISTS vocabulary (word TEXT PRIMARY KEY, passages INTEGER NOT NULL,
+    capitalized INTEGER NOT NULL, lowercase INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS word_forms (form TEXT PRIMARY KEY, passages INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY,
     etag TEXT,
@@ -132,6 +144,16 @@ class ArticleRecord:
     ingested_at: float
 
 
+class LexicalRow(NamedTuple):
+    """A visible chunk as the lexical index reads it."""
+
+    chunk_id: str
+    words: str  # the article's title and the chunk's text
+    source: str | None
+    published: float | None  # unix seconds
+    article_id: str
+
+
 @dataclass
 class StoredChunk:
     """A visible chunk with its article's metadata, as search returns it."""
@@ -160,6 +182,7 @@ class Manifest:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._count_words_once()
 
     def close(self) -> None:
         self._db.close()
@@ -229,21 +252,88 @@ class Manifest:
         }
 
     def generation(self) -> int:
-        """Bumped by every change of what is visible; the lexical index keys its snapshot on it."""
+        """Bumped by every change of what is visible."""
         return int(self.get_meta("generation") or 0)
 
-    def lexical_corpus(self) -> tuple[int, list[tuple[str, str, str | None, float | None]]]:
-        """(generation, [(chunk id, title + text, source, published)]) read in one snapshot."""
+    # --- what the lexical index reads -----------------------------------------------------
+    def journal_end(self) -> int:
+        """The number of the latest change noted in `lexical_journal` (0 before any)."""
+        rows = self._rows("SELECT seq FROM sqlite_sequence WHERE name = 'lexical_journal'")
+        return int(rows[0][0]) if rows else 0
+
+    def journal_pruned(self) -> int:
+        """Changes up to this number are no longer in the journal: an index that applied fewer must
+        be built again from the chunks."""
+        return int(self.get_meta("lexical_journal_pruned") or 0)
+
+    def prune_journal(self, up_to: int) -> None:
+        """Forget the journal's changes up to `up_to` (applied, or of no use to anyone)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM lexical_journal WHERE seq <= ?", (up_to,))
+            db.execute("INSERT INTO meta VALUES ('lexical_journal_pruned', ?) ON CONFLICT(key) DO UPDATE"
+                       " SET value = MAX(CAST(value AS INTEGER), excluded.value)", (up_to,))
+
+    def lexical_corpus(self) -> tuple[int, list[LexicalRow]]:
+        """(journal end, every visible chunk as a `LexicalRow`), read in one snapshot."""
+        end, _, rows = self._lexical_rows(None)
+        return end, rows
+
+    def lexical_changes(self, after: int) -> tuple[int, list[str], list[LexicalRow]]:
+        """What changed since the journal's change `after`: (journal end, the chunk ids added or
+        removed since, the rows of those among them visible now), read in one snapshot."""
+        return self._lexical_rows(after)
+
+    def _lexical_rows(self, after: int | None) -> tuple[int, list[str], list[LexicalRow]]:
+        touched = "SELECT chunk_id FROM lexical_journal WHERE seq > ?"
+        where, params = ("", ()) if after is None else (f"WHERE c.id IN ({touched})", (after,))
         with self._lock:
             db = self._db
-            db.execute("BEGIN")  # one read snapshot: the rows belong to this generation
-            generation = int((db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone() or [0])[0])
-            rows = db.execute(
-                """SELECT c.id, a.title || '\n' || c.text, a.source, a.published
-                   FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"""
-            ).fetchall()
-            db.execute("COMMIT")
-        return generation, rows
+            db.execute("BEGIN")  # one read snapshot: the rows are those the journal's end describes
+            try:
+                end = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'lexical_journal'").fetchone()
+                ids = [] if after is None else [r[0] for r in db.execute(f"SELECT DISTINCT chunk_id FROM ({touched})",
+                                                                          params)]
+                rows = db.execute(
+                    f"""SELECT c.id, a.title || '\n' || c.text, a.source, a.published, c.article_id
+                        FROM chunks c JOIN articles a ON a.id = c.article_id {where} ORDER BY c.rowid""",
+                    params).fetchall()
+            finally:
+                db.execute("COMMIT")
+        return (end[0] if end else 0), ids, [LexicalRow(*r) for r in rows]
+
+    # --- the passages' words, for spelling corrections ------------------------------------
+    def word_counts(self) -> WordCounts:
+        """The word counts of the visible passages (titles with their texts)."""
+        found = WordCounts()
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                for word, passages, capitalized, lowercase in db.execute(
+                        "SELECT word, passages, capitalized, lowercase FROM vocabulary WHERE passages > 0"):
+                    found.counts[word] = passages
+                    if capitalized:
+                        found.capitalized[word] = capitalized
+                    if lowercase:
+                        found.in_lowercase[word] = lowercase
+                found.forms.update(dict(db.execute("SELECT form, passages FROM word_forms WHERE passages > 0")))
+            finally:
+                db.execute("COMMIT")
+        return found
+
+    def _count_words_once(self) -> None:
+        """Count the passages' words of a manifest made before the counts were kept."""
+        if self.get_meta("vocabulary") == "1":
+            return
+        with self.transaction() as db:
+            if (db.execute("SELECT value FROM meta WHERE key = 'vocabulary'").fetchone() or [None])[0] == "1":
+                return  # another process counted them first
+            db.execute("DELETE FROM vocabulary")
+            db.execute("DELETE FROM word_forms")
+            texts = (r[0] for r in db.execute(
+                "SELECT a.title || '\n' || c.text FROM chunks c JOIN articles a ON a.id = c.article_id"))
+            _add_word_counts(db, count_words(texts), 1)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('vocabulary', '1')")
 
     def select_articles(
         self,
@@ -364,6 +454,7 @@ class Manifest:
                         (chunk.id, chunk.article_id, chunk.ordinal, chunk.start, chunk.end,
                          chunk.tokens, chunk.text),
                     )
+                _add_word_counts(db, count_words(f"{article.title}\n{c.text}" for c in chunks), 1)
                 db.execute(
                     "DELETE FROM pending WHERE article_id = ? AND version = ?",
                     (article.id, article.content_hash),
@@ -525,7 +616,7 @@ class Manifest:
     def replace_all(self, batch: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
         """Empty the manifest and fill it with `batch` (used to rebuild it from Chroma)."""
         with self.transaction() as db:
-            for table in ("articles", "chunks", "pending", "garbage"):
+            for table in ("chunks", "articles", "pending", "garbage", "vocabulary", "word_forms"):
                 db.execute(f"DELETE FROM {table}")
             _bump_generation(db)
         self.commit_articles(batch)
@@ -536,8 +627,26 @@ class Manifest:
             db.execute(
                 "INSERT OR IGNORE INTO garbage SELECT id FROM chunks WHERE article_id = ?", (article_id,)
             )
+        texts = db.execute("SELECT a.title || '\n' || c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+                           " WHERE c.article_id = ?", (article_id,)).fetchall()
+        _add_word_counts(db, count_words(t for t, in texts), -1)
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+
+def _add_word_counts(db: sqlite3.Connection, words: WordCounts, sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) passages' word counts; words no passage holds go."""
+    db.executemany(
+        "INSERT INTO vocabulary VALUES (?, ?, ?, ?) ON CONFLICT(word) DO UPDATE SET"
+        " passages = passages + excluded.passages, capitalized = capitalized + excluded.capitalized,"
+        " lowercase = lowercase + excluded.lowercase",
+        [(w, sign * n, sign * words.capitalized[w], sign * words.in_lowercase[w]) for w, n in words.counts.items()])
+    db.executemany("INSERT INTO word_forms VALUES (?, ?) ON CONFLICT(form) DO UPDATE"
+                   " SET passages = passages + excluded.passages",
+                   [(form, sign * n) for form, n in words.forms.items()])
+    if sign < 0:
+        db.executemany("DELETE FROM vocabulary WHERE word = ? AND passages <= 0", [(w,) for w in words.counts])
+        db.executemany("DELETE FROM word_forms WHERE form = ? AND passages <= 0", [(f,) for f in words.forms])
 
 
 def _to_outbox(db: sqlite3.Connection, entry: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 from newsqa.errors import ModelMismatch, StoreUnavailable, one_line
 from newsqa.index.engine import StoredChunk
 from newsqa.index.filters import Filters
-from newsqa.index.lexical import tokenize
+from newsqa.index.lexical import K1, tokenize
 from newsqa.index.settings import IndexSettings
 from newsqa.index.store import UNDATED
 
@@ -35,9 +35,9 @@ _MAX_CHARS = 16_000
 _WRITE_BATCH = 1000
 # Milvus refuses a larger limit on one search.
 _MAX_LIMIT = 16_384
-# BM25's constants, those of newsqa's own index (bm25s's defaults). Milvus multiplies each term's
-# weight by k1 + 1, which bm25s leaves out: its scores are divided by that to read on bm25s's scale.
-_K1, _B = 1.5, 0.75
+# BM25's constants, those of newsqa's own index on the Chroma path (tantivy's, which it does not let
+# change); both engines' scores are divided by k1 + 1, so the learned ranker reads one scale.
+_K1, _B = K1, 0.75
 # pymilvus logs a warning on every paged read of milvus-lite (it has no server clock to read), and
 # an error on every failed call, even one newsqa recovers from: what fails reaches the user as one
 # line (StoreUnavailable) instead. Set after pymilvus is imported, since its import configures these

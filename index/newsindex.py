@@ -37,6 +37,7 @@ from newsqa.index.ranker import Candidate, load_ranker
 from newsqa.index.search import SearchHit, diversify, fuse, rank, validate_query
 from newsqa.index.settings import IndexSettings
 from newsqa.index.sources import Problem
+from newsqa.index.spelling import Spelling, written_forms
 from newsqa.index.store import chunk_metadata
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ class NewsIndex:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.manifest = Manifest(settings.manifest_path)
-        self.lexical = LexicalIndex(self.manifest, settings.home / "lexical")
+        self.lexical = LexicalIndex(self.manifest, settings.home)
+        self._spelling: tuple[int, Spelling] | None = None  # (manifest generation, its corrections)
         # With a Chroma server other processes may write: changes are published and read.
         self.shared = settings.engine == "chroma" and settings.chroma.mode == "server"
         self._sync_lock = threading.Lock()
@@ -147,7 +149,10 @@ class NewsIndex:
             _ = self.store  # reach the store before touching anything, so a dead server writes nothing
             self._recover()
             yield
-            self.lexical.current()  # rebuild the lexical snapshot now, not on the first search
+            if self.settings.engine == "chroma":
+                self.lexical.catch_up()  # the writer applies its changes now, not the next search
+            else:  # Milvus holds its own BM25 index: the journal of changes serves no one
+                self.manifest.prune_journal(self.manifest.journal_end())
         finally:
             lock.release()
 
@@ -389,7 +394,12 @@ class NewsIndex:
     def spelled(self, text: str) -> str:
         """`text` with the words no passage holds read as the passages' nearest words, where one is
         clearly nearest (index/spelling.py); names typed with a capital only as names."""
-        return self.lexical.current().spelling.correct(text)
+        generation = self.manifest.generation()
+        known = self._spelling
+        if known is None or known[0] != generation:
+            words = self.manifest.word_counts()
+            known = self._spelling = (generation, Spelling(words.counts, words.capitalized, written_forms(words)))
+        return known[1].correct(text)
 
     def candidate_pool(self, query: str, candidates: int, filters: Filters | None = None,
                        as_of: datetime | None = None) -> tuple[list[Candidate], datetime | None]:

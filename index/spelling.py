@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import Stemmer
 from rapidfuzz import process
@@ -57,26 +58,48 @@ _STEMMER = Stemmer.Stemmer("english")
 _TYPED_CAPITAL = re.compile(r"[A-Z](?!\.)")
 
 
-def words_of(texts: Iterable[str]) -> tuple[Counter[str], Counter[str], dict[str, str]]:
-    """The vocabulary a correction comes from: how many of the texts contain each lower-cased word,
-    how many contain it written with a capital, and, for the words the texts (nearly) never write in
-    lower case, the way they write them most often ("bafta": "BAFTA")."""
-    counts: Counter[str] = Counter()
-    capitalized: Counter[str] = Counter()
-    in_lowercase: Counter[str] = Counter()
-    forms: Counter[str] = Counter()
+@dataclass
+class WordCounts:
+    """What the passages say of each word: how many hold it (lower-cased), how many write it with a
+    capital, how many write it in lower case, and how many hold each way of writing it with capitals.
+    Counts of passages, so the counts of a set of passages are the sums of each one's: the manifest
+    keeps them up to date by adding a new passage's and taking away a removed one's."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    capitalized: Counter[str] = field(default_factory=Counter)
+    in_lowercase: Counter[str] = field(default_factory=Counter)
+    forms: Counter[str] = field(default_factory=Counter)
+
+
+def count_words(texts: Iterable[str]) -> WordCounts:
+    """The word counts of these passages."""
+    found = WordCounts()
     for text in texts:
-        found = set(_WORD.findall(text))
-        counts.update({w.lower() for w in found})
-        capitalized.update({w.lower() for w in found if w[0].isupper()})
-        in_lowercase.update(w for w in found if w.islower())
-        forms.update(w for w in found if not w.islower())
+        words = set(_WORD.findall(text))
+        found.counts.update({w.lower() for w in words})
+        found.capitalized.update({w.lower() for w in words if w[0].isupper()})
+        found.in_lowercase.update(w for w in words if w.islower())
+        found.forms.update(w for w in words if not w.islower())
+    return found
+
+
+def written_forms(words: WordCounts) -> dict[str, str]:
+    """For the words the passages (nearly) never write in lower case, the way they write them most
+    often ("bafta": "BAFTA")."""
     written: dict[str, str] = {}
-    for form, _ in forms.most_common():  # the most common form of a word first
+    for form, _ in words.forms.most_common():  # the most common form of a word first
         word = form.lower()
-        if word not in written and counts[word] >= MIN_COUNT and in_lowercase[word] * LOWERCASE_ONE_IN <= counts[word]:
+        if (word not in written and words.counts[word] >= MIN_COUNT
+                and words.in_lowercase[word] * LOWERCASE_ONE_IN <= words.counts[word]):
             written[word] = form
-    return counts, capitalized, written
+    return written
+
+
+def words_of(texts: Iterable[str]) -> tuple[Counter[str], Counter[str], dict[str, str]]:
+    """The vocabulary a correction comes from (`Spelling`'s arguments): how many of the texts contain
+    each lower-cased word, how many contain it written with a capital, and each name's written form."""
+    words = count_words(texts)
+    return words.counts, words.capitalized, written_forms(words)
 
 
 def max_edits(word: str) -> int:

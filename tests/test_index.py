@@ -69,7 +69,8 @@ def assert_consistent(index: NewsIndex) -> None:
     assert index.store.count() == len(ids)
     assert len(ids) == len(set(ids))
     assert set(ids) == index.manifest.all_chunk_ids()
-    assert sorted(index.lexical.current().chunk_ids) == sorted(ids)
+    if index.settings.engine == "chroma":  # Milvus holds its BM25 index with the vectors
+        assert sorted(index.lexical.chunk_ids()) == sorted(ids)
     for article_id, n_chunks, counted in index.manifest._rows(
         "SELECT a.id, a.n_chunks, COUNT(c.id) FROM articles a LEFT JOIN chunks c ON c.article_id = a.id GROUP BY a.id"
     ):
@@ -318,7 +319,8 @@ def test_an_engine_that_cannot_be_reached_is_one_line_and_nothing_is_lost(index:
 
 def test_both_engines_score_bm25_alike(tmp_path):
     """The learned ranker reads each candidate's BM25 score: Milvus's must read on the same scale as
-    newsqa's own index, for the same words."""
+    newsqa's own index, for the same words (within tantivy's rounding: it keeps each passage's length
+    in one byte)."""
     found = {}
     for engine in ENGINES:
         settings = IndexSettings(home=tmp_path / engine, engine=engine)
@@ -332,7 +334,7 @@ def test_both_engines_score_bm25_alike(tmp_path):
             index.close()
     for chroma, milvus in zip(found["chroma"], found["milvus"]):
         assert chroma and [cid for cid, _ in milvus] == [cid for cid, _ in chroma]
-        assert [round(s, 4) for _, s in milvus] == [round(s, 4) for _, s in chroma]
+        assert [s for _, s in milvus] == pytest.approx([s for _, s in chroma], rel=0.05)
 
 
 def test_a_milvus_collection_newsqa_did_not_make_is_refused(tmp_path):
