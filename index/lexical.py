@@ -78,7 +78,7 @@ SCHEMA_VERSION = 1  # the directory's suffix: an index of another schema is buil
 WRITER_HEAP = 50_000_000  # bytes tantivy buffers before it writes a segment (one thread)
 BUILD_HEAP = 400_000_000  # the same, when the whole index is built
 WAIT_FOR_WRITER_S = 30.0  # how long a search waits for another process to bring the index up to date
-FIELDS = ("chunk_id", "words", "source", "article_id", "published", "undated")
+LARGE_CHANGE = 50_000  # journal changes past which the writer gets BUILD_HEAP
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +167,9 @@ class LexicalIndex:
             applied = self._applied()
             deadline = time.monotonic() + wait_s
             while applied < end or applied < self.manifest.journal_pruned():
+                large = applied < 0 or applied < self.manifest.journal_pruned() or end - applied > LARGE_CHANGE
                 try:
-                    writer = index.writer(WRITER_HEAP, 1)
+                    writer = index.writer(BUILD_HEAP if large else WRITER_HEAP, 1)
                 except ValueError:  # another process holds the writer: it is bringing the index up to date
                     if time.monotonic() > deadline:
                         log.warning("the lexical index in %s is behind its manifest and another process "
