@@ -30,6 +30,7 @@ import psutil  # noqa: E402
 
 from bench.common import article_pieces, rtqa_questions  # noqa: E402
 from newsqa.index import Article, Filters, IndexSettings, NewsIndex  # noqa: E402
+from newsqa.index.manifest import from_timestamp  # noqa: E402
 from newsqa.index.settings import ChromaSettings, DedupSettings  # noqa: E402
 
 YEAR_S = 365 * 86400
@@ -100,14 +101,8 @@ def articles(start: int):
         title, _, body = text.partition("\n")
         when = None if published < 0 else published - repeat * YEAR_S
         yield Article(title=title, text=body, url=f"https://{outlet}/scale/{repeat}/{i}", source=outlet,
-                      published=None if when is None else _utc(when))
+                      published=None if when is None else from_timestamp(when))
         n += 1
-
-
-def _utc(seconds: float):
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
 def disk_mb(home: Path) -> float:
@@ -148,7 +143,7 @@ def legs(index: NewsIndex, embedder, questions: list[tuple[str, float]], outlets
     times: dict[str, list[float]] = {}
     for i, ((question, day), vector) in enumerate(zip(questions, vectors)):
         for name, filters in (("", Filters()), ("filtered_", Filters(sources=[outlets[i % len(outlets)]],
-                                                                    as_of=_utc(day)))):
+                                                                    as_of=from_timestamp(day)))):
             for leg, call in (("dense", lambda: index.store.dense_search(vector, n, filters)),
                               ("lexical", lambda: index.store.lexical_search(question, n, filters))):
                 t = time.perf_counter()
@@ -186,7 +181,7 @@ def read(engine: str, home: Path, n_queries: int) -> dict:
         index.search(question, k=8)
         plain.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        index.search(question, k=8, filters=Filters(sources=[outlets[n % len(outlets)]]), as_of=_utc(day))
+        index.search(question, k=8, filters=Filters(sources=[outlets[n % len(outlets)]]), as_of=from_timestamp(day))
         filtered.append((time.perf_counter() - t) * 1000)
     found_legs = legs(index, embedder, questions, outlets)
     process = psutil.Process(os.getpid())

@@ -163,11 +163,11 @@ class LexicalIndex:
         returns the journal change it now reflects."""
         with self._lock:
             index = self._open()
-            end = self.manifest.journal_end()
+            end, pruned = self.manifest.journal_end(), self.manifest.journal_pruned()
             applied = self._applied()
             deadline = time.monotonic() + wait_s
-            while applied < end or applied < self.manifest.journal_pruned():
-                large = applied < 0 or applied < self.manifest.journal_pruned() or end - applied > LARGE_CHANGE
+            while applied < end or applied < pruned:
+                large = applied < 0 or applied < pruned or end - applied > LARGE_CHANGE
                 try:
                     writer = index.writer(BUILD_HEAP if large else WRITER_HEAP, 1)
                 except ValueError:  # another process holds the writer: it is bringing the index up to date

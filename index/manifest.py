@@ -258,8 +258,8 @@ class Manifest:
     # --- what the lexical index reads -----------------------------------------------------
     def journal_end(self) -> int:
         """The number of the latest change noted in `lexical_journal` (0 before any)."""
-        rows = self._rows("SELECT seq FROM sqlite_sequence WHERE name = 'lexical_journal'")
-        return int(rows[0][0]) if rows else 0
+        with self._lock:
+            return _journal_end(self._db)
 
     def journal_pruned(self) -> int:
         """Changes up to this number are no longer in the journal: an index that applied fewer must
@@ -290,16 +290,15 @@ class Manifest:
             db = self._db
             db.execute("BEGIN")  # one read snapshot: the rows are those the journal's end describes
             try:
-                end = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'lexical_journal'").fetchone()
+                end = _journal_end(db)
                 ids = [] if after is None else [r[0] for r in db.execute(f"SELECT DISTINCT chunk_id FROM ({touched})",
                                                                           params)]
                 rows = db.execute(
-                    f"""SELECT c.id, a.title || '\n' || c.text, a.source, a.published, c.article_id
-                        FROM chunks c JOIN articles a ON a.id = c.article_id {where} ORDER BY c.rowid""",
+                    f"SELECT c.id, {_PASSAGE}, a.source, a.published, c.article_id {_CHUNKS} {where} ORDER BY c.rowid",
                     params).fetchall()
             finally:
                 db.execute("COMMIT")
-        return (end[0] if end else 0), ids, [LexicalRow(*r) for r in rows]
+        return end, ids, [LexicalRow(*r) for r in rows]
 
     # --- the passages' words, for spelling corrections ------------------------------------
     def word_counts(self) -> WordCounts:
@@ -330,8 +329,7 @@ class Manifest:
                 return  # another process counted them first
             db.execute("DELETE FROM vocabulary")
             db.execute("DELETE FROM word_forms")
-            texts = (r[0] for r in db.execute(
-                "SELECT a.title || '\n' || c.text FROM chunks c JOIN articles a ON a.id = c.article_id"))
+            texts = (r[0] for r in db.execute(f"SELECT {_PASSAGE} {_CHUNKS}"))
             _add_word_counts(db, count_words(texts), 1)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('vocabulary', '1')")
 
@@ -454,7 +452,7 @@ class Manifest:
                         (chunk.id, chunk.article_id, chunk.ordinal, chunk.start, chunk.end,
                          chunk.tokens, chunk.text),
                     )
-                _add_word_counts(db, count_words(f"{article.title}\n{c.text}" for c in chunks), 1)
+                _add_word_counts(db, count_words(passage_words(article.title, c.text) for c in chunks), 1)
                 db.execute(
                     "DELETE FROM pending WHERE article_id = ? AND version = ?",
                     (article.id, article.content_hash),
@@ -627,11 +625,25 @@ class Manifest:
             db.execute(
                 "INSERT OR IGNORE INTO garbage SELECT id FROM chunks WHERE article_id = ?", (article_id,)
             )
-        texts = db.execute("SELECT a.title || '\n' || c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
-                           " WHERE c.article_id = ?", (article_id,)).fetchall()
+        texts = db.execute(f"SELECT {_PASSAGE} {_CHUNKS} WHERE c.article_id = ?", (article_id,)).fetchall()
         _add_word_counts(db, count_words(t for t, in texts), -1)
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+
+# What the lexical index and the word counts read of a chunk: its article's title and its text.
+_PASSAGE = "a.title || char(10) || c.text"
+_CHUNKS = "FROM chunks c JOIN articles a ON a.id = c.article_id"
+
+
+def passage_words(title: str, text: str) -> str:
+    """A chunk's words as `_PASSAGE` reads them in SQL."""
+    return f"{title}\n{text}"
+
+
+def _journal_end(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'lexical_journal'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _add_word_counts(db: sqlite3.Connection, words: WordCounts, sign: int) -> None:

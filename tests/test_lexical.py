@@ -4,6 +4,7 @@ word counts the spelling corrections read, kept by the manifest in the same tran
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from conftest import SAMPLES
 
 from newsqa.index import Article, Filters, IndexSettings, NewsIndex, load
 from newsqa.index.lexical import LexicalIndex
+from newsqa.index.manifest import passage_words
 from newsqa.index.spelling import count_words
 
 
@@ -101,7 +103,7 @@ def test_a_missing_or_outrun_index_is_built_again_from_the_manifest(tmp_path: Pa
     assert expected
     index.close()
     index = NewsIndex(IndexSettings(home=tmp_path / "home"))
-    shutil_rmtree(index.lexical.directory)
+    shutil.rmtree(index.lexical.directory)
     assert lexical_ids(index, "heat pump rebate") == expected
     # Changes the journal no longer holds (pruned while another engine was configured, say).
     article = story(1, "The heat pump rebate rises to 900 pounds in April.")
@@ -132,7 +134,7 @@ def test_word_counts_follow_every_change_exactly(tmp_path: Path):
     index.forget(ids=[harbour(n).id for n in range(1, 5)])
     assert index.spelled("When will Kesselhafn dredging start?") == "When will Kesselhafn dredging start?"
     visible = index.manifest.chunks(sorted(index.manifest.all_chunk_ids())).values()
-    kept = count_words(f"{c.title}\n{c.text}" for c in visible)
+    kept = count_words(passage_words(c.title, c.text) for c in visible)
     counted = index.manifest.word_counts()
     assert counted.counts == kept.counts and counted.capitalized == kept.capitalized
     assert counted.in_lowercase == kept.in_lowercase and counted.forms == kept.forms
@@ -156,8 +158,3 @@ def test_word_counts_of_a_manifest_from_before_they_were_kept_are_counted_once(t
     assert again.spelled("Kesselhafn") == "Kesselhafen"
     again.close()
 
-
-def shutil_rmtree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path)
