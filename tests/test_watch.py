@@ -327,8 +327,10 @@ def test_the_server_follows_the_configured_feeds(tmp_path, site):
     server = NewsqaServer(tmp_path / "home", NEWSQA_LLM="none", NEWSQA_FETCH__ALLOW_PRIVATE="true",
                           NEWSQA_WATCH__HOST_INTERVAL_S="0", NEWSQA_WATCH__FEEDS=f'["{site.feed_url}"]').wait_ready()
     try:
+        # The articles are committed a moment before the poll's feed state: wait for both.
         deadline = time.monotonic() + 120
-        while (stats := httpx.get(f"{server.url}/stats", timeout=30).json())["articles"] < 2:
+        while not ((stats := httpx.get(f"{server.url}/stats", timeout=30).json())["articles"] >= 2
+                   and stats["feeds"] and stats["feeds"][0]["articles_added"] >= 2):
             assert time.monotonic() < deadline, server.log()[-2000:]
             time.sleep(0.5)
         [feed] = stats["feeds"]
