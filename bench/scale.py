@@ -25,22 +25,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RTQA_2025, run_child, write_table  # noqa: E402
 
-HEADER = ["engine", "passages", "ingest passages/s", "disk MB", "search p50 / p95 ms",
-          "with as_of + outlet p50 / p95 ms", "new reader ready s (model load s)", "reader RSS MB",
-          "engine process RSS MB", "legs alone p95 ms: dense / lexical (with as_of + outlet)"]
+HEADER = ["engine", "passages", "ingest passages/s", "disk MB", "search p50 / p95 ms", "with as_of p50 / p95 ms",
+          "with as_of + outlet p50 / p95 ms", "new reader ready s (model load s)", "server's first search s",
+          "reader RSS MB", "engine process RSS MB", "legs alone p95 ms: dense / lexical (with as_of + outlet)"]
 
 
 READINGS = {"chroma": "Chroma, embedded", "chroma-server": "Chroma, `chroma run` server",
-            "milvus": "Milvus, milvus-lite file"}
+            "milvus": "Milvus, milvus-lite file", "milvus-server": "Milvus, milvus-lite server over TCP"}
 
 
 def row(name: str, grown: dict, reader: dict) -> list[str]:
     rate = grown["passages_per_s"]
     engine_rss = reader["engine_process_rss_mb"]
     return [name, f"{reader['passages']:,}", "–" if rate is None else f"{rate:,.0f}", f"{grown['disk_mb']:,.0f}",
-            f"{reader['p50_ms']:.1f} / {reader['p95_ms']:.1f}",
-            f"{reader['filtered_p50_ms']:.1f} / {reader['filtered_p95_ms']:.1f}",
-            f"{reader['ready_s']:.2f} ({reader['model_s']:.2f})", f"{reader['rss_mb']:,.0f}",
+            *(f"{reader[f'{kind}p50_ms']:.1f} / {reader[f'{kind}p95_ms']:.1f}" for kind in ("", "as_of_", "filtered_")),
+            f"{reader['ready_s']:.2f} ({reader['model_s']:.2f})",
+            "–" if reader["engine_s"] is None else f"{reader['engine_s']:.1f}", f"{reader['rss_mb']:,.0f}",
             f"{engine_rss:,.0f}" if engine_rss else "–", legs(reader)]
 
 
@@ -65,8 +65,9 @@ def main() -> None:
         home = args.home / engine
         for size in sorted(args.sizes):
             grown = run_child("scale_worker", "grow", engine, str(home), str(size))
-            # Chroma read embedded, and through `chroma run` (the vectors in a server's memory)
-            for reading in [engine] if engine == "milvus" else ["chroma", "chroma-server"]:
+            # read in the process (embedded Chroma, a milvus-lite file), and through the engine's
+            # server (the vectors in the server's memory), by a data directory of its own
+            for reading in [engine, f"{engine}-server"]:
                 reader = run_child("scale_worker", "read", reading, str(home), str(args.queries))
                 rows.append(row(READINGS[reading], grown, reader))
                 print(rows[-1], flush=True)
@@ -77,14 +78,18 @@ def main() -> None:
         "random unit vectors (384-d, the default model's size); questions and their embeddings real.",
         "Ingest passages/s: the growth to that size, through NewsIndex.ingest without the embedding model "
         "(the model's own rate: bench/results/ingest.md).",
-        f"Search: NewsIndex.search, k 8, learned ranker, over {args.queries} RealTime QA 2025 questions; the filtered "
-        "run adds the question's date as as_of and one of the three largest outlets.",
+        f"Search: NewsIndex.search, k 8, learned ranker, over {args.queries} RealTime QA 2025 questions; then with "
+        "the question's date as as_of; then with as_of and one of the three largest outlets (about 50%, 8% and 1% "
+        "of the passages).",
         "Legs alone: the engine's dense search and the lexical search, each taking the search's candidates "
         "(search.candidates), without the ranker or the rest of the search.",
         "New reader ready: a new process opens the index and answers its first search (the embedding model "
-        "loaded before, its time in brackets). Reader RSS: that process after the searches; engine process: "
-        "the `chroma run` server or milvus-lite's server beside it. The `chroma run` reader has a data "
-        "directory of its own (a copy of the manifest and lexical index), as a second machine would.",
+        "loaded before, its time in brackets). Server's first search: a server started over the data answers "
+        "its first search (it loads the index then; once per server, before any reader comes). Reader RSS: "
+        "that process after the searches; engine process: the `chroma run` server or milvus-lite's server "
+        "(the one a milvus-lite file starts, or one serving TCP). A reader through a server has a data "
+        "directory of its own (a copy of the manifest, and for Chroma of the lexical index), as a second "
+        "machine would.",
         f"Command: .venv/bin/python bench/scale.py --sizes {' '.join(map(str, args.sizes))} "
         f"--engines {' '.join(args.engines)} --queries {args.queries}",
     ])

@@ -3,7 +3,9 @@
   scale_worker.py grow ENGINE HOME PASSAGES   ingest until the index holds PASSAGES chunks
   scale_worker.py read ENGINE HOME QUERIES    a new reader: start-up, searches, resident memory
                                               (ENGINE chroma-server: the Chroma index of HOME served
-                                              by `chroma run`, read by a data directory of its own)
+                                              by `chroma run`, read by a data directory of its own;
+                                              milvus-server: HOME's milvus-lite file served over TCP
+                                              by milvus-lite's server, likewise)
 
 Passages: the real RealTime QA 2025 texts in pieces of 800 characters, each piece an article of its
 own, repeated with new URLs (so new ids) and dates a year earlier per repeat; syndicated copies are
@@ -31,7 +33,7 @@ import psutil  # noqa: E402
 from bench.common import article_pieces, rtqa_questions  # noqa: E402
 from newsqa.index import Article, Filters, IndexSettings, NewsIndex  # noqa: E402
 from newsqa.index.manifest import from_timestamp  # noqa: E402
-from newsqa.index.settings import ChromaSettings, DedupSettings  # noqa: E402
+from newsqa.index.settings import ChromaSettings, DedupSettings, MilvusSettings  # noqa: E402
 
 YEAR_S = 365 * 86400
 BATCH = 5_000  # articles a call to ingest
@@ -40,9 +42,13 @@ BATCH = 5_000  # articles a call to ingest
 class RandomVectors:
     """Random unit vectors for the stored passages; the real tokenizer, so the chunks are real."""
 
-    def __init__(self, real) -> None:
-        self.tokenizer, self.dimension = real.tokenizer, real.dimension
+    def __init__(self, real=None, dimension: int = 384) -> None:
+        self.tokenizer = getattr(real, "tokenizer", None)
+        self.dimension = getattr(real, "dimension", dimension)
         self.rng = np.random.default_rng(0)
+
+    def encode_one(self) -> np.ndarray:
+        return self.encode([""])[0]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         v = self.rng.standard_normal((len(texts), self.dimension)).astype(np.float32)
@@ -54,41 +60,80 @@ def settings(engine: str, home: Path, **more) -> IndexSettings:
                          **more)
 
 
-def served(home: Path) -> tuple[IndexSettings, subprocess.Popen]:
-    """`chroma run` over HOME's embedded Chroma (a child of this process, so its memory is counted
-    as the engine's), and the settings of a reader with its own data directory: a copy of HOME's
-    manifest and lexical index, following the (empty) change log from now."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def reader_home(home: Path, name: str, lexical: bool) -> Path:
+    """A data directory of its own for a reader on another machine: a copy of HOME's manifest (and
+    lexical index), following the (empty) change log from now."""
     import shutil
     import sqlite3
 
-    import chromadb
-
-    reader = home.parent / "chroma-server-reader"
+    reader = home.parent / name
     shutil.rmtree(reader, ignore_errors=True)
     reader.mkdir(parents=True)
-    source = settings("chroma", home)
-    with sqlite3.connect(source.manifest_path) as db, sqlite3.connect(reader / source.manifest_path.name) as copy:
+    manifest = settings("chroma", home).manifest_path
+    with sqlite3.connect(manifest) as db, sqlite3.connect(reader / manifest.name) as copy:
         db.backup(copy)
         copy.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (repr(time.time()),))
-    for folder in home.glob("lexical-tantivy-*"):
+    for folder in home.glob("lexical-tantivy-*") if lexical else ():
         shutil.copytree(folder, reader / folder.name)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    chroma = Path(sys.executable).with_name("chroma")
-    server = subprocess.Popen([str(chroma), "run", "--path", str(source.chroma_path), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return reader
+
+
+def wait_up(server: subprocess.Popen, ready, what: str):
+    """What `ready()` returns once it stops failing."""
     deadline = time.monotonic() + 900
     while True:
         try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
+            return ready()
         except Exception:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise SystemExit("chroma run did not start")
+                raise SystemExit(f"{what} did not start")
             time.sleep(0.5)
-    return settings("chroma", reader, chroma=ChromaSettings(mode="server", host="127.0.0.1", port=port)), server
+
+
+def served(home: Path, engine: str) -> tuple[IndexSettings, subprocess.Popen, float]:
+    """HOME's engine data served by its own server (a child of this process, so its memory is
+    counted as the engine's): `chroma run`, or milvus-lite's server over TCP; the settings of a
+    reader with a data directory of its own; and the seconds until the server answered its first
+    search (it loads the index then), as a server that is already up would have done before."""
+    port = free_port()
+    vector = RandomVectors().encode_one()
+    started = time.perf_counter()
+    if engine == "chroma-server":
+        import chromadb
+
+        chroma = Path(sys.executable).with_name("chroma")
+        server = subprocess.Popen([str(chroma), "run", "--path", str(settings("chroma", home).chroma_path),
+                                   "--host", "127.0.0.1", "--port", str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = wait_up(server, lambda: chromadb.HttpClient(host="127.0.0.1", port=port), "chroma run")
+        chosen = settings("chroma", reader_home(home, "chroma-server-reader", lexical=True),
+                          chroma=ChromaSettings(mode="server", host="127.0.0.1", port=port))
+        client.get_collection(chosen.chroma.collection).query(query_embeddings=[vector], n_results=1)
+        return chosen, server, time.perf_counter() - started
+    from milvus_lite.server import Server
+    from pymilvus import MilvusClient
+
+    from newsqa.index.milvus import MilvusEngine
+
+    lite = Server(settings("milvus", home).milvus_uri, f"127.0.0.1:{port}")
+    binary = Path(lite.milvus_bin)
+    server = subprocess.Popen(lite.args, env={**os.environ, "LD_LIBRARY_PATH": str(binary.parent)}, cwd=home,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    uri = f"http://127.0.0.1:{port}"
+    wait_up(server, lambda: MilvusClient(uri=uri, timeout=5).list_collections(), "milvus-lite's server")
+    chosen = settings("milvus", reader_home(home, "milvus-server-reader", lexical=False),
+                      milvus=MilvusSettings(uri=uri, timeout_s=600))
+    engine_client = MilvusEngine(chosen, chosen.embedding_model)
+    engine_client.dense_search(vector, 1, Filters())
+    engine_client.close()
+    return chosen, server, time.perf_counter() - started
 
 
 def articles(start: int):
@@ -160,10 +205,11 @@ def read(engine: str, home: Path, n_queries: int) -> dict:
     every question without filters and with the ones a question usually has (as_of and an outlet)."""
     from newsqa.index.embeddings import Embedder
 
-    server = None
-    chosen = settings(engine, home) if engine != "chroma-server" else None
-    if chosen is None:
-        chosen, server = served(home)
+    server, engine_s = None, None
+    if engine.endswith("-server"):
+        chosen, server, engine_s = served(home, engine)
+    else:
+        chosen = settings(engine, home)
     started = time.perf_counter()
     embedder = Embedder.configured(chosen)
     model_s = time.perf_counter() - started
@@ -175,20 +221,24 @@ def read(engine: str, home: Path, n_queries: int) -> dict:
     ready_s = time.perf_counter() - opened
     outlets = [s for s, _ in index.manifest._rows("SELECT source, COUNT(*) FROM articles GROUP BY 1 "
                                                   "ORDER BY 2 DESC LIMIT 3")]
-    plain, filtered = [], []
+    plain, dated, filtered = [], [], []
     for n, (question, day) in enumerate(questions):
         t = time.perf_counter()
         index.search(question, k=8)
         plain.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        index.search(question, k=8, as_of=from_timestamp(day))
+        dated.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         index.search(question, k=8, filters=Filters(sources=[outlets[n % len(outlets)]]), as_of=from_timestamp(day))
         filtered.append((time.perf_counter() - t) * 1000)
     found_legs = legs(index, embedder, questions, outlets)
     process = psutil.Process(os.getpid())
     children = sum(c.memory_info().rss for c in process.children(recursive=True)) / 2**20
-    found = {"passages": index.stats().chunks, "model_s": model_s, "ready_s": ready_s,
+    found = {"passages": index.stats().chunks, "model_s": model_s, "ready_s": ready_s, "engine_s": engine_s,
              "rss_mb": process.memory_info().rss / 2**20, "engine_process_rss_mb": children}
     found["p50_ms"], found["p95_ms"] = percentiles(plain)
+    found["as_of_p50_ms"], found["as_of_p95_ms"] = percentiles(dated)
     found["filtered_p50_ms"], found["filtered_p95_ms"] = percentiles(filtered)
     found.update(found_legs)
     index.close()

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 from newsqa.index.article import SUMMARY_ONLY, Article
 from newsqa.index.chunking import Chunk
+from newsqa.index.filters import Filters
 from newsqa.index.spelling import WordCounts, count_words
 
 SCHEMA = """
@@ -235,6 +236,26 @@ class Manifest:
             return set()
         marks = ",".join("?" * len(chunk_ids))
         return {r[0] for r in self._rows(f"SELECT id FROM chunks WHERE id IN ({marks})", chunk_ids)}
+
+    def within(self, chunk_ids: Sequence[str], filters: Filters) -> set[str]:
+        """The chunk ids the manifest lists whose article passes the search filters (as the
+        engines' own filters read them: undated articles pass `as_of` but not since/until)."""
+        clauses, params = filter_sql(filters)
+        found: set[str] = set()
+        for i in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[i : i + 500])
+            where = " AND ".join([f"c.id IN ({','.join('?' * len(part))})", *clauses])
+            # CROSS JOIN keeps SQLite on the chunk ids: by the outlet's index it reads all its articles.
+            found.update(r[0] for r in self._rows(
+                f"SELECT c.id FROM chunks c CROSS JOIN articles a ON a.id = c.article_id WHERE {where}",
+                [*part, *params]))
+        return found
+
+    def chunk_ids_within(self, filters: Filters, limit: int) -> list[str]:
+        """Up to `limit` ids of the chunks whose article passes the search filters."""
+        clauses, params = filter_sql(filters)
+        where = " AND ".join(clauses) or "1"
+        return [r[0] for r in self._rows(f"SELECT c.id {_CHUNKS} WHERE {where} LIMIT ?", [*params, limit])]
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
         if not chunk_ids:
@@ -632,6 +653,31 @@ class Manifest:
 
 
 # What the lexical index and the word counts read of a chunk: its article's title and its text.
+def filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
+    """SQL conditions on `articles a` (and their parameters) for the search filters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    either = []
+    if filters.sources:
+        either.append(f"a.source IN ({','.join('?' * len(filters.sources))})")
+        params.extend(filters.sources)
+    if filters.carried:
+        either.append(f"a.id IN ({','.join('?' * len(filters.carried))})")
+        params.extend(filters.carried)
+    if either:
+        clauses.append(f"({' OR '.join(either)})")
+    if filters.since is not None:
+        clauses.append("a.published >= ?")
+        params.append(filters.since.timestamp())
+    if filters.until is not None:
+        clauses.append("a.published <= ?")
+        params.append(filters.until.timestamp())
+    if filters.as_of is not None:
+        clauses.append("(a.published IS NULL OR a.published <= ?)")
+        params.append(filters.as_of.timestamp())
+    return clauses, params
+
+
 _PASSAGE = "a.title || char(10) || c.text"
 _CHUNKS = "FROM chunks c JOIN articles a ON a.id = c.article_id"
 

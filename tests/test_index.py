@@ -291,6 +291,33 @@ def test_each_leg_searches_inside_the_filters(index: NewsIndex):
     assert {h.source for h in index.search("lighthouse", filters=Filters(sources=[quoted.lower()]))} == {quoted}
 
 
+def test_chromas_filtered_dense_search_is_chromas_own_filter_asked_wider(tmp_path, monkeypatch):
+    """Chroma's filtered query is slow when the filter admits many passages, so the dense leg asks
+    for more without it and keeps what the manifest says passes: the same chunks, in the same
+    order, as Chroma's own filter, whether the first widening suffices, a later one, or none
+    (then the ids the manifest admits are asked, or where too many, Chroma's filter)."""
+    from newsqa.index import store
+    from newsqa.index.settings import DedupSettings
+
+    index = NewsIndex(IndexSettings(home=tmp_path / "home", dedup=DedupSettings(enabled=False)))
+    outlets = ["Harbour Times", "Valley Post", "Coast Wire", "Rare Gazette"]
+    index.ingest([story(n, source=outlets[min(n % 8, 3)], published=None if n % 9 == 0 else utc(2025, 1 + n % 12, 1))
+                  for n in range(1, 61)])
+    vector = index.embedder.encode(["ferry passengers carried in May"])[0]
+    wide = [Filters(as_of=utc(2025, 11, 15)), Filters(sources=["Valley Post"]), Filters(since=utc(2025, 3, 1)),
+            Filters(sources=["Rare Gazette"], as_of=utc(2025, 6, 15)), Filters(until=utc(2025, 2, 1)),
+            Filters(sources=["Harbour Times"], carried=[story(2).id]), Filters(as_of=utc(2024, 1, 1))]
+    # The default; a second widening; the ids the manifest admits; Chroma's filter.
+    for widest, ids in ((store.POST_FILTER_MAX, store.ID_LIST_MAX), (24, 0), (4, store.ID_LIST_MAX), (4, 2)):
+        monkeypatch.setattr(store, "POST_FILTER_MAX", widest)
+        monkeypatch.setattr(store, "ID_LIST_MAX", ids)
+        for filters in wide:
+            for n in (3, 10):
+                chromas = index.store._nearest(vector, n, store.where_clause(filters))
+                assert index.store.dense_search(vector, n, filters) == chromas, (widest, filters, n)
+    index.close()
+
+
 def test_stats_name_the_engine_and_where_it_keeps_the_passages(index: NewsIndex, settings):
     index.ingest([story(1)])
     stats = index.stats()
