@@ -102,12 +102,11 @@ def served(home: Path, engine: str) -> tuple[IndexSettings, subprocess.Popen, fl
     counted as the engine's): `chroma run`, or milvus-lite's server over TCP; the settings of a
     reader with a data directory of its own; and the seconds until the server answered its first
     search (it loads the index then), as a server that is already up would have done before."""
-    port = free_port()
-    vector = RandomVectors().encode_one()
-    started = time.perf_counter()
     if engine == "chroma-server":
         import chromadb
 
+        port, vector = free_port(), RandomVectors().encode_one()
+        started = time.perf_counter()
         chroma = Path(sys.executable).with_name("chroma")
         server = subprocess.Popen([str(chroma), "run", "--path", str(settings("chroma", home).chroma_path),
                                    "--host", "127.0.0.1", "--port", str(port)],
@@ -117,23 +116,32 @@ def served(home: Path, engine: str) -> tuple[IndexSettings, subprocess.Popen, fl
                           chroma=ChromaSettings(mode="server", host="127.0.0.1", port=port))
         client.get_collection(chosen.chroma.collection).query(query_embeddings=[vector], n_results=1)
         return chosen, server, time.perf_counter() - started
+    uri, server, first_s = milvus_lite_server(home)
+    chosen = settings("milvus", reader_home(home, "milvus-server-reader", lexical=False),
+                      milvus=MilvusSettings(uri=uri, timeout_s=600))
+    return chosen, server, first_s
+
+
+def milvus_lite_server(home: Path) -> tuple[str, subprocess.Popen, float]:
+    """milvus-lite's server over HOME's file on a free local port (a child of this process): its
+    address, the process, and the seconds until it answered its first search (its index loaded)."""
     from milvus_lite.server import Server
     from pymilvus import MilvusClient
 
     from newsqa.index.milvus import MilvusEngine
 
-    lite = Server(settings("milvus", home).milvus_uri, f"127.0.0.1:{port}")
-    binary = Path(lite.milvus_bin)
+    started = time.perf_counter()
+    uri = f"http://127.0.0.1:{free_port()}"
+    lite = Server(settings("milvus", home).milvus_uri, uri.removeprefix("http://"))
+    binary = Path(lite.milvus_bin)  # started as Server.start() does, without the lock TCP mode never reads
     server = subprocess.Popen(lite.args, env={**os.environ, "LD_LIBRARY_PATH": str(binary.parent)}, cwd=home,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    uri = f"http://127.0.0.1:{port}"
     wait_up(server, lambda: MilvusClient(uri=uri, timeout=5).list_collections(), "milvus-lite's server")
-    chosen = settings("milvus", reader_home(home, "milvus-server-reader", lexical=False),
-                      milvus=MilvusSettings(uri=uri, timeout_s=600))
-    engine_client = MilvusEngine(chosen, chosen.embedding_model)
-    engine_client.dense_search(vector, 1, Filters())
-    engine_client.close()
-    return chosen, server, time.perf_counter() - started
+    warm = MilvusEngine(settings("milvus", home, milvus=MilvusSettings(uri=uri, timeout_s=600)),
+                        settings("milvus", home).embedding_model)
+    warm.dense_search(RandomVectors().encode_one(), 1, Filters())
+    warm.close()
+    return uri, server, time.perf_counter() - started
 
 
 def articles(start: int):
