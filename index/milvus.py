@@ -14,8 +14,10 @@ known.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -262,3 +264,90 @@ class MilvusEngine:
 
     def close(self) -> None:
         self.client.close()
+
+
+class MilvusChangeLog:
+    """The change log other processes read (index/changes.py), as the `<collection>_changes`
+    collection of a Milvus server: what a writer committed, removed or recorded as copies, and each
+    followed feed's status. Milvus searches see every write at once, but each process keeps its own
+    manifest (which versions are visible, copies, spelling, stats); this is how those reach the
+    manifests of other machines."""
+
+    def __init__(self, client: Any, chunk_collection: str) -> None:
+        self.client = client
+        self.collection = f"{chunk_collection}_changes"
+        if not self._call("open", self.client.has_collection, self.collection):
+            self._create()
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # pymilvus raises many types; the user needs one line
+            raise StoreUnavailable(f"Milvus change log {what} failed: {milvus_error(exc)}") from None
+
+    def _create(self) -> None:
+        from pymilvus import DataType
+
+        schema = self.client.create_schema(auto_id=False, description="newsqa's change log")
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=256)
+        schema.add_field("kind", DataType.VARCHAR, max_length=16)
+        schema.add_field("writer", DataType.VARCHAR, max_length=256)
+        schema.add_field("at", DataType.DOUBLE)
+        schema.add_field("entry", DataType.VARCHAR, max_length=65_535)
+        schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector in every row
+        indexes = self.client.prepare_index_params()
+        indexes.add_index("placeholder", index_type="FLAT", metric_type="L2")
+        self._call("create", self.client.create_collection, self.collection, schema=schema,
+                   index_params=indexes, consistency_level="Strong")
+
+    def _rows(self, kind: str, writer: str, at: float, key: str, entry: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"id": f"{key}-{part:03d}" if part else key, "kind": kind, "writer": writer, "at": at,
+                 "entry": text, "placeholder": [0.0, 0.0]} for part, text in enumerate(_in_parts(entry))]
+
+    def publish(self, writer: str, entries: list[tuple[int, dict[str, Any]]]) -> None:
+        """Append these outbox entries ((sequence number, change)) under this writer's name."""
+        now = time.time()
+        rows = [row for seq, entry in entries for row in self._rows("change", writer, now, f"{writer}-{seq:012d}",
+                                                                    entry)]
+        for i in range(0, len(rows), _WRITE_BATCH):
+            self._call("write", self.client.upsert, self.collection, rows[i : i + _WRITE_BATCH])
+
+    def since(self, at: float) -> list[tuple[str, float, str, dict[str, Any]]]:
+        """(id, at, writer, change) of the entries published at or after `at`, oldest first."""
+        found = [(row["id"], float(row["at"]), row["writer"], json.loads(row["entry"]))
+                 for row in self._query(f'kind == "change" and at >= {max(at, 0.0)!r}')]
+        return sorted(found, key=lambda e: (e[1], e[0]))
+
+    def prune(self, before: float) -> None:
+        self._call("prune", self.client.delete, self.collection, filter=f'kind == "change" and at < {before!r}')
+
+    def publish_feed(self, state: dict[str, Any]) -> None:
+        """The latest status of one followed feed (one record a feed, replaced each poll)."""
+        key = "feed-" + hashlib.sha256(state["url"].encode()).hexdigest()[:24]
+        self._call("write", self.client.upsert, self.collection, self._rows("feed", "", time.time(), key, state))
+
+    def feeds(self) -> list[dict[str, Any]]:
+        return [json.loads(row["entry"]) for row in self._query('kind == "feed"')]
+
+    def _query(self, expression: str) -> list[dict[str, Any]]:
+        pages = self._call("read", self.client.query_iterator, self.collection, batch_size=1000,
+                           filter=expression, output_fields=["writer", "at", "entry"])
+        try:
+            found = []
+            while rows := self._call("read", pages.next):
+                found.extend(rows)
+            return found
+        finally:
+            pages.close()
+
+
+def _in_parts(entry: dict[str, Any]) -> list[str]:
+    """The entry as JSON, split (by its list of ids or rows) into parts a VARCHAR holds: forgetting
+    an outlet's articles may name thousands."""
+    text = json.dumps(entry)
+    lists = [key for key, value in entry.items() if isinstance(value, list)]
+    if len(text) <= _MAX_CHARS or not lists or len(entry[lists[0]]) < 2:
+        return [text]
+    key, items = lists[0], entry[lists[0]]
+    half = len(items) // 2
+    return _in_parts({**entry, key: items[:half]}) + _in_parts({**entry, key: items[half:]})

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
@@ -39,6 +39,9 @@ from newsqa.index.settings import IndexSettings
 from newsqa.index.sources import Problem
 from newsqa.index.spelling import Spelling, written_forms
 from newsqa.index.store import chunk_metadata
+
+if TYPE_CHECKING:
+    from newsqa.index.milvus import MilvusChangeLog
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +92,9 @@ class NewsIndex:
         self.manifest = Manifest(settings.manifest_path)
         self.lexical = LexicalIndex(self.manifest, settings.home)
         self._spelling: tuple[int, Spelling] | None = None  # (manifest generation, its corrections)
-        # With a Chroma server other processes may write: changes are published and read.
-        self.shared = settings.engine == "chroma" and settings.chroma.mode == "server"
+        # With a Chroma or Milvus server other processes may write: changes are published and read.
+        self.shared = settings.milvus.is_server if settings.engine == "milvus" else settings.chroma.mode == "server"
+        self.sharing = settings.milvus if settings.engine == "milvus" else settings.chroma  # how often, how long
         self._sync_lock = threading.Lock()
         self._synced_at = float("-inf")  # monotonic time of the last sync
         stored = self.manifest.get_meta("embedding_model")
@@ -112,7 +116,12 @@ class NewsIndex:
         return open_engine(self.settings, self.lexical)
 
     @cached_property
-    def changes(self) -> ChangeLog:
+    def changes(self) -> ChangeLog | MilvusChangeLog:
+        """The change log beside the chunks (server mode), in the engine's own store."""
+        if self.settings.engine == "milvus":
+            from newsqa.index.milvus import MilvusChangeLog
+
+            return MilvusChangeLog(self.store.client, self.settings.milvus.collection)
         return ChangeLog(self.store.client, self.settings.chroma.collection)
 
     @cached_property
@@ -149,12 +158,17 @@ class NewsIndex:
             _ = self.store  # reach the store before touching anything, so a dead server writes nothing
             self._recover()
             yield
-            if self.settings.engine == "chroma":
-                self.lexical.catch_up()  # the writer applies its changes now, not the next search
-            else:  # Milvus holds its own BM25 index: the journal of changes serves no one
-                self.manifest.prune_journal(self.manifest.journal_end())
+            self._lexical_catch_up()  # the writer applies its changes now, not the next search
         finally:
             lock.release()
+
+    def _lexical_catch_up(self) -> None:
+        """Bring newsqa's BM25 index up to date with the manifest; on the Milvus path, which holds
+        its own BM25 index, the journal of changes serves no one and is dropped."""
+        if self.settings.engine == "chroma":
+            self.lexical.catch_up()
+        else:
+            self.manifest.prune_journal(self.manifest.journal_end())
 
     def _recover(self) -> None:
         """Finish or undo what an interrupted ingest or forget left behind."""
@@ -176,7 +190,7 @@ class NewsIndex:
         if outbox:
             self.changes.publish(self.writer_id, outbox)
             self.manifest.clear_outbox(outbox[-1][0])
-            self.changes.prune(time.time() - self.settings.chroma.log_keep_days * 86400)
+            self.changes.prune(time.time() - self.sharing.log_keep_days * 86400)
 
     def _collect_garbage(self) -> None:
         garbage = self.manifest.garbage()
@@ -428,8 +442,8 @@ class NewsIndex:
 
     # --- other processes' changes (server mode) -------------------------------------------
     def sync_if_due(self) -> int:
-        """`sync` when `chroma.sync_every_s` has passed since the last one (server mode)."""
-        if not self.shared or time.monotonic() - self._synced_at < self.settings.chroma.sync_every_s:
+        """`sync` when `sync_every_s` (chroma's or milvus's) has passed since the last one (server mode)."""
+        if not self.shared or time.monotonic() - self._synced_at < self.sharing.sync_every_s:
             return 0
         return self.sync()
 
@@ -444,7 +458,7 @@ class NewsIndex:
             started = time.time()
             cursor = float(self.manifest.get_meta("synced_at") or "-inf")
             applied = 0
-            if cursor < started - self.settings.chroma.log_keep_days * 86400:
+            if cursor < started - self.sharing.log_keep_days * 86400:
                 self.rebuild()
                 # Copies are not in the chunks' metadata: the log holds those it still keeps.
                 for _, _, _, change in self.changes.since(0.0):
@@ -452,6 +466,8 @@ class NewsIndex:
                         self.manifest.copy_rows(change["rows"])
             else:
                 applied = self._apply_changes(cursor)
+            if self.settings.engine == "milvus":
+                self._lexical_catch_up()
             # Entries are stamped by their writer's clock: the next sync reads from OVERLAP_S
             # before this one's start, which covers a late entry and clocks somewhat apart.
             self.manifest.set_meta("synced_at", repr(max(cursor, started - OVERLAP_S)))
@@ -508,7 +524,7 @@ class NewsIndex:
         return chroma.mode, self.settings.chroma_location, chroma.collection
 
     def _sync_for_stats(self) -> bool:
-        """Sync if due; False when the Chroma server cannot be reached (stats then show what this
+        """Sync if due; False when the server cannot be reached (stats then show what this
         data directory knows, as they do without a server)."""
         try:
             self.sync_if_due()
@@ -519,7 +535,7 @@ class NewsIndex:
 
     def feed_statuses(self, shared: bool = True) -> list[FeedStatus]:
         """How each followed feed is doing: as this data directory's watcher saw it, and (with a
-        Chroma server) as every watcher published it; the latest poll of each feed wins."""
+        Chroma or Milvus server) as every watcher published it; the latest poll of each feed wins."""
         states = {s["url"]: s for s in self.manifest.feed_states()}
         if self.shared and shared:
             for state in self.changes.feeds():

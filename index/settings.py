@@ -65,6 +65,11 @@ class MilvusSettings(BaseModel):
     """Collection name."""
     timeout_s: float = 10.0
     """Seconds a call to Milvus may take before it fails."""
+    sync_every_s: float = 0.0
+    """Server mode: how often a process reads what other writers published (before a search or
+    stats); 0, every time: one small query, so another machine's write is found at once."""
+    log_keep_days: float = 7.0
+    """How long the change log keeps an entry; a process away longer rebuilds from Milvus."""
 
     @property
     def is_server(self) -> bool:

@@ -238,6 +238,36 @@ def chroma_server(tmp_path_factory) -> ChromaSettings:
     proc.wait(timeout=20)
 
 
+# --- milvus-lite's server over TCP --------------------------------------------------------------
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory) -> str:
+    """milvus-lite's own server over a file, on a free loopback port (as a Milvus standalone would
+    serve several machines), for the tests of Milvus server mode; its address."""
+    from milvus_lite.server import Server
+    from pymilvus import MilvusClient
+
+    data = tmp_path_factory.mktemp("milvus-server")
+    port = free_port()
+    lite = Server(str(data / "milvus.db"), f"127.0.0.1:{port}")
+    binary = Path(lite.milvus_bin)  # started as Server.start() does, without the lock TCP mode never reads
+    log = open(data / "milvus.log", "a")
+    proc = subprocess.Popen(lite.args, env={**os.environ, "LD_LIBRARY_PATH": str(binary.parent)}, cwd=data,
+                            stdout=log, stderr=subprocess.STDOUT)
+    uri, deadline = f"http://127.0.0.1:{port}", time.time() + 120
+    while True:
+        try:
+            MilvusClient(uri=uri, timeout=5).list_collections()
+            break
+        except Exception:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"milvus-lite's server did not start: {(data / 'milvus.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    yield uri
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
 # --- `newsqa serve` as a real process --------------------------------------------------------
 NEWSQA = Path(sys.executable).with_name("newsqa")
 
