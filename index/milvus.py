@@ -95,6 +95,14 @@ def milvus_error(exc: BaseException) -> str:
     return one_line(said if isinstance(said, str) and said else exc)[:300]
 
 
+def milvus_call(what: str, fn, *args, **kwargs):
+    """fn(*args, **kwargs), any Milvus failure turned into StoreUnavailable naming `what` failed."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # pymilvus raises many types; the user needs one line
+        raise StoreUnavailable(f"Milvus {what} failed: {milvus_error(exc)}") from None
+
+
 def literal(value: str) -> str:
     """A string as a Milvus expression literal (quotes and backslashes escaped)."""
     return json.dumps(value, ensure_ascii=False)
@@ -135,10 +143,7 @@ class MilvusEngine:
             self._check_model()
 
     def _call(self, what: str, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:  # pymilvus raises many types; the user needs one line
-            raise StoreUnavailable(f"Milvus {what} failed: {milvus_error(exc)}") from None
+        return milvus_call(what, fn, *args, **kwargs)
 
     def _check_model(self) -> None:
         described = self._call("open", self.client.describe_collection, self.collection)
@@ -280,10 +285,7 @@ class MilvusChangeLog:
             self._create()
 
     def _call(self, what: str, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:  # pymilvus raises many types; the user needs one line
-            raise StoreUnavailable(f"Milvus change log {what} failed: {milvus_error(exc)}") from None
+        return milvus_call(f"change log {what}", fn, *args, **kwargs)
 
     def _create(self) -> None:
         from pymilvus import DataType

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -200,6 +201,22 @@ def faulty_server() -> str:
 
 
 
+def wait_until_up(proc: subprocess.Popen, answers: Callable[[], object], what: str, log: Path,
+                  timeout: float = 120) -> None:
+    """Wait until `answers()` stops raising; fail the test with the end of `log` when the process
+    dies or `timeout` passes first."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            answers()
+            return
+        except Exception:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"{what} did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+
+
 # --- a real Chroma server ---------------------------------------------------------------------
 def chroma_executable() -> str:
     found = Path(sys.executable).with_name("chroma")
@@ -216,16 +233,9 @@ def start_chroma(path: Path, port: int) -> subprocess.Popen:
         [chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.time() + 60
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            return proc
-        except Exception:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"chroma run did not start: {(path.parent / f'{path.name}.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    wait_until_up(proc, lambda: chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat(), "chroma run",
+                  path.parent / f"{path.name}.log", timeout=60)
+    return proc
 
 
 @pytest.fixture(scope="session")
@@ -253,16 +263,9 @@ def milvus_server(tmp_path_factory) -> str:
     log = open(data / "milvus.log", "a")
     proc = subprocess.Popen(lite.args, env={**os.environ, "LD_LIBRARY_PATH": str(binary.parent)}, cwd=data,
                             stdout=log, stderr=subprocess.STDOUT)
-    uri, deadline = f"http://127.0.0.1:{port}", time.time() + 120
-    while True:
-        try:
-            MilvusClient(uri=uri, timeout=5).list_collections()
-            break
-        except Exception:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"milvus-lite's server did not start: {(data / 'milvus.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    uri = f"http://127.0.0.1:{port}"
+    wait_until_up(proc, lambda: MilvusClient(uri=uri, timeout=5).list_collections(), "milvus-lite's server",
+                  data / "milvus.log")
     yield uri
     proc.terminate()
     proc.wait(timeout=20)

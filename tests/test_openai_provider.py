@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLES, free_port
+from conftest import SAMPLES, free_port, wait_until_up
 
 from newsqa.bot.answer import AskRequest
 from newsqa.bot.ask import Answerer
@@ -29,17 +28,8 @@ def openai_server(tmp_path_factory):
         stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail(f"llama_cpp.server did not start: {Path(log.name).read_text()[-2000:]}")
-        time.sleep(0.5)
+    wait_until_up(proc, lambda: httpx.get(f"{base}/models", timeout=2).raise_for_status(), "llama_cpp.server",
+                  Path(log.name))
     yield base
     proc.terminate()
     proc.wait(timeout=30)
