@@ -124,7 +124,7 @@ def test_a_separate_server_finds_new_entries_and_misses_none_across_a_restart(tm
         subprocess.run([str(NEWSQA), "forget", "--url", site.page_url("orchard-1")], env=watcher_env,
                        check=True, capture_output=True, timeout=300)
         assert within(60, "orchard frost", []) == []
-        assert httpx.get(f"{server.url}/stats", timeout=30).json()["articles"] == 2
+        assert httpx.get(f"{server.url}/stats", timeout=30).json()["articles"] == 2 == stored_by_watcher()
     finally:
         watcher.terminate()
         watcher.wait(timeout=30)
