@@ -176,17 +176,18 @@ def test_the_watcher_outlives_the_chroma_server_and_stores_what_came_meanwhile(t
         site.close()
 
 
-def test_the_milvus_change_log_carries_a_forget_of_thousands_of_articles(milvus_server):
+def test_the_milvus_change_log_carries_a_forget_of_thousands_of_articles(tmp_path):
     """A change too long for one Milvus text field (forgetting an outlet names every article) is
-    published in parts, and a reader reads back every id."""
-    from pymilvus import MilvusClient
+    published in parts, and a reader reads back every id (a milvus-lite file of its own: the shared
+    server's long-lived channels are the other tests')."""
+    from newsqa.index.milvus import MilvusChangeLog, connect
 
-    from newsqa.index.milvus import MilvusChangeLog
-
-    log = MilvusChangeLog(MilvusClient(uri=milvus_server), "big_forget")
+    client = connect(IndexSettings(home=tmp_path / "home", engine="milvus"))
+    log = MilvusChangeLog(client, "big_forget")
     ids = [f"{n:06d}-{'x' * 24}" for n in range(5000)]
     log.publish("writer1", [(1, {"op": "remove", "article_ids": ids}), (2, {"op": "uncopy", "copy_ids": ["c1"]})])
     entries = log.since(0.0)
     removed = [c for *_, c in entries if c["op"] == "remove"]
     assert len(removed) > 1 and sorted(i for c in removed for i in c["article_ids"]) == ids
     assert [c for *_, c in entries if c["op"] == "uncopy"] == [{"op": "uncopy", "copy_ids": ["c1"]}]
+    client.close()
