@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import socket
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -62,18 +63,50 @@ def connect(settings: IndexSettings):
 
             for name in _QUIET_LOGGERS:
                 logging.getLogger(name).setLevel(logging.CRITICAL)
-            client = MilvusClient(uri=uri, token=token, timeout=milvus.timeout_s)
+
+            def client() -> MilvusClient:
+                if not milvus.is_server:
+                    _wait_for_lite_server(uri, milvus.timeout_s)
+                opened = MilvusClient(uri=uri, token=token, timeout=milvus.timeout_s)
+                try:
+                    opened.list_collections()
+                except Exception:
+                    opened.close()
+                    raise
+                return opened
+
             try:
-                client.list_collections()  # pymilvus connects on the first call
+                return client()
             except Exception:
-                client.close()
                 if milvus.is_server or not _forget_lite_server(uri):
                     raise
-                client = MilvusClient(uri=uri, token=token, timeout=milvus.timeout_s)  # on a new server
-                client.list_collections()
-            return client
+                return client()  # on a new milvus-lite server
     except Exception as exc:  # pymilvus raises many types; the user needs one line
         raise StoreUnavailable(f"cannot reach the {where}: {milvus_error(exc)}") from None
+
+
+def _wait_for_lite_server(path: str, timeout_s: float) -> None:
+    """Start the milvus-lite server for `path` (or find the one this process started) and wait
+    until its socket accepts a connection. milvus-lite counts its server up half a second after
+    starting it, and pymilvus 2.6 tries the socket once without waiting: on a busy machine the
+    first connection of a process failed with "server unavailable"."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    address = server_manager_instance.start_and_get_uri(path)
+    if address is None:
+        raise StoreUnavailable("milvus-lite's server did not start (is another program using the file?)")
+    socket_path = address.removeprefix("unix:")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(socket_path)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable(f"milvus-lite's server did not open {socket_path} "
+                                           f"within {timeout_s:g} s") from None
+        time.sleep(0.05)
 
 
 def _forget_lite_server(path: str) -> bool:
