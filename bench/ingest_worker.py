@@ -1,6 +1,7 @@
 """One pipeline of the ingest benchmark, in its own process; prints a JSON line of figures.
 
-Usage: ingest_worker.py {newsqa|model|model64|langchain} HOME WEEK [WEEK...]
+Usage: ingest_worker.py KIND HOME WEEK [WEEK...], KIND one of newsqa, newsqa-onnx, newsqa-onnx-int8,
+model, model64, int8-one-thread, langchain
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ def articles(weeks: list[str]) -> list[Article]:
     return list(unique.values())
 
 
-def newsqa(home: Path, corpus: list[Article]) -> dict:
-    index = NewsIndex(IndexSettings(home=home))
-    index.embedder, index.store  # model load and store open are not ingest work
+def newsqa(home: Path, corpus: list[Article], backend: str = "torch") -> dict:
+    index = NewsIndex(IndexSettings(home=home, embedding_backend=backend))
+    index.embedder, index.store  # model load (and ONNX export) and store open are not ingest work
     start = time.perf_counter()
     report = index.ingest(corpus)
     first = time.perf_counter() - start
@@ -64,6 +65,25 @@ def model_alone(home: Path, corpus: list[Article], batch_size: int) -> dict:
             "peak_rss_mb": peak_rss_mb()}
 
 
+def int8_one_thread(home: Path, corpus: list[Article]) -> dict:
+    """The int8 model alone on one core: what each of two worker processes would have."""
+    import onnxruntime
+
+    index = NewsIndex(IndexSettings(home=home, embedding_backend="onnx-int8"))
+    texts = _inputs(index, corpus)
+    encoder = index.embedder._onnx
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    encoder.session = onnxruntime.InferenceSession(str(encoder.path), options,
+                                                   providers=["CPUExecutionProvider"])
+    start = time.perf_counter()
+    encoder.encode(texts, 64)
+    seconds = time.perf_counter() - start
+    tokens = sum(len(x) for x in index.embedder.tokenizer(texts, add_special_tokens=True)["input_ids"])
+    return {"articles": len(corpus), "chunks": len(texts), "seconds": seconds, "tokens": tokens,
+            "peak_rss_mb": peak_rss_mb()}
+
+
 def langchain_tutorial(home: Path, corpus: list[Article]) -> dict:
     """RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + Chroma.from_documents."""
     from newsqa.evals.baseline import TutorialRAG
@@ -83,6 +103,8 @@ def langchain_tutorial(home: Path, corpus: list[Article]) -> dict:
 if __name__ == "__main__":
     kind, home, weeks = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
     corpus = articles(weeks)
-    run = {"newsqa": newsqa, "model": lambda h, c: model_alone(h, c, 128),
-           "model64": lambda h, c: model_alone(h, c, 64), "langchain": langchain_tutorial}[kind]
+    run = {"newsqa": newsqa, "newsqa-onnx": lambda h, c: newsqa(h, c, "onnx"),
+           "newsqa-onnx-int8": lambda h, c: newsqa(h, c, "onnx-int8"), "model": lambda h, c: model_alone(h, c, 128),
+           "model64": lambda h, c: model_alone(h, c, 64), "int8-one-thread": int8_one_thread,
+           "langchain": langchain_tutorial}[kind]
     print(json.dumps(run(home, corpus)))

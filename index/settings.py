@@ -196,6 +196,10 @@ class IndexSettings(BaseModel):
     """sentence-transformers model name or local path (all-MiniLM-L6-v2 comes from its PyPI package)."""
     embedding_device: str = "cpu"
     """torch device for embeddings."""
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    """What runs the embedding model: "torch" (sentence-transformers), "onnx" (ONNX Runtime, the same
+    vectors), or "onnx-int8" (int8 weights: about twice as fast to ingest, vectors a little off; for
+    bulk backfills, see the engines guide). The ONNX backends run on the CPU."""
     embed_batch_size: int = 64
     """Texts per embedding batch."""
     # Chunks embedded and written together: big enough for efficient batches, small enough that

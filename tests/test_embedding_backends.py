@@ -1,0 +1,79 @@
+"""The embedding backends: ONNX Runtime's vectors against sentence-transformers' on torch, the
+export cached on disk, the fast int8 path end to end, and a model the ONNX path cannot run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SAMPLES
+
+from newsqa.errors import NewsqaError
+from newsqa.index import IndexSettings, NewsIndex, load
+from newsqa.index.embeddings import Embedder, _load, resolve_model_path
+from newsqa.index.onnx_encoder import OnnxEncoder
+
+MODEL = "all-MiniLM-L6-v2"
+# Lengths from a few tokens to past the model's 256-token window (where both truncate).
+TEXTS = [
+    "Who won the Super Bowl in 2025?",
+    "Harbor workers walked off the job on Wednesday after talks over the new contract broke down.",
+    "The city council voted 7-2 to repair the Ferris Street bridge. " * 12,
+    "Libraries will open on Sundays.",
+    "A heat pump moves heat instead of making it. " * 60,
+]
+
+
+@pytest.fixture
+def model_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "models"
+    monkeypatch.setenv("NEWSQA_MODEL_CACHE", str(cache))
+    return cache
+
+
+def test_onnx_float32_gives_torchs_vectors_in_every_batch_shape(model_cache):
+    torch_vectors = Embedder(MODEL).encode(TEXTS)
+    encoder = OnnxEncoder(_load(MODEL, "cpu"), resolve_model_path(MODEL), "float32")
+    for batch_size in (1, 2, 64):  # no padding, some, one batch of all
+        vectors = encoder.encode(TEXTS, batch_size)
+        assert vectors.dtype == np.float32 and vectors.shape == torch_vectors.shape
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+        assert (vectors * torch_vectors).sum(axis=1).min() > 0.99999
+
+
+def test_int8_vectors_stay_close_and_the_export_is_made_once(model_cache):
+    torch_vectors = Embedder(MODEL).encode(TEXTS)
+    encoder = OnnxEncoder(_load(MODEL, "cpu"), resolve_model_path(MODEL), "int8")
+    cosines = (encoder.encode(TEXTS, 2) * torch_vectors).sum(axis=1)
+    assert 0.98 < cosines.min() and cosines.max() < 0.99999  # quantized: close, not the same
+    [made] = (model_cache / "onnx").iterdir()
+    files = {p.name: p.stat().st_mtime_ns for p in made.iterdir()}
+    assert set(files) == {"model-float32.onnx", "model-int8.onnx"}  # no partial file left behind
+    again = OnnxEncoder(_load(MODEL, "cpu"), resolve_model_path(MODEL), "int8")
+    assert again.path == encoder.path and {p.name: p.stat().st_mtime_ns for p in made.iterdir()} == files
+
+
+def test_an_index_built_on_the_fast_path_answers_as_the_default_one(tmp_path, model_cache):
+    hits = {}
+    for backend in ("torch", "onnx-int8"):
+        settings = IndexSettings(home=tmp_path / backend, embedding_backend=backend)
+        index = NewsIndex(settings)
+        try:
+            assert index.ingest(load([str(SAMPLES)], settings.fetch)).added == 6
+            hits[backend] = [(h.title, h.text) for h in
+                             index.search("When does work on the Ferris Street bridge begin?", k=3)]
+        finally:
+            index.close()
+    assert hits["onnx-int8"][0] == hits["torch"][0]
+    assert "Ferris Street" in hits["onnx-int8"][0][1]
+
+
+def test_a_model_the_onnx_path_cannot_run_is_named(tmp_path, model_cache):
+    from sentence_transformers import SentenceTransformer, models
+
+    transformer = models.Transformer(resolve_model_path(MODEL))
+    cls_pooled = tmp_path / "cls-model"
+    SentenceTransformer(modules=[transformer, models.Pooling(384, pooling_mode="cls")]).save(str(cls_pooled))
+    with pytest.raises(NewsqaError, match=r"^the onnx embedding backend runs transformer \+ mean pooling models; "
+                                          r"this model is Transformer \+ Pooling — set embedding_backend = \"torch\"$"):
+        Embedder(str(cls_pooled), backend="onnx")
+    assert not model_cache.exists()  # refused before anything was exported
