@@ -56,21 +56,20 @@ class Embedder:
         self.name = name
         self.batch_size = batch_size
         self.backend = backend
-        self._model = _load(name, device)
-        # The tokenizer, sizes and the torch model stay sentence-transformers'; only encoding moves.
+        self._model = _load(name, device) if backend == "torch" else None
         self._onnx = _onnx(name, "int8" if backend == "onnx-int8" else "float32") if backend != "torch" else None
 
     @property
     def dimension(self) -> int:
-        return int(self._model.get_embedding_dimension())
+        return self._onnx.dimension if self._onnx else int(self._model.get_embedding_dimension())
 
     @property
     def max_tokens(self) -> int:
-        return int(self._model.max_seq_length)
+        return self._onnx.max_tokens if self._onnx else int(self._model.max_seq_length)
 
     @property
     def tokenizer(self) -> PreTrainedTokenizerBase:
-        return self._model.tokenizer
+        return self._onnx.tokenizer if self._onnx else self._model.tokenizer
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text, in the order given."""
@@ -92,7 +91,7 @@ class Embedder:
 def _onnx(name: str, precision: Precision) -> OnnxEncoder:
     from newsqa.index.onnx_encoder import OnnxEncoder
 
-    return OnnxEncoder(_load(name, "cpu"), resolve_model_path(name), precision)
+    return OnnxEncoder(resolve_model_path(name), precision, lambda: _load(name, "cpu"))
 
 
 @lru_cache(maxsize=4)

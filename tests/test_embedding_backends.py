@@ -3,6 +3,11 @@ export cached on disk, the fast int8 path end to end, and a model the ONNX path 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from conftest import SAMPLES
@@ -32,7 +37,7 @@ def model_cache(tmp_path, monkeypatch):
 
 def test_onnx_float32_gives_torchs_vectors_in_every_batch_shape(model_cache):
     torch_vectors = Embedder(MODEL).encode(TEXTS)
-    encoder = OnnxEncoder(_load(MODEL, "cpu"), resolve_model_path(MODEL), "float32")
+    encoder = OnnxEncoder(resolve_model_path(MODEL), "float32", lambda: _load(MODEL, "cpu"))
     for batch_size in (1, 2, 64):  # no padding, some, one batch of all
         vectors = encoder.encode(TEXTS, batch_size)
         assert vectors.dtype == np.float32 and vectors.shape == torch_vectors.shape
@@ -42,14 +47,32 @@ def test_onnx_float32_gives_torchs_vectors_in_every_batch_shape(model_cache):
 
 def test_int8_vectors_stay_close_and_the_export_is_made_once(model_cache):
     torch_vectors = Embedder(MODEL).encode(TEXTS)
-    encoder = OnnxEncoder(_load(MODEL, "cpu"), resolve_model_path(MODEL), "int8")
+    encoder = OnnxEncoder(resolve_model_path(MODEL), "int8", lambda: _load(MODEL, "cpu"))
     cosines = (encoder.encode(TEXTS, 2) * torch_vectors).sum(axis=1)
     assert 0.98 < cosines.min() and cosines.max() < 0.99999  # quantized: close, not the same
     [made] = (model_cache / "onnx").iterdir()
     files = {p.name: p.stat().st_mtime_ns for p in made.iterdir()}
     assert set(files) == {"model-float32.onnx", "model-int8.onnx"}  # no partial file left behind
-    again = OnnxEncoder(_load(MODEL, "cpu"), resolve_model_path(MODEL), "int8")
+    again = OnnxEncoder(resolve_model_path(MODEL), "int8", lambda: pytest.fail("the model was loaded to export again"))
     assert again.path == encoder.path and {p.name: p.stat().st_mtime_ns for p in made.iterdir()} == files
+
+
+def test_once_exported_the_onnx_path_needs_no_torch_and_reads_the_same_tokens(model_cache):
+    Embedder(MODEL, backend="onnx")  # the export, in this process
+    code = ("import sys, json; from newsqa.index.embeddings import Embedder; "
+            f"e = Embedder({MODEL!r}, backend='onnx'); v = e.encode({TEXTS!r}); "
+            f"ids = e.tokenizer({TEXTS!r}, truncation=True, max_length=e.max_tokens)['input_ids']; "
+            "print(json.dumps({'torch': 'torch' in sys.modules, 'st': 'sentence_transformers' in sys.modules, "
+            "'ids': ids, 'vectors': v.tolist(), 'dimension': e.dimension, 'max_tokens': e.max_tokens}))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["torch"] is False and seen["st"] is False
+    reference = Embedder(MODEL)
+    assert (seen["dimension"], seen["max_tokens"]) == (reference.dimension, reference.max_tokens) == (384, 256)
+    assert seen["ids"] == reference.tokenizer(TEXTS, truncation=True, max_length=256)["input_ids"]
+    assert (np.array(seen["vectors"]) * reference.encode(TEXTS)).sum(axis=1).min() > 0.99999
 
 
 def test_an_index_built_on_the_fast_path_answers_as_the_default_one(tmp_path, model_cache):
