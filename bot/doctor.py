@@ -267,12 +267,12 @@ def check_embedding(settings: Settings) -> Check:
 
     start = time.perf_counter()
     try:
-        vector = Embedder(settings.embedding_model, settings.embedding_device).encode(["Is the doctor in?"])[0]
+        vector = Embedder.configured(settings).encode(["Is the doctor in?"])[0]
     except Exception as exc:  # any failure to load is the verdict
         return Check("embedding model", False, f"{settings.embedding_model} does not load offline: "
                      f"{one_line(exc)[:300]}", SETUP_FIX)
     return Check("embedding model", True, f"{settings.embedding_model} loads offline "
-                 f"({len(vector)} dimensions, {time.perf_counter() - start:.1f} s)")
+                 f"({settings.embedding_backend}, {len(vector)} dimensions, {time.perf_counter() - start:.1f} s)")
 
 
 def check_default_model_files() -> Check:

@@ -82,7 +82,7 @@ def cache_folder(root: Path, kind: str, eval_set: EvalSet, settings: Settings) -
              "dedup": settings.dedup.model_dump() if settings.dedup.enabled else None}
     if settings.engine != "chroma":  # the Chroma indexes cached before engines were a setting keep their key
         shape["engine"] = settings.engine
-    if settings.embedding_backend != "torch":  # int8 vectors differ; ONNX's float32 ones, barely
+    if settings.embedding_backend == "onnx-int8":  # its vectors differ; ONNX's float32 ones are torch's
         shape["embedding_backend"] = settings.embedding_backend
     key = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
     return root / f"{kind}-{key}"

@@ -52,7 +52,7 @@ class Embedder:
         return cls(settings.embedding_model, settings.embedding_device, settings.embed_batch_size,
                    settings.embedding_backend)
 
-    def __init__(self, name: str, device: str = "cpu", batch_size: int = 64, backend: Backend = "torch") -> None:
+    def __init__(self, name: str, device: str = "cpu", batch_size: int = 64, backend: Backend = "onnx") -> None:
         self.name = name
         self.batch_size = batch_size
         self.backend = backend

@@ -195,11 +195,15 @@ class IndexSettings(BaseModel):
     embedding_model: str = "all-MiniLM-L6-v2"
     """sentence-transformers model name or local path (all-MiniLM-L6-v2 comes from its PyPI package)."""
     embedding_device: str = "cpu"
-    """torch device for embeddings."""
-    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
-    """What runs the embedding model: "torch" (sentence-transformers), "onnx" (ONNX Runtime, the same
-    vectors), or "onnx-int8" (int8 weights: about twice as fast to ingest, vectors a little off; for
-    bulk backfills, see the engines guide). The ONNX backends run on the CPU."""
+    """torch device for embeddings (with `embedding_backend = "torch"`)."""
+    # ONNX Runtime gives torch's vectors (the same passages reach the model on the dev weeks) at a
+    # quarter of the cost per question, and a process that never imports torch starts in about a
+    # second instead of 5-9 (bench/studies/results/embedding_backends.md).
+    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
+    """What runs the embedding model: "onnx" (ONNX Runtime, on the CPU; exported from the model on
+    first use), "torch" (sentence-transformers, on `embedding_device`), or "onnx-int8" (int8
+    weights: about twice as fast to ingest, vectors a little off; for bulk backfills, see the
+    ingest guide)."""
     embed_batch_size: int = 64
     """Texts per embedding batch."""
     # Chunks embedded and written together: big enough for efficient batches, small enough that

@@ -48,7 +48,7 @@ def test_a_ready_machine_passes_every_check(tmp_path: Path):
     assert by_name["chroma"].startswith("ok    chroma: embedded at ")
     assert by_name["discord"] == "skip  discord: not configured"
     assert by_name["embedding model"].startswith(
-        "ok    embedding model: all-MiniLM-L6-v2 loads offline (384 dimensions")
+        "ok    embedding model: all-MiniLM-L6-v2 loads offline (onnx, 384 dimensions")
     assert by_name["default LLM files"].startswith("ok    default LLM files: qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
     generated = r"ok    LLM \(test\): generated (['\"]).+\1 in [0-9.]+ s \(load included\)"
     assert re.fullmatch(generated, by_name["LLM (test)"])

@@ -36,7 +36,7 @@ def model_cache(tmp_path, monkeypatch):
 
 
 def test_onnx_float32_gives_torchs_vectors_in_every_batch_shape(model_cache):
-    torch_vectors = Embedder(MODEL).encode(TEXTS)
+    torch_vectors = Embedder(MODEL, backend="torch").encode(TEXTS)
     encoder = OnnxEncoder(resolve_model_path(MODEL), "float32", lambda: _load(MODEL, "cpu"))
     for batch_size in (1, 2, 64):  # no padding, some, one batch of all
         vectors = encoder.encode(TEXTS, batch_size)
@@ -46,7 +46,7 @@ def test_onnx_float32_gives_torchs_vectors_in_every_batch_shape(model_cache):
 
 
 def test_int8_vectors_stay_close_and_the_export_is_made_once(model_cache):
-    torch_vectors = Embedder(MODEL).encode(TEXTS)
+    torch_vectors = Embedder(MODEL, backend="torch").encode(TEXTS)
     encoder = OnnxEncoder(resolve_model_path(MODEL), "int8", lambda: _load(MODEL, "cpu"))
     cosines = (encoder.encode(TEXTS, 2) * torch_vectors).sum(axis=1)
     assert 0.98 < cosines.min() and cosines.max() < 0.99999  # quantized: close, not the same
@@ -69,7 +69,7 @@ def test_once_exported_the_onnx_path_needs_no_torch_and_reads_the_same_tokens(mo
     assert run.returncode == 0, run.stderr
     seen = json.loads(run.stdout)
     assert seen["torch"] is False and seen["st"] is False
-    reference = Embedder(MODEL)
+    reference = Embedder(MODEL, backend="torch")
     assert (seen["dimension"], seen["max_tokens"]) == (reference.dimension, reference.max_tokens) == (384, 256)
     assert seen["ids"] == reference.tokenizer(TEXTS, truncation=True, max_length=256)["input_ids"]
     assert (np.array(seen["vectors"]) * reference.encode(TEXTS)).sum(axis=1).min() > 0.99999
