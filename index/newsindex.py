@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 # it is cut so title + chunk stay inside the model's window.
 TITLE_EMBED_CHARS = 200
 
+# How long a sync waits for another process of the data directory to finish rebuilding it.
+REBUILD_WAIT_S = 1800.0
+
 # Called after each written batch with (articles done, articles to write, chunks written).
 ProgressFn = Callable[[int, int, int], None]
 
@@ -96,6 +99,8 @@ class NewsIndex:
         self.shared = settings.milvus.is_server if settings.engine == "milvus" else settings.chroma.mode == "server"
         self.sharing = settings.milvus if settings.engine == "milvus" else settings.chroma  # how often, how long
         self._sync_lock = threading.Lock()
+        # One lock object a process, so that a sync's rebuild can hold it across its own writing.
+        self._write_lock = FileLock(str(settings.home / "write.lock"))
         self._synced_at = float("-inf")  # monotonic time of the last sync
         stored = self.manifest.get_meta("embedding_model")
         if stored and stored != settings.embedding_model:
@@ -146,10 +151,10 @@ class NewsIndex:
 
     # --- writing ----------------------------------------------------------------------------
     @contextmanager
-    def _writing(self):
-        lock = FileLock(str(self.settings.home / "write.lock"))
+    def _writing(self, wait_s: float = 30):
+        lock = self._write_lock  # held again by the same thread, it counts (a rebuild inside a sync)
         try:
-            lock.acquire(timeout=30)
+            lock.acquire(timeout=wait_s)
         except Timeout:
             raise NewsqaError(
                 f"another newsqa process is writing to {self.settings.home}; try again when it ends"
@@ -459,12 +464,8 @@ class NewsIndex:
             cursor = float(self.manifest.get_meta("synced_at") or "-inf")
             applied = 0
             if cursor < started - self.sharing.log_keep_days * 86400:
-                self.rebuild()
-                # Copies are not in the chunks' metadata: the log holds those it still keeps.
-                for _, _, _, change in self.changes.since(0.0):
-                    if change["op"] == "copies":
-                        self.manifest.copy_rows(change["rows"])
-            else:
+                cursor = self._rebuild_for_sync(started)
+            if cursor > float("-inf"):
                 applied = self._apply_changes(cursor)
             if self.settings.engine == "milvus":
                 self._lexical_catch_up()
@@ -473,6 +474,22 @@ class NewsIndex:
             self.manifest.set_meta("synced_at", repr(max(cursor, started - OVERLAP_S)))
             self._synced_at = time.monotonic()
             return applied
+
+    def _rebuild_for_sync(self, started: float) -> float:
+        """Rebuild the manifest from the engine, unless another process of this data directory did
+        while this one waited for it (two readers starting together: at 1,000,000 passages a
+        rebuild takes minutes, so they wait for each other instead of failing after 30 s). The
+        cursor to read the log from: -inf after a rebuild here."""
+        with self._writing(wait_s=REBUILD_WAIT_S):
+            cursor = float(self.manifest.get_meta("synced_at") or "-inf")
+            if cursor >= started - self.sharing.log_keep_days * 86400:
+                return cursor
+            self.rebuild()
+            # Copies are not in the chunks' metadata: the log holds those it still keeps.
+            for _, _, _, change in self.changes.since(0.0):
+                if change["op"] == "copies":
+                    self.manifest.copy_rows(change["rows"])
+            return float("-inf")
 
     def _apply_changes(self, cursor: float) -> int:
         entries = self.changes.since(cursor - OVERLAP_S)

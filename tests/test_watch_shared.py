@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -191,3 +192,33 @@ def test_the_milvus_change_log_carries_a_forget_of_thousands_of_articles(tmp_pat
     assert len(removed) > 1 and sorted(i for c in removed for i in c["article_ids"]) == ids
     assert [c for *_, c in entries if c["op"] == "uncopy"] == [{"op": "uncopy", "copy_ids": ["c1"]}]
     client.close()
+
+
+def test_two_readers_of_one_data_directory_starting_together_wait_for_one_rebuild(tmp_path, chroma_server):
+    """Two processes of one data directory (a server and a bot) start together: the first sync of
+    one rebuilds the manifest from the engine (minutes at 1,000,000 passages); the other waits for
+    it, past the 30 s a writer waits, and then reads the log instead of failing."""
+    server = {"NEWSQA_CHROMA__HOST": chroma_server.host, "NEWSQA_CHROMA__PORT": str(chroma_server.port)}
+    site = FeedSite([entry(0)])
+    try:
+        FeedFollower(NewsIndex(shared(tmp_path / "a", server, "shared_rebuild")),
+                     [FeedSetting(url=site.feed_url)]).poll(force=True)
+        first, second = (NewsIndex(shared(tmp_path / "b", server, "shared_rebuild")) for _ in range(2))
+        answers: list[list[str] | BaseException] = []
+
+        def ask() -> None:
+            try:
+                answers.append(found(second, "harbour ferry"))
+            except BaseException as exc:  # the reader's failure is the test's verdict
+                answers.append(exc)
+
+        with first._writing():  # the first reader's rebuild, held longer than a writer waits
+            asking = threading.Thread(target=ask)
+            asking.start()
+            first.sync()
+            time.sleep(32)
+            assert asking.is_alive() and not answers  # still waiting, not failed
+        asking.join(timeout=120)
+        assert answers == [["Harbour news 1"]]
+    finally:
+        site.close()
