@@ -4,8 +4,8 @@ about twice as fast with weights quantized to int8, for bulk backfills.
 The ONNX file is exported from the loaded sentence-transformers model on first use (a few seconds,
 with torch and the `onnx` package, both installed with newsqa) into a cache shared by every data
 directory, keyed by the model's files and the library versions, so nothing comes from a model hub.
-What the model does around its transformer (mean pooling, unit length) is done here in numpy, as
-sentence-transformers does it.
+What the model does around its transformer (pooling by mean or by the CLS token, unit length) is
+done here in numpy, as sentence-transformers does it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 Precision = Literal["float32", "int8"]
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# How sentence-transformers before 6 wrote a pooling module's mode.
+_LEGACY_POOLING = {"pooling_mode_cls_token": "cls", "pooling_mode_mean_tokens": "mean",
+                   "pooling_mode_max_tokens": "max", "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len_tokens",
+                   "pooling_mode_weightedmean_tokens": "weightedmean", "pooling_mode_lasttoken": "lasttoken"}
 
 
 def cache_root() -> Path:
@@ -41,18 +45,17 @@ def cache_root() -> Path:
 
 
 class OnnxEncoder:
-    """Encodes texts with an ONNX export of a mean-pooling sentence-transformers model. Once the
-    export is in the cache, neither torch nor sentence-transformers is loaded: a process that
-    embeds questions starts seconds sooner, in less memory."""
+    """Encodes texts with an ONNX export of a sentence-transformers model. Once the export is in the
+    cache, neither torch nor sentence-transformers is loaded: a process that embeds questions
+    starts seconds sooner, in less memory."""
 
     def __init__(self, model_path: str, precision: Precision, load: Callable[[], SentenceTransformer]) -> None:
         """`load` gives the sentence-transformers model, called only when there is an export to make."""
         import onnxruntime
         from transformers import PreTrainedTokenizerFast
 
-        if not Path(model_path).is_dir():
-            raise NewsqaError(f"the onnx embedding backend needs the model's files on disk (a packaged model or a "
-                              f"local path), not {model_path!r} — set embedding_backend = \"torch\"")
+        model_path = _local_files(model_path)
+        self.pooling = _pooling(Path(model_path))
         self.path = exported(model_path, precision, load)
         # The tokenizer sentence-transformers uses, from its files (its class would import torch).
         self.tokenizer = PreTrainedTokenizerFast.from_pretrained(model_path)
@@ -83,18 +86,43 @@ class OnnxEncoder:
         feed = {name: encoded[name].astype(np.int64) if name in encoded
                 else np.zeros_like(encoded["input_ids"], dtype=np.int64) for name in self.inputs}
         [hidden] = self.session.run(["last_hidden_state"], feed)
-        mask = feed["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        if self.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            mask = feed["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
-def _require_mean_pooling(model: SentenceTransformer) -> None:
-    modules = [type(m).__name__ for m in model]
-    pooling = model[1] if len(modules) > 1 and modules[1] == "Pooling" else None
-    if modules[0] != "Transformer" or pooling is None or getattr(pooling, "pooling_mode", None) != "mean" \
-            or any(name not in ("Normalize",) for name in modules[2:]):
-        raise NewsqaError(f"the onnx embedding backend runs transformer + mean pooling models; this model is "
-                          f"{' + '.join(modules)} — set embedding_backend = \"torch\"")
+def _local_files(name: str) -> str:
+    """The model's folder: the path given, or a hub name's copy in the local cache (never fetched)."""
+    if Path(name).is_dir():
+        return name
+    try:
+        from huggingface_hub import snapshot_download
+
+        return snapshot_download(name, local_files_only=True)
+    except Exception:  # not a name the cache holds, in any of the ways the hub library says so
+        raise NewsqaError(f"the onnx embedding backend needs the model's files on disk (a packaged model, a local "
+                          f"path or a model in the local cache), not {name!r} — set embedding_backend = \"torch\"") \
+            from None
+
+
+def _pooling(model_path: Path) -> str:
+    """How the model pools its token vectors ("mean" or "cls"), from its sentence-transformers
+    files: a transformer, a pooling module, at most a normalization after it."""
+    modules = json.loads((model_path / "modules.json").read_text()) if (model_path / "modules.json").exists() else []
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    mode = None
+    if kinds[:2] == ["Transformer", "Pooling"] and all(kind == "Normalize" for kind in kinds[2:]):
+        config = json.loads((model_path / modules[1]["path"] / "config.json").read_text())
+        legacy = "+".join(mode for key, mode in _LEGACY_POOLING.items() if config.get(key)) or None
+        mode = config.get("pooling_mode", legacy)
+    if mode not in ("mean", "cls"):
+        shown = " + ".join(kinds) or "not a sentence-transformers model"
+        raise NewsqaError(f"the onnx embedding backend runs transformer models pooled by mean or CLS token; this "
+                          f"model is {shown} (pooling {mode}) — set embedding_backend = \"torch\"")
+    return mode
 
 
 def _max_seq_length(model_path: Path, tokenizer) -> int:
@@ -114,7 +142,6 @@ def exported(model_path: str, precision: Precision, load: Callable[[], SentenceT
     float32 = folder / "model-float32.onnx"
     if not float32.exists():
         model = load()
-        _require_mean_pooling(model)
         folder.mkdir(parents=True, exist_ok=True)
         _export(model, float32)
     if precision == "int8":

@@ -202,8 +202,8 @@ class IndexSettings(BaseModel):
     embedding_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
     """What runs the embedding model: "onnx" (ONNX Runtime, on the CPU; exported from the model on
     first use), "torch" (sentence-transformers, on `embedding_device`), or "onnx-int8" (int8
-    weights: about twice as fast to ingest, vectors a little off; for bulk backfills, see the
-    ingest guide)."""
+    weights: about twice as fast to ingest, vectors a little off; for bulk backfills, see "A big
+    backlog" in the guide to ingest, search and ask)."""
     embed_batch_size: int = 64
     """Texts per embedding batch."""
     # Chunks embedded and written together: big enough for efficient batches, small enough that

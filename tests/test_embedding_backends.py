@@ -90,13 +90,28 @@ def test_an_index_built_on_the_fast_path_answers_as_the_default_one(tmp_path, mo
     assert "Ferris Street" in hits["onnx-int8"][0][1]
 
 
-def test_a_model_the_onnx_path_cannot_run_is_named(tmp_path, model_cache):
+def saved_model(folder, pooling_mode: str):
     from sentence_transformers import SentenceTransformer, models
 
     transformer = models.Transformer(resolve_model_path(MODEL))
-    cls_pooled = tmp_path / "cls-model"
-    SentenceTransformer(modules=[transformer, models.Pooling(384, pooling_mode="cls")]).save(str(cls_pooled))
-    with pytest.raises(NewsqaError, match=r"^the onnx embedding backend runs transformer \+ mean pooling models; "
-                                          r"this model is Transformer \+ Pooling — set embedding_backend = \"torch\"$"):
-        Embedder(str(cls_pooled), backend="onnx")
+    SentenceTransformer(modules=[transformer, models.Pooling(384, pooling_mode=pooling_mode)]).save(str(folder))
+    return str(folder)
+
+
+def test_a_model_pooled_by_its_cls_token_gets_torchs_vectors_too(tmp_path, model_cache):
+    cls_pooled = saved_model(tmp_path / "cls-model", "cls")
+    torch_vectors = Embedder(cls_pooled, backend="torch").encode(TEXTS)
+    assert (Embedder(cls_pooled).encode(TEXTS) * torch_vectors).sum(axis=1).min() > 0.99999
+    assert (Embedder(MODEL, backend="torch").encode(TEXTS) * torch_vectors).sum(axis=1).min() < 0.99  # not mean's
+
+
+def test_a_model_the_onnx_path_cannot_run_is_named(tmp_path, model_cache):
+    max_pooled = saved_model(tmp_path / "max-model", "max")
+    with pytest.raises(NewsqaError, match=r"^the onnx embedding backend runs transformer models pooled by mean or CLS "
+                                          r"token; this model is Transformer \+ Pooling \(pooling max\) — set "
+                                          r"embedding_backend = \"torch\"$"):
+        Embedder(max_pooled)
+    with pytest.raises(NewsqaError, match=r"^the onnx embedding backend needs the model's files on disk .* not "
+                                          r"'no-such-org/no-such-model' — set embedding_backend = \"torch\"$"):
+        Embedder("no-such-org/no-such-model")
     assert not model_cache.exists()  # refused before anything was exported
