@@ -95,11 +95,19 @@ def summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
 
 
-def run_eval(out: Path, *args: str, settings: dict[str, str] | None = None) -> dict:
+def per_question(out: Path, key: str) -> dict[str, float]:
+    """One metric of a finished run, by question id."""
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
+    return {r["id"]: r["metrics"][key] for r in rows}
+
+
+def run_eval(out: Path, *args: str, settings: dict[str, str] | None = None, via: list[str] | None = None) -> dict:
     """`newsqa eval run ARGS --out OUT` (resumable) with `settings` (NEWSQA_* variables) in its
-    environment; the run's summary."""
+    environment; the run's summary. `via`: the command that runs newsqa instead (a study's own
+    child, which changes one part of newsqa before it starts)."""
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **(settings or {}))
-    subprocess.run([NEWSQA, "eval", "run", *args, "--out", str(out)], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*(via or [NEWSQA]), "eval", "run", *args, "--out", str(out)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
     return summary(out)
 
 

@@ -14,15 +14,12 @@ Run: .venv/bin/python bench/studies/embedding_backends.py [--weeks FIRST:LAST ..
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import RTQA_2025, run_eval, summary, write_table  # noqa: E402
+from bench.common import RTQA_2025, per_question, run_eval, write_table  # noqa: E402
 
 WEEKS = ["2025-01-03:2025-02-21"]
 ARMS = {"torch": "torch (sentence-transformers)", "onnx": "ONNX Runtime, float32",
@@ -46,18 +43,6 @@ def mixed_child(argv: list[str]) -> None:
     main()
 
 
-def run_mixed(out: Path, *args: str) -> dict:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", NEWSQA_EMBEDDING_BACKEND="torch")
-    subprocess.run([sys.executable, __file__, "--mixed-child", "eval", "run", *args, "--out", str(out)], env=env,
-                   check=True, stdout=subprocess.DEVNULL)
-    return summary(out)
-
-
-def per_question(out: Path, key: str) -> dict[str, float]:
-    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
-    return {r["id"]: r["metrics"][key] for r in rows}
-
-
 def main() -> None:
     if sys.argv[1:2] == ["--mixed-child"]:
         return mixed_child(sys.argv[2:])
@@ -75,7 +60,8 @@ def main() -> None:
             # float32 ONNX shares torch's cached index in the harness (the same vectors): here it
             # builds its own, in a data directory of its own
             own = {"NEWSQA_HOME": str(args.runs / "onnx-home")} if arm == "onnx" else {}
-            found[arm] = (run_mixed(outs[arm], *common) if arm == "mixed"
+            found[arm] = (run_eval(outs[arm], *common, settings={"NEWSQA_EMBEDDING_BACKEND": "torch"},
+                                   via=[sys.executable, __file__, "--mixed-child"]) if arm == "mixed"
                           else run_eval(outs[arm], *common, settings={"NEWSQA_EMBEDDING_BACKEND": arm, **own}))
         reference = per_question(outs["torch"], "answer_in_passages")
         for arm, name in ARMS.items():

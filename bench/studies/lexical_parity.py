@@ -15,15 +15,12 @@ Run: .venv/bin/python bench/studies/lexical_parity.py [--weeks FIRST:LAST ...] [
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import RTQA_2025, run_eval, summary, write_table  # noqa: E402
+from bench.common import RTQA_2025, per_question, run_eval, write_table  # noqa: E402
 
 WEEKS = ["2025-01-03:2025-02-21", "2025-03-07:2025-04-25", "2025-06-06:2025-06-27"]
 METRICS = [("answer_in_passages", "answer in the 8 passages"),
@@ -75,18 +72,6 @@ def bm25s_child(argv: list[str]) -> None:
     main()
 
 
-def run_bm25s(out: Path, *args: str) -> dict:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    subprocess.run([sys.executable, __file__, "--bm25s-child", "eval", "run", *args, "--out", str(out)], env=env,
-                   check=True, stdout=subprocess.DEVNULL)
-    return summary(out)
-
-
-def per_question(out: Path, key: str) -> dict[str, float]:
-    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
-    return {r["id"]: r["metrics"][key] for r in rows}
-
-
 def main() -> None:
     if sys.argv[1:2] == ["--bm25s-child"]:
         return bm25s_child(sys.argv[2:])
@@ -100,7 +85,8 @@ def main() -> None:
         kind = "test" if weeks == "2025-06-06:2025-06-27" else "dev"
         common = [str(RTQA_2025), "--from", first, "--to", last, "--retrieval-only", "--fresh"]
         outs = {"bm25s": args.runs / f"{first}-{last}-bm25s", "tantivy": args.runs / f"{first}-{last}-tantivy"}
-        found = {"bm25s": run_bm25s(outs["bm25s"], *common), "tantivy": run_eval(outs["tantivy"], *common)}
+        found = {"bm25s": run_eval(outs["bm25s"], *common, via=[sys.executable, __file__, "--bm25s-child"]),
+                 "tantivy": run_eval(outs["tantivy"], *common)}
         before, after = (per_question(outs[arm], "answer_in_passages") for arm in ("bm25s", "tantivy"))
         lost = sum(1 for q in before if before[q] and not after.get(q))
         gained = sum(1 for q in after if after[q] and not before.get(q))
