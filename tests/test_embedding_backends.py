@@ -58,7 +58,8 @@ def test_int8_vectors_stay_close_and_the_export_is_made_once(model_cache):
 
 
 def test_once_exported_the_onnx_path_needs_no_torch_and_reads_the_same_tokens(model_cache):
-    Embedder(MODEL, backend="onnx")  # the export, in this process
+    # The export, in this process (not Embedder: it keeps the encoder an earlier test made elsewhere).
+    OnnxEncoder(resolve_model_path(MODEL), "float32", lambda: _load(MODEL, "cpu"))
     code = ("import sys, json; from newsqa.index.embeddings import Embedder; "
             f"e = Embedder({MODEL!r}, backend='onnx'); v = e.encode({TEXTS!r}); "
             f"ids = e.tokenizer({TEXTS!r}, truncation=True, max_length=e.max_tokens)['input_ids']; "
