@@ -80,9 +80,8 @@ def int8_one_thread(home: Path, corpus: list[Article]) -> dict:
     start = time.perf_counter()
     encoder.encode(texts, 64)
     seconds = time.perf_counter() - start
-    tokens = sum(len(x) for x in index.embedder.tokenizer(texts, add_special_tokens=True)["input_ids"])
-    return {"articles": len(corpus), "chunks": len(texts), "seconds": seconds, "tokens": tokens,
-            "peak_rss_mb": peak_rss_mb()}
+    return {"articles": len(corpus), "chunks": len(texts), "seconds": seconds,
+            "tokens": _embedded_tokens(index, corpus, index.embedder.tokenizer), "peak_rss_mb": peak_rss_mb()}
 
 
 def langchain_tutorial(home: Path, corpus: list[Article]) -> dict:

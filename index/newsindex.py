@@ -463,8 +463,9 @@ class NewsIndex:
             started = time.time()
             cursor = float(self.manifest.get_meta("synced_at") or "-inf")
             applied = 0
-            if cursor < started - self.sharing.log_keep_days * 86400:
-                cursor = self._rebuild_for_sync(started)
+            horizon = started - self.sharing.log_keep_days * 86400  # older than the log keeps
+            if cursor < horizon:
+                cursor = self._rebuild_for_sync(horizon)
             if cursor > float("-inf"):
                 applied = self._apply_changes(cursor)
             if self.settings.engine == "milvus":
@@ -475,14 +476,14 @@ class NewsIndex:
             self._synced_at = time.monotonic()
             return applied
 
-    def _rebuild_for_sync(self, started: float) -> float:
+    def _rebuild_for_sync(self, horizon: float) -> float:
         """Rebuild the manifest from the engine, unless another process of this data directory did
         while this one waited for it (two readers starting together: at 1,000,000 passages a
         rebuild takes minutes, so they wait for each other instead of failing after 30 s). The
         cursor to read the log from: -inf after a rebuild here."""
         with self._writing(wait_s=REBUILD_WAIT_S):
             cursor = float(self.manifest.get_meta("synced_at") or "-inf")
-            if cursor >= started - self.sharing.log_keep_days * 86400:
+            if cursor >= horizon:
                 return cursor
             self.rebuild()
             # Copies are not in the chunks' metadata: the log holds those it still keeps.

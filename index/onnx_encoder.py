@@ -70,14 +70,10 @@ class OnnxEncoder:
         """Unit vectors, one row per text, in the order given."""
         # Texts of like length share a batch, so little of a batch is padding.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        out: np.ndarray | None = None
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
-            vectors = self._batch([texts[i] for i in rows])
-            if out is None:
-                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-            out[rows] = vectors
-        assert out is not None
+            out[rows] = self._batch([texts[i] for i in rows])
         return out
 
     def _batch(self, texts: list[str]) -> np.ndarray:
@@ -128,9 +124,8 @@ def _pooling(model_path: Path) -> str:
 def _max_seq_length(model_path: Path, tokenizer) -> int:
     """Where sentence-transformers cuts a text: its config's max_seq_length, else the tokenizer's."""
     config = model_path / "sentence_bert_config.json"
-    if config.exists() and json.loads(config.read_text()).get("max_seq_length"):
-        return int(json.loads(config.read_text())["max_seq_length"])
-    return min(int(tokenizer.model_max_length), 512)
+    length = json.loads(config.read_text()).get("max_seq_length") if config.exists() else None
+    return int(length) if length else min(int(tokenizer.model_max_length), 512)
 
 
 def exported(model_path: str, precision: Precision, load: Callable[[], SentenceTransformer]) -> Path:

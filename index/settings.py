@@ -185,6 +185,9 @@ class SearchSettings(BaseModel):
     fused score alone), or the path of a model written by `newsqa train`."""
 
 
+EmbeddingBackend = Literal["onnx", "torch", "onnx-int8"]
+
+
 class IndexSettings(BaseModel):
     """Everything the index layer needs; `home` holds the manifest and the embedded Chroma."""
 
@@ -199,7 +202,7 @@ class IndexSettings(BaseModel):
     # ONNX Runtime gives torch's vectors (the same passages reach the model on the dev weeks) at a
     # quarter of the cost per question, and a process that never imports torch starts in about a
     # second instead of 5-9 (bench/studies/results/embedding_backends.md).
-    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
+    embedding_backend: EmbeddingBackend = "onnx"
     """What runs the embedding model: "onnx" (ONNX Runtime, on the CPU; exported from the model on
     first use), "torch" (sentence-transformers, on `embedding_device`), or "onnx-int8" (int8
     weights: about twice as fast to ingest, vectors a little off; for bulk backfills, see "A big
