@@ -24,9 +24,9 @@ import numpy as np
 
 from newsqa.index.chunking import sentence_spans
 from newsqa.index.embeddings import Embedder
-from newsqa.index.lexical import tokenize
 from newsqa.index.question_kind import question_kind
 from newsqa.index.search import SearchHit
+from newsqa.index.words import tokenize
 
 
 @dataclass

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 
 from newsqa.bot.evidence import content_terms
-from newsqa.index.lexical import tokenize
 from newsqa.index.question_kind import question_kind
+from newsqa.index.words import tokenize
 
 _WORD = re.compile(r"[^\s]+")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")

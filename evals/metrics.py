@@ -19,7 +19,7 @@ import numpy as np
 from newsqa import Answer
 from newsqa.bot.verify import parse_claims
 from newsqa.evals.dataset import EvalQuestion
-from newsqa.index.lexical import tokenize
+from newsqa.index.words import tokenize
 
 Judge = Callable[[str, str], bool]  # (premise, claim) -> supported
 _PUNCTUATION = str.maketrans({c: " " for c in string.punctuation + "‘’“”–—"})

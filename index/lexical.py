@@ -26,52 +26,16 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import threading
 import time
 from pathlib import Path
 
-import bm25s
-import Stemmer
 import tantivy
-from bm25s.stopwords import STOPWORDS_EN
 
 from newsqa.index.filters import Filters
 from newsqa.index.manifest import LexicalRow, Manifest
-
-_STEMMER = Stemmer.Stemmer("english")
-
-
-_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern
-_STOPWORDS = frozenset(STOPWORDS_EN)
-
-
-# Each word stemmed so far: searches bring the same words back, question after question.
-_STEMS: dict[str, str] = {}
-_MAX_STEMS = 400_000  # about 40 MB; started afresh when full
-
-
-def stemmed_words(texts: list[str]) -> list[list[str]]:
-    """The words `tokenize` gives, read faster for many short texts at once (each distinct word is
-    stemmed once a process): the learned ranker reads every candidate's words on every search."""
-    global _STEMS
-    words = [[w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS] for text in texts]
-    if len(_STEMS) > _MAX_STEMS:
-        _STEMS = {}
-    stems = _STEMS  # this call's view, whatever another thread starts afresh
-    unknown = list({w for found in words for w in found if w not in stems})
-    stems.update(zip(unknown, _STEMMER.stemWords(unknown)))
-    stem = stems.__getitem__
-    return [list(map(stem, found)) for found in words]
-
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, English stop words removed, Snowball-stemmed words."""
-    return bm25s.tokenize(
-        texts, stopwords="en", stemmer=_STEMMER, show_progress=False, return_ids=False
-    )
-
+from newsqa.index.words import tokenize
 
 K1 = 1.2  # tantivy's BM25 constant: each term's score carries a factor (K1 + 1) that newsqa divides out
 SCHEMA_VERSION = 1  # the directory's suffix: an index of another schema is built anew beside it

@@ -21,6 +21,7 @@ seen, so a restarted watcher neither repeats nor skips an entry).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -34,7 +35,13 @@ from typing import Any, NamedTuple
 from newsqa.index.article import SUMMARY_ONLY, Article
 from newsqa.index.chunking import Chunk
 from newsqa.index.filters import Filters
+from newsqa.index.passage_reading import stored_readings
 from newsqa.index.spelling import WordCounts, count_words
+
+log = logging.getLogger(__name__)
+
+# Passages read a transaction at a time when a manifest made before readings were kept is opened.
+READING_BATCH = 2_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,7 +68,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     tokens INTEGER NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    reading TEXT  -- what the learned ranker reads of the text (index/passage_reading.py)
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT NOT NULL, version TEXT NOT NULL,
@@ -171,6 +179,7 @@ class StoredChunk:
     published: datetime | None
     # The article's text is its feed entry's summary: its page could not be had (index/follow.py).
     from_summary: bool = False
+    reading: str | None = None  # what the learned ranker reads of the text (index/passage_reading.py)
 
 
 class Manifest:
@@ -183,7 +192,9 @@ class Manifest:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._add_reading_column()
         self._count_words_once()
+        self._read_passages_once()
 
     def close(self) -> None:
         self._db.close()
@@ -264,12 +275,13 @@ class Manifest:
         rows = self._rows(
             f"""SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text,
                        a.title, a.url, a.source, a.published,
-                       COALESCE(json_extract(a.extra, '$.{SUMMARY_ONLY}'), 0)
+                       COALESCE(json_extract(a.extra, '$.{SUMMARY_ONLY}'), 0), c.reading
                 FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})""",
             list(chunk_ids),
         )
         return {
-            r[0]: StoredChunk(*r[:9], published=from_timestamp(r[9]), from_summary=bool(r[10])) for r in rows
+            r[0]: StoredChunk(*r[:9], published=from_timestamp(r[9]), from_summary=bool(r[10]), reading=r[11])
+            for r in rows
         }
 
     def generation(self) -> int:
@@ -353,6 +365,32 @@ class Manifest:
             texts = (r[0] for r in db.execute(f"SELECT {_PASSAGE} {_CHUNKS}"))
             _add_word_counts(db, count_words(texts), 1)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('vocabulary', '1')")
+
+    def _add_reading_column(self) -> None:
+        """Give a manifest made before passages' readings were kept their column (empty until read)."""
+        with self.transaction() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+            if "reading" not in columns:
+                db.execute("ALTER TABLE chunks ADD COLUMN reading TEXT")
+
+    def _read_passages_once(self) -> None:
+        """Read the passages of a manifest made before their readings were kept, a batch at a time
+        (each batch its own transaction, so searches and writes go on between them)."""
+        if self.get_meta("readings") == "1":
+            return
+        if unread := self._rows("SELECT COUNT(*) FROM chunks WHERE reading IS NULL")[0][0]:
+            log.warning("reading %d passages stored before their readings were kept, once (about 4,000 a second)",
+                        unread)
+        while True:
+            with self.transaction() as db:
+                rows = db.execute("SELECT rowid, text FROM chunks WHERE reading IS NULL LIMIT ?",
+                                  (READING_BATCH,)).fetchall()
+                readings = stored_readings([text for _, text in rows])
+                db.executemany("UPDATE chunks SET reading = ? WHERE rowid = ?",
+                               [(reading, rowid) for (rowid, _), reading in zip(rows, readings)])
+                if len(rows) < READING_BATCH:
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('readings', '1')")
+                    return
 
     def select_articles(
         self,
@@ -466,12 +504,12 @@ class Manifest:
                         now,
                     ),
                 )
-                for chunk in chunks:
+                for chunk, reading in zip(chunks, stored_readings([c.text for c in chunks])):
                     db.execute(
-                        "INSERT INTO chunks (id, article_id, ordinal, start, end, tokens, text)"
-                        " VALUES (?,?,?,?,?,?,?)",
+                        "INSERT INTO chunks (id, article_id, ordinal, start, end, tokens, text, reading)"
+                        " VALUES (?,?,?,?,?,?,?,?)",
                         (chunk.id, chunk.article_id, chunk.ordinal, chunk.start, chunk.end,
-                         chunk.tokens, chunk.text),
+                         chunk.tokens, chunk.text, reading),
                     )
                 _add_word_counts(db, count_words(passage_words(article.title, c.text) for c in chunks), 1)
                 db.execute(

@@ -2,7 +2,7 @@
 
 Each chunk is one row: its vector, its text, the words BM25 reads, the fields the filters read
 (outlet, date, article) and the rest of its metadata as JSON. The words are the title's and the
-text's as newsqa's own BM25 index reads them (`lexical.tokenize`: lower case, stop words out,
+text's as newsqa's own BM25 index reads them (`words.tokenize`: lower case, stop words out,
 Snowball stems), written out and split again by Milvus on white space; Milvus's built-in full-text
 function fills a sparse vector from them, and a query is read the same way. So both engines score
 the same words with the same constants, and the learned ranker, which reads each candidate's BM25
@@ -29,9 +29,10 @@ import numpy as np
 from newsqa.errors import ModelMismatch, StoreUnavailable, one_line
 from newsqa.index.engine import StoredChunk
 from newsqa.index.filters import Filters
-from newsqa.index.lexical import K1, tokenize
+from newsqa.index.lexical import K1
 from newsqa.index.settings import IndexSettings
 from newsqa.index.store import UNDATED
+from newsqa.index.words import tokenize
 
 # A VARCHAR holds at most 65,535 bytes; a character takes at most 4.
 _MAX_CHARS = 16_000

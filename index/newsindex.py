@@ -441,8 +441,8 @@ class NewsIndex:
         fused = fuse(list(dense), list(lexical), self.settings.search)
         chunks = self.manifest.chunks(list(fused))
         ranked = rank(fused, chunks, filters.as_of, self.settings.search)
-        pool = [Candidate(hit, dense.get(hit.chunk_id), lexical.get(hit.chunk_id), chunks[hit.chunk_id].ordinal)
-                for hit in ranked]
+        pool = [Candidate(hit, dense.get(hit.chunk_id), lexical.get(hit.chunk_id), chunks[hit.chunk_id].ordinal,
+                          chunks[hit.chunk_id].reading) for hit in ranked]
         return pool, filters.as_of
 
     # --- other processes' changes (server mode) -------------------------------------------

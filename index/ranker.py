@@ -8,7 +8,7 @@ pool is re-ordered by that score before the per-article cap takes the first k. W
 
 Features, all cheap (no model beyond the trees; the pool's embeddings and BM25 scores are
 already computed by the search; what does not depend on the question, a passage's stemmed words
-by sentence, its names and figures, is read once a text and kept for the last 4,096 texts):
+by sentence, its names and figures, is read when the passage is stored: index/passage_reading.py):
 - each leg's score and rank, whether both legs found it, the fused score and rank;
 - how much of the question is in the passage and in its title: content words (stemmed), names
   (capitalised words), figures;
@@ -24,20 +24,19 @@ from __future__ import annotations
 import bisect
 import math
 import re
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
 from newsqa.errors import NewsqaError
-from newsqa.index.lexical import stemmed_words, tokenize
+from newsqa.index.passage_reading import FIGURE, NAME, PassageReading, ReadingCache
 from newsqa.index.question_kind import question_kind
 from newsqa.index.search import SearchHit
+from newsqa.index.words import tokenize
 
 # The model shipped with newsqa, trained on the RealTime QA 2025 dev weeks (its card is beside it).
 DEFAULT_MODEL = Path(__file__).with_name("models") / "ranker.txt"
@@ -50,9 +49,6 @@ FEATURES = [
     "article_best_rank", "best_sentence_words", "bigrams_in_text", "newer_in_pool",
 ]
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_NAME = re.compile(r"\b[A-Z][\w'’&.-]*[\w]")
-_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec")
 _TIME = re.compile(rf"\b({_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -74,6 +70,7 @@ class Candidate:
     dense_sim: float | None = None
     bm25: float | None = None
     ordinal: int = 0
+    reading: str | None = None  # what the manifest stored of the passage's reading (index/passage_reading.py)
 
 
 @dataclass(frozen=True)
@@ -89,14 +86,14 @@ class _Question:
 
 @lru_cache(maxsize=256)
 def _read_question(question: str) -> _Question:
-    names = tuple(dict.fromkeys(m.group(0).lower() for m in _NAME.finditer(question)
+    names = tuple(dict.fromkeys(m.group(0).lower() for m in NAME.finditer(question)
                                 if m.group(0).lower() not in _QUESTION_WORDS))
     stems = [t for t in tokenize([question])[0] if t not in _asking_stems()]
     return _Question(
         words=frozenset(stems),
         bigrams=frozenset(zip(stems, stems[1:])),
         names=names,
-        figures=tuple(dict.fromkeys(f.replace(",", "") for f in _FIGURE.findall(question))),
+        figures=tuple(dict.fromkeys(f.replace(",", "") for f in FIGURE.findall(question))),
         expects=question_kind(question).expects,
         names_time=bool(_TIME.search(question)),
         asks_event=bool(_EVENT.search(question)),
@@ -115,62 +112,8 @@ def _whole_words(wanted: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
-@dataclass(frozen=True)
-class _Passage:
-    """What the ranker reads of a text whatever the question asks: read once a text (a search's
-    candidates recur from question to question) and kept in `_PASSAGES`."""
-
-    sentences: tuple[frozenset[str], ...]  # each sentence's stemmed words
-    words: frozenset[str]
-    flat: tuple[str, ...]  # the passage's words in order, across its sentences
-    figures: int
-    names: frozenset[str]  # capitalised words, lower-cased
-    word_count: int  # words between white space (at least 1)
-
-
-class _PassageCache:
-    """The last `size` texts read, least recently used out; thread-safe (the server's searches)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._read: OrderedDict[str, _Passage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def read(self, texts: list[str]) -> list[_Passage]:
-        with self._lock:
-            known = {t: self._read[t] for t in texts if t in self._read}
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
-        known.update(zip(missing, _read_passages(missing)))  # read outside the lock
-        with self._lock:
-            found = []
-            for text in texts:
-                passage = self._read[text] = known[text]
-                self._read.move_to_end(text)
-                found.append(passage)
-            while len(self._read) > self.size:
-                self._read.popitem(last=False)
-        return found
-
-
-def _read_passages(texts: list[str]) -> list[_Passage]:
-    """Each text's sentences stemmed in one batch (each distinct word stemmed once)."""
-    sentences = [_SENTENCE_END.split(text) for text in texts]
-    words = stemmed_words([part for parts in sentences for part in parts])
-    read, at = [], 0
-    for text, parts in zip(texts, sentences):
-        by_sentence = words[at:at + len(parts)]
-        at += len(parts)
-        # The split drops only white space between sentences: a passage's words are its sentences' words.
-        flat = tuple(chain.from_iterable(by_sentence))
-        read.append(_Passage(sentences=tuple(map(frozenset, by_sentence)), words=frozenset(flat),
-                             flat=flat, figures=len(_FIGURE.findall(text)),
-                             names=frozenset(map(str.lower, _NAME.findall(text))),
-                             word_count=len(text.split()) or 1))
-    return read
-
-
 # About 25 searches' candidate pools; a few kB each.
-_PASSAGES = _PassageCache(4096)
+_PASSAGES = ReadingCache(4096)
 
 
 def _share(wanted: tuple[str, ...], text: str) -> float:
@@ -191,7 +134,7 @@ def features(question: str, pool: list[Candidate], as_of: datetime | None,
     first_rank: dict[str, int] = {}
     for rank, c in enumerate(pool, start=1):
         first_rank.setdefault(c.hit.article_id, rank)
-    passages = _PASSAGES.read([c.hit.text for c in pool])
+    passages = _PASSAGES.read([c.hit.text for c in pool], [c.reading for c in pool])
     titles = _PASSAGES.read([c.hit.title or "" for c in pool])
     asked_names = set(asked.names)
     ages = sorted(_age_days(c.hit, reference) for c in pool if c.hit.published)
@@ -226,7 +169,7 @@ def _age_days(hit: SearchHit, reference: datetime) -> float:
     return (reference - hit.published).total_seconds() / 86400.0 if hit.published else math.nan
 
 
-def _bigram_share(bigrams: frozenset[tuple[str, str]], passage: _Passage) -> float:
+def _bigram_share(bigrams: frozenset[tuple[str, str]], passage: PassageReading) -> float:
     """The share of the question's word pairs the passage holds side by side; only pairs whose
     both words it holds are looked for (most are not)."""
     wanted = {pair for pair in bigrams if pair[0] in passage.words and pair[1] in passage.words}

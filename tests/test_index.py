@@ -13,6 +13,7 @@ from feed_site import TOPICS, WIRE
 
 from newsqa.errors import BadQuery, StoreUnavailable
 from newsqa.index import Article, Filters, IndexSettings, ModelMismatch, NewsIndex, load
+from newsqa.index.passage_reading import stored_readings
 from newsqa.index.settings import FetchSettings
 
 ENGINES = ["chroma", "milvus"]
@@ -228,6 +229,23 @@ def test_rebuild_from_the_engine_alone(index: NewsIndex):
     assert index.rebuild() == 6
     assert_consistent(index)
     assert [(h.chunk_id, round(h.score, 6)) for h in index.search(query, k=5)] == before
+
+
+def test_each_passage_is_stored_with_what_the_ranker_reads_and_an_older_manifest_is_read_once(
+        index: NewsIndex, settings):
+    index.ingest(list(load([str(SAMPLES)], index.settings.fetch)))
+    rows = index.manifest._rows("SELECT text, reading FROM chunks ORDER BY id")
+    assert rows and [reading for _, reading in rows] == stored_readings([text for text, _ in rows])
+    query = "How much did the dock workers' wages rise?"
+    before = [(h.chunk_id, round(h.score, 6)) for h in index.search(query, k=5)]
+    with index.manifest.transaction() as db:  # as a newsqa that kept no readings left it
+        db.execute("ALTER TABLE chunks DROP COLUMN reading")
+        db.execute("DELETE FROM meta WHERE key = 'readings'")
+    index.close()
+    again = NewsIndex(settings)
+    assert again.manifest._rows("SELECT text, reading FROM chunks ORDER BY id") == rows
+    assert [(h.chunk_id, round(h.score, 6)) for h in again.search(query, k=5)] == before
+    again.close()
 
 
 def test_a_manifest_rebuilt_from_the_engine_still_recognises_copies(index: NewsIndex, settings):

@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.common import article_pieces, rtqa_questions, write_table  # noqa: E402
-from newsqa.index.lexical import stemmed_words  # noqa: E402
+from newsqa.index.words import stemmed_words  # noqa: E402
 
 LIMIT = 50
 # bm25s is built at sizes up to this (beyond, its rebuild alone takes minutes), and FTS5 too: its

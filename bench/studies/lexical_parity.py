@@ -33,7 +33,7 @@ def bm25s_child(argv: list[str]) -> None:
     import numpy as np
 
     from newsqa.cli import main
-    from newsqa.index import lexical
+    from newsqa.index import lexical, words
     from newsqa.index.chunking import article_of
 
     snapshots: dict[int, tuple] = {}
@@ -43,13 +43,13 @@ def bm25s_child(argv: list[str]) -> None:
         if id(manifest) not in snapshots:  # the eval's index does not change while it runs
             _, rows = manifest.lexical_corpus()
             retriever = bm25s.BM25()
-            retriever.index(lexical.tokenize([r.words for r in rows]), show_progress=False)
+            retriever.index(words.tokenize([r.words for r in rows]), show_progress=False)
             snapshots[id(manifest)] = (retriever, [r.chunk_id for r in rows],
                                        np.array([(r.source or "").lower() for r in rows]),
                                        np.array([np.nan if r.published is None else r.published for r in rows]),
                                        np.array([article_of(r.chunk_id) for r in rows]))
         retriever, ids, sources, published, articles = snapshots[id(manifest)]
-        [tokens] = lexical.tokenize([query])
+        [tokens] = words.tokenize([query])
         if not tokens:
             return []
         keep = np.ones(len(ids), dtype=bool)

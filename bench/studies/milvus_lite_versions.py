@@ -98,7 +98,7 @@ def prepared(n_passages: int, n_questions: int) -> dict:
     BM25 reads (lower case, stop words out, Snowball stems), read by the project's tokenizer here so
     that the worker of either version needs nothing of newsqa."""
     from bench.common import article_pieces, rtqa_questions
-    from newsqa.index.lexical import tokenize
+    from newsqa.index.words import tokenize
 
     pieces, asked = article_pieces()[:n_passages], rtqa_questions(n_questions)
     return {"passages": [{"text": " ".join(words), "source": source, "published": published}

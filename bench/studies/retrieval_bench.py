@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.common import RTQA_2025, write_table  # noqa: E402
 from newsqa.index import IndexSettings, NewsIndex, load  # noqa: E402
 from newsqa.index.article import parse_published  # noqa: E402
-from newsqa.index.lexical import tokenize  # noqa: E402
+from newsqa.index.words import tokenize  # noqa: E402
 
 VARIANTS = {
     "dense only": {"dense_weight": 1.0, "lexical_weight": 0.0},

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from newsqa.errors import NewsqaError
-from newsqa.index.ranker import DEFAULT_MODEL, FEATURES, Candidate, Ranker, _PassageCache, features, load_ranker
+from newsqa.index import passage_reading
+from newsqa.index.passage_reading import ReadingCache, stored_readings
+from newsqa.index.ranker import DEFAULT_MODEL, FEATURES, Candidate, Ranker, features, load_ranker
 from newsqa.index.search import SearchHit
 
 pytestmark = pytest.mark.spec
@@ -148,7 +150,7 @@ def test_the_shipped_model_loads_and_none_turns_it_off():
 
 
 def test_a_passage_is_read_once_and_the_passages_kept_are_bounded():
-    cache = _PassageCache(2)
+    cache = ReadingCache(2)
     first, second, third = "Mayor Ortiz spoke. 900 workers struck.", "The council met.", "Rain fell on Tuesday."
     read = cache.read([first, second])
     assert read[0].names == {"mayor", "ortiz"} and read[0].figures == 1 and len(read[0].sentences) == 2
@@ -159,3 +161,32 @@ def test_a_passage_is_read_once_and_the_passages_kept_are_bounded():
     pool = [candidate(first), candidate(second, article="a2")]
     assert np.array_equal(features("How many workers struck?", pool, AS_OF),
                           features("How many workers struck?", pool, AS_OF), equal_nan=True)
+
+
+def test_a_stored_reading_gives_the_features_of_the_text_read_at_search_time(monkeypatch):
+    texts = ["Mayor Lena Ortiz said 900 workers joined the strike. Then! A vote? Yes...  U.S. officials left.",
+             "", "   ", "No sentence end here", "Istanbul’s mayor… said 3,000 people came.\n\nThe end.  ",
+             "The council met on Tuesday to discuss library hours."]
+    question = "How many workers joined the strike, according to Ortiz, on Tuesday?"
+    read_now = [candidate(t, article=f"a{i}") for i, t in enumerate(texts)]
+    stored = [candidate(t, article=f"a{i}") for i, t in enumerate(texts)]
+    for c, reading in zip(stored, stored_readings(texts)):
+        c.reading = reading
+    # The ranker's own cache would hide a difference: a fresh one each way.
+    monkeypatch.setattr("newsqa.index.ranker._PASSAGES", ReadingCache(4096))
+    expected = features(question, read_now, AS_OF)
+    monkeypatch.setattr("newsqa.index.ranker._PASSAGES", ReadingCache(4096))
+    read_at_search = []
+    reader = passage_reading.read_passages
+    monkeypatch.setattr(passage_reading, "read_passages", lambda texts: read_at_search.extend(texts) or reader(texts))
+    assert np.array_equal(features(question, stored, AS_OF), expected, equal_nan=True)
+    assert read_at_search == ["A story"]  # only the title: the passages' readings were stored
+
+
+def test_a_reading_stored_in_another_form_is_read_again_from_the_text():
+    text = "Mayor Ortiz spoke. 900 workers struck."
+    [fresh] = ReadingCache(4).read([text])
+    for stored in ("r0 1 6\tmayor ortiz\tsomething else", "garbage", ""):
+        assert ReadingCache(4).read([text], [stored]) == [fresh]
+    [parsed] = ReadingCache(4).read([text], stored_readings([text]))
+    assert parsed == fresh and parsed.lengths == (3, 3)  # mayor ortiz spoke; 900 worker struck
