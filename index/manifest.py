@@ -368,26 +368,29 @@ class Manifest:
 
     def _add_reading_column(self) -> None:
         """Give a manifest made before passages' readings were kept their column (empty until read)."""
+        if "reading" in self._columns("chunks"):
+            return
         with self.transaction() as db:
-            columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
-            if "reading" not in columns:
+            if "reading" not in self._columns("chunks"):  # another process may have added it meanwhile
                 db.execute("ALTER TABLE chunks ADD COLUMN reading TEXT")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self._rows(f"PRAGMA table_info({table})")}
 
     def _read_passages_once(self) -> None:
         """Read the passages of a manifest made before their readings were kept, a batch at a time
-        (each batch its own transaction, so searches and writes go on between them)."""
+        (read outside the transaction that stores them, so searches and writes go on meanwhile)."""
         if self.get_meta("readings") == "1":
             return
         if unread := self._rows("SELECT COUNT(*) FROM chunks WHERE reading IS NULL")[0][0]:
             log.warning("reading %d passages stored before their readings were kept, once (about 4,000 a second)",
                         unread)
         while True:
-            with self.transaction() as db:
-                rows = db.execute("SELECT rowid, text FROM chunks WHERE reading IS NULL LIMIT ?",
-                                  (READING_BATCH,)).fetchall()
-                readings = stored_readings([text for _, text in rows])
-                db.executemany("UPDATE chunks SET reading = ? WHERE rowid = ?",
-                               [(reading, rowid) for (rowid, _), reading in zip(rows, readings)])
+            rows = self._rows("SELECT id, text FROM chunks WHERE reading IS NULL LIMIT ?", (READING_BATCH,))
+            readings = stored_readings([text for _, text in rows])
+            with self.transaction() as db:  # a chunk id names one text: a row changed meanwhile is not touched
+                db.executemany("UPDATE chunks SET reading = ? WHERE id = ? AND reading IS NULL",
+                               [(reading, chunk_id) for (chunk_id, _), reading in zip(rows, readings)])
                 if len(rows) < READING_BATCH:
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('readings', '1')")
                     return
@@ -486,8 +489,10 @@ class Manifest:
         one another process made: its old chunks are that process's to delete, not ours.
         """
         now = time.time()
+        # Read outside the transaction: the write lock is held no longer than the writes take.
+        readings = [stored_readings([c.text for c in chunks]) for _, chunks in batch]
         with self.transaction() as db:
-            for article, chunks in batch:
+            for (article, chunks), chunk_readings in zip(batch, readings):
                 self._drop_article(db, article.id, collect=not remote)
                 db.execute(
                     f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -504,7 +509,7 @@ class Manifest:
                         now,
                     ),
                 )
-                for chunk, reading in zip(chunks, stored_readings([c.text for c in chunks])):
+                for chunk, reading in zip(chunks, chunk_readings):
                     db.execute(
                         "INSERT INTO chunks (id, article_id, ordinal, start, end, tokens, text, reading)"
                         " VALUES (?,?,?,?,?,?,?,?)",
