@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.answer_worker import contains  # noqa: E402
-from bench.common import DATA, RTQA_2025, run_child, write_table  # noqa: E402
+from bench.common import DATA, RTQA_2025, child_env, run_child, write_table  # noqa: E402
 from newsqa.index.article import parse_published  # noqa: E402
 
 
@@ -51,7 +51,7 @@ def rtqa_set(week: str) -> dict:
 
 def ask_cli_rss_mb(home: Path, question: str) -> float:
     """Peak RSS of one `newsqa ask` command (its own process) over an index built before."""
-    env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1")
+    env = child_env(NEWSQA_HOME=str(home))
     proc = subprocess.Popen([str(Path(sys.executable).with_name("newsqa")), "ask", question],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)

@@ -76,12 +76,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def child_env(**settings: str) -> dict[str, str]:
+    """A benchmark's child process's environment: offline, no tokenizer threads, and `settings`."""
+    return dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **settings)
+
+
 def run_child(module: str, *args: str) -> dict:
     """Run `python bench/<module>.py args` in its own process (own peak RSS); its last line is JSON."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     out = subprocess.run(
         [sys.executable, str(REPO / "bench" / f"{module}.py"), *args],
-        capture_output=True, text=True, env=env, cwd=REPO,
+        capture_output=True, text=True, env=child_env(), cwd=REPO,
     )
     if out.returncode != 0:
         raise SystemExit(f"{module} {args} failed:\n{out.stderr[-3000:]}")
@@ -105,9 +109,8 @@ def run_eval(out: Path, *args: str, settings: dict[str, str] | None = None, via:
     """`newsqa eval run ARGS --out OUT` (resumable) with `settings` (NEWSQA_* variables) in its
     environment; the run's summary. `via`: the command that runs newsqa instead (a study's own
     child, which changes one part of newsqa before it starts)."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **(settings or {}))
-    subprocess.run([*(via or [NEWSQA]), "eval", "run", *args, "--out", str(out)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([*(via or [NEWSQA]), "eval", "run", *args, "--out", str(out)], env=child_env(**(settings or {})),
+                   check=True, stdout=subprocess.DEVNULL)
     return summary(out)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil  # noqa: E402
 
-from bench.common import REPO, RTQA_2025, rtqa_questions, write_table  # noqa: E402
+from bench.common import REPO, RTQA_2025, child_env, rtqa_questions, write_table  # noqa: E402
 from bench.scale_worker import BATCH, RandomVectors, articles, milvus_lite_server, percentiles, settings  # noqa: E402
 from newsqa.index import NewsIndex  # noqa: E402
 from newsqa.index.manifest import from_timestamp  # noqa: E402
@@ -91,9 +90,8 @@ def search(uri: str, home: Path, n_queries: int, ready: Path, go: Path, stop: Pa
 
 # --- the coordinator --------------------------------------------------------------------------
 def child(*args: str) -> subprocess.Popen:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     return subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=REPO)
+                            text=True, env=child_env(), cwd=REPO)
 
 
 def result(process: subprocess.Popen) -> dict:

@@ -12,7 +12,6 @@ Run: .venv/bin/python bench/server_cli.py
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import DATA, NEWSQA, write_table  # noqa: E402
+from bench.common import DATA, NEWSQA, child_env, write_table  # noqa: E402
 
 TARGET_OVERHEAD_S = 0.5
 
@@ -68,8 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         port = free_port()
-        env = dict(os.environ, NEWSQA_HOME=str(home), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-                   NEWSQA_SERVER__URL=f"http://127.0.0.1:{port}")
+        env = child_env(NEWSQA_HOME=str(home), NEWSQA_SERVER__URL=f"http://127.0.0.1:{port}")
         subprocess.run([NEWSQA, "ingest", str(DATA / "seed" / "000_3b616b78461cf240.txt")], env=env, check=True,
                        capture_output=True)
         local = [ask(env, q, "--local")[0] for q in questions]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import openai
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import DATA, NEWSQA, write_table  # noqa: E402
+from bench.common import DATA, NEWSQA, child_env, write_table  # noqa: E402
 from bench.server_cli import free_port, start_server  # noqa: E402
 
 LIMIT_S = 1800  # the whole run stops by itself past this
@@ -89,8 +88,7 @@ def main() -> None:
     args = parser.parse_args()
     questions = [json.loads(line)["question"] for line in (DATA / "seed" / "questions.jsonl").read_text().splitlines()]
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, NEWSQA_HOME=str(Path(tmp) / "home"), HF_HUB_OFFLINE="1",
-                   TOKENIZERS_PARALLELISM="false", NEWSQA_LLM=args.llm)
+        env = child_env(NEWSQA_HOME=str(Path(tmp) / "home"), NEWSQA_LLM=args.llm)
         subprocess.run([NEWSQA, "ingest", str(DATA / "seed" / "000_3b616b78461cf240.txt")], env=env, check=True,
                        capture_output=True)
         port = free_port()

@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from discord_emulator import CHANNEL_ID, GUILD_ID, Emulator  # noqa: E402
 from feed_site import Entry, FeedSite  # noqa: E402
 
-from bench.common import NEWSQA, RTQA_2025, write_table  # noqa: E402
+from bench.common import NEWSQA, RTQA_2025, child_env, write_table  # noqa: E402
 from bench.server_cli import free_port  # noqa: E402
 
 # Growth allowed from a process's start sample (a minute into its life) to its end, for processes
@@ -234,8 +234,8 @@ class Soak:
         self.chroma_port, self.server_port = free_port(), free_port()
         self.server_url = f"http://127.0.0.1:{self.server_port}"
         self.homes = {name: work / name for name in ("watch", "serve", "discord")}
-        common = dict(
-            os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", NEWSQA_LLM=args.llm,
+        common = child_env(
+            NEWSQA_LLM=args.llm,
             NEWSQA_CHROMA__MODE="server", NEWSQA_CHROMA__HOST="127.0.0.1", NEWSQA_CHROMA__PORT=str(self.chroma_port),
             NEWSQA_CHROMA__COLLECTION="soak", NEWSQA_CHROMA__SYNC_EVERY_S="2", NEWSQA_FETCH__ALLOW_PRIVATE="true",
             NEWSQA_FETCH__TIMEOUT_S="3", NEWSQA_WATCH__HOST_INTERVAL_S="0")
