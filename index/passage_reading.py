@@ -29,6 +29,8 @@ _FORM = "r1"
 
 @dataclass(frozen=True)
 class PassageReading:
+    """One passage as the ranker reads it, whatever the question."""
+
     sentences: tuple[frozenset[str], ...]  # each sentence's stemmed words
     words: frozenset[str]
     flat: tuple[str, ...]  # the passage's words in order, across its sentences
