@@ -46,6 +46,8 @@ def main() -> None:
     parser.add_argument("--to", dest="last", default="2025-06-27")
     parser.add_argument("--llm", default="local")
     parser.add_argument("--runs", type=Path, default=Path("eval-runs/engines"))
+    parser.add_argument("--beside", help="what else ran on the machine meanwhile (said in the table: its "
+                        "latencies are then not comparable with other tables)")
     args = parser.parse_args()
     rows, outs = [], []
     for engine in ENGINES:
@@ -68,14 +70,17 @@ def main() -> None:
             f"RealTime QA 2025 test weeks {args.first} to {args.last} (plain variant; never tuned or trained on), "
             f"`newsqa eval run --llm {args.llm}` with `engine` set to each, the learned ranker, same build, one run "
             "after the other.",
-            "Chroma: embedded, with newsqa's BM25 index (bm25s) beside it. Milvus: a milvus-lite 2.5 file (pymilvus "
-            "2.6), BM25 by Milvus's full-text function over the words newsqa's own index reads (k1 1.5, b 0.75, "
-            "as bm25s) and dense search inside it. Each engine's index is built from the same corpus by the same "
-            "embedding model.",
+            "Chroma: embedded, with newsqa's BM25 index (tantivy) beside it. Milvus: a milvus-lite 2.5 file "
+            "(pymilvus 2.6), BM25 by Milvus's full-text function over the words newsqa's own index reads (k1 1.2, "
+            "b 0.75, as tantivy) and dense search inside it. Each engine's index is built from the same corpus by "
+            "the same embedding model (its default backend).",
             f"Both engines gave the same 8 passages (in any order) for {same_passages} of {n} questions, and the "
             f"same answer text for {same_text}.",
             "95% bootstrap intervals in brackets. Search p50: the search stage alone (both legs, fusion, ranker).",
-            f"Command: .venv/bin/python bench/engine_parity.py --from {args.first} --to {args.last} --llm {args.llm}",
+            *([f"Run beside {args.beside}: the latencies compare the two rows, not other tables."]
+              if args.beside else []),
+            f"Command: .venv/bin/python bench/engine_parity.py --from {args.first} --to {args.last} --llm {args.llm}"
+            + (f" --beside '{args.beside}'" if args.beside else ""),
         ])
 
 
